@@ -1,0 +1,206 @@
+import type { SchedulerLike } from "rxjs";
+import { z } from "zod";
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import type { Strategy, StrategyName } from "./strategies/types.js";
+
+/** Default Azure OpenAI API version (GA). */
+export const DEFAULT_AZURE_API_VERSION = "2024-10-21";
+
+/** A function returning a bearer token, e.g. `getBearerTokenProvider(credential, scope)` from `@azure/identity`. */
+export type TokenProvider = () => Promise<string>;
+
+const positive = z.number().finite().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const limitsSchema = z.strictObject({
+  rpm: positive.optional(),
+  tpm: positive.optional(),
+  concurrency: z.number().int().positive().optional(),
+});
+
+const common = {
+  name: z.string().min(1, "must be a non-empty string"),
+  limits: limitsSchema.optional(),
+  weight: z.number().finite().nonnegative().default(1),
+  priority: z.number().int().default(0),
+  headers: z.record(z.string(), z.string()).optional(),
+};
+
+const azureEndpointSchema = z
+  .strictObject({
+    ...common,
+    type: z.literal("azure"),
+    endpoint: z.url({ protocol: /^https?$/ }),
+    apiKey: z.string().min(1).optional(),
+    azureADTokenProvider: z
+      .custom<TokenProvider>((v) => typeof v === "function", "must be a function returning a token")
+      .optional(),
+    apiVersion: z.string().min(1).default(DEFAULT_AZURE_API_VERSION),
+    deployments: z
+      .record(z.string().min(1), z.string().min(1))
+      .refine((d) => Object.keys(d).length > 0, "must map at least one model to a deployment"),
+  })
+  .superRefine((e, ctx) => {
+    if (e.apiKey === undefined && e.azureADTokenProvider === undefined) {
+      ctx.addIssue({ code: "custom", path: ["apiKey"], message: "set apiKey or azureADTokenProvider" });
+    }
+    if (e.apiKey !== undefined && e.azureADTokenProvider !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["azureADTokenProvider"],
+        message: "set either apiKey or azureADTokenProvider, not both",
+      });
+    }
+  });
+
+const openaiEndpointSchema = z.strictObject({
+  ...common,
+  type: z.literal("openai"),
+  apiKey: z.string().min(1),
+  baseURL: z.url({ protocol: /^https?$/ }).optional(),
+  organization: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  models: z.array(z.string().min(1)).min(1, "must list at least one model"),
+});
+
+const strategyNames = [
+  "round-robin",
+  "least-busy",
+  "least-latency",
+  "usage-based",
+  "weighted",
+  "priority",
+] as const satisfies readonly StrategyName[];
+
+const schedulerSchema = z.custom<SchedulerLike>(
+  (v) => typeof v === "object" && v !== null && typeof (v as SchedulerLike).schedule === "function",
+  "must be an RxJS SchedulerLike",
+);
+
+const routerConfigSchema = z
+  .strictObject({
+    strategy: z
+      .union([z.enum(strategyNames), z.custom<Strategy>((v) => typeof v === "function")], {
+        error: `must be one of ${strategyNames.join(", ")} or a Strategy function`,
+      })
+      .default("least-latency"),
+    priorityWithin: z.enum(strategyNames).exclude(["priority"]).default("least-busy"),
+    endpoints: z.array(z.discriminatedUnion("type", [azureEndpointSchema, openaiEndpointSchema])).min(1),
+    queue: z
+      .strictObject({
+        maxSize: z.number().int().positive().default(10_000),
+        agingMs: positive.default(10_000),
+      })
+      .default({ maxSize: 10_000, agingMs: 10_000 }),
+    timeoutMs: positive.default(600_000),
+    attemptTimeoutMs: positive.default(120_000),
+    firstTokenTimeoutMs: positive.default(60_000),
+    defaultOutputTokens: z.number().int().positive().default(1_000),
+    maxRetryAfterMs: positive.default(60_000),
+    retry: z
+      .strictObject({
+        maxAttempts: z.number().int().positive().default(5),
+        baseDelayMs: z.number().finite().nonnegative().default(100),
+        maxDelayMs: positive.default(8_000),
+      })
+      .default({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 8_000 }),
+    breaker: z
+      .strictObject({
+        consecutiveFailures: z.number().int().positive().default(5),
+        failureRatio: z.number().gt(0).lte(1).default(0.5),
+        window: z.number().int().positive().default(20),
+        minCalls: z.number().int().positive().default(10),
+        cooldownMs: positive.default(15_000),
+        disabledProbeMs: positive.default(300_000),
+      })
+      .default({
+        consecutiveFailures: 5,
+        failureRatio: 0.5,
+        window: 20,
+        minCalls: 10,
+        cooldownMs: 15_000,
+        disabledProbeMs: 300_000,
+      }),
+    fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    lanes: z
+      .strictObject({ engine: z.enum(["native", "bottleneck"]).default("native") })
+      .default({ engine: "native" }),
+    latency: z
+      .strictObject({
+        halfLifeMs: positive.default(10_000),
+        explorationInterval: z.number().int().positive().default(20),
+        failurePenaltyMs: nonNegativeInt.default(5_000),
+      })
+      .default({ halfLifeMs: 10_000, explorationInterval: 20, failurePenaltyMs: 5_000 }),
+    metricsIntervalMs: positive.default(500),
+    scheduler: schedulerSchema.optional(),
+    rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+    fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a fetch function").optional(),
+  });
+
+/** Router configuration as the user writes it. Every field has a documented default (see docs/config.md). */
+export type RouterConfig = z.input<typeof routerConfigSchema>;
+/** Router configuration after validation and defaults. */
+export type ResolvedConfig = z.output<typeof routerConfigSchema>;
+/** One endpoint as configured (after defaults). */
+export type ResolvedEndpoint = ResolvedConfig["endpoints"][number];
+/** An Azure OpenAI endpoint as the user writes it. */
+export type AzureEndpointConfig = z.input<typeof azureEndpointSchema>;
+/** An openai.com (or compatible) endpoint as the user writes it. */
+export type OpenAIEndpointConfig = z.input<typeof openaiEndpointSchema>;
+
+/**
+ * Validates a router config and applies defaults.
+ * @throws ConfigError (`CONFIG_INVALID`) listing every problem with its path; values are never echoed,
+ * so a misplaced secret cannot leak into the message.
+ */
+export function parseConfig(input: unknown): ResolvedConfig {
+  const result = routerConfigSchema.safeParse(input);
+  const issues: ConfigIssue[] = result.success
+    ? []
+    : result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  // Cross-field checks run on the raw input too, so one pass reports every problem at once.
+  issues.push(...crossFieldIssues(input));
+  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
+  return result.data;
+}
+
+function crossFieldIssues(input: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (typeof input !== "object" || input === null) return issues;
+  const { endpoints, fallbacks } = input as { endpoints?: unknown; fallbacks?: unknown };
+  if (!Array.isArray(endpoints)) return issues;
+  const seen = new Map<string, number>();
+  const served = new Set<string>();
+  endpoints.forEach((e: unknown, i) => {
+    if (typeof e !== "object" || e === null) return;
+    const { name, deployments, models } = e as { name?: unknown; deployments?: unknown; models?: unknown };
+    if (typeof name === "string") {
+      const first = seen.get(name);
+      if (first !== undefined) {
+        issues.push({
+          path: `endpoints.${i}.name`,
+          message: `duplicate endpoint name "${name}" (also endpoints.${first}.name)`,
+        });
+      } else seen.set(name, i);
+    }
+    if (typeof deployments === "object" && deployments !== null) for (const m of Object.keys(deployments)) served.add(m);
+    if (Array.isArray(models)) for (const m of models) if (typeof m === "string") served.add(m);
+  });
+  if (typeof fallbacks === "object" && fallbacks !== null) {
+    for (const [model, chain] of Object.entries(fallbacks)) {
+      if (!Array.isArray(chain)) continue;
+      chain.forEach((fb: unknown, i) => {
+        if (typeof fb === "string" && !served.has(fb)) {
+          issues.push({ path: `fallbacks.${model}.${i}`, message: `fallback model "${fb}" is served by no endpoint` });
+        }
+      });
+    }
+  }
+  return issues;
+}
+
+/** The models an endpoint serves. */
+export function modelsOf(endpoint: ResolvedEndpoint): string[] {
+  return endpoint.type === "azure" ? Object.keys(endpoint.deployments) : [...endpoint.models];
+}

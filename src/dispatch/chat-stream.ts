@@ -1,0 +1,120 @@
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+
+/** How a stream ended, reported once to the router. */
+export type StreamEnd =
+  | { readonly kind: "done"; readonly usage: CompletionUsage | undefined }
+  | { readonly kind: "error"; readonly error: unknown; readonly usage: CompletionUsage | undefined }
+  | { readonly kind: "stopped"; readonly usage: CompletionUsage | undefined };
+
+/**
+ * A streamed chat completion, shaped like the SDK's `Stream<ChatCompletionChunk>`: iterate it once with
+ * `for await`; `controller.abort()` or breaking out of the loop stops it. The lane's slot is held until
+ * the stream ends, errors, or the consumer stops: busy and latency figures stay honest for streams.
+ * @example
+ * const stream = await router.chat.completions.create({ model, messages, stream: true });
+ * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
+ */
+export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
+  /** Aborting it stops the upstream request and ends the iteration. */
+  readonly controller: AbortController;
+  private consumed = false;
+  private ended = false;
+  private usage: CompletionUsage | undefined;
+  private delivered = 0;
+
+  /** @internal built by the router once the first content chunk arrived */
+  constructor(
+    private readonly buffered: ChatCompletionChunk[],
+    private readonly upstream: AsyncIterator<ChatCompletionChunk>,
+    controller: AbortController,
+    private readonly includeUsage: boolean,
+    private readonly onEnd: (end: StreamEnd) => void,
+    private readonly wrapError: (error: unknown, received: number) => unknown,
+  ) {
+    this.controller = controller;
+  }
+
+  /** Stops the stream (the same as `controller.abort()`). */
+  abort(): void {
+    this.controller.abort();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
+    if (this.consumed) {
+      throw new Error("Cannot iterate over a consumed stream, use `.tee()` on the SDK stream or call the router again.");
+    }
+    this.consumed = true;
+    let finished = false;
+    try {
+      for (const chunk of this.buffered.splice(0)) {
+        const out = this.filter(chunk);
+        if (out) yield out;
+      }
+      for (;;) {
+        let result: IteratorResult<ChatCompletionChunk>;
+        try {
+          result = await this.upstream.next();
+        } catch (error) {
+          finished = true;
+          if (this.controller.signal.aborted) {
+            this.end({ kind: "stopped", usage: this.usage });
+            return;
+          }
+          this.end({ kind: "error", error, usage: this.usage });
+          throw this.wrapError(error, this.delivered);
+        }
+        if (result.done) break;
+        const out = this.filter(result.value);
+        if (out) yield out;
+      }
+      finished = true;
+      // The SDK ends an aborted stream quietly; an abort is a stop, not a completion.
+      this.end(this.controller.signal.aborted ? { kind: "stopped", usage: this.usage } : { kind: "done", usage: this.usage });
+    } finally {
+      if (!finished) {
+        // The consumer stopped early (break/return): stop the upstream request too.
+        this.controller.abort();
+        void this.upstream.return?.().catch(() => undefined);
+        this.end({ kind: "stopped", usage: this.usage });
+      }
+    }
+  }
+
+  /** Ends the stream without iterating it (frees the slot). */
+  async cancel(): Promise<void> {
+    if (this.ended) return;
+    this.controller.abort();
+    await this.upstream.return?.().catch(() => undefined);
+    this.end({ kind: "stopped", usage: this.usage });
+  }
+
+  private end(end: StreamEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd(end);
+  }
+
+  /** Records usage; hides the usage chunk the router asked for when the caller did not. */
+  private filter(chunk: ChatCompletionChunk): ChatCompletionChunk | undefined {
+    if (chunk.usage) this.usage = chunk.usage;
+    this.delivered += 1;
+    if (this.includeUsage) return chunk;
+    if (chunk.usage && chunk.choices.length === 0) return undefined;
+    if ("usage" in chunk) {
+      const { usage: _usage, ...rest } = chunk;
+      return rest;
+    }
+    return chunk;
+  }
+}
+
+/** True when a chunk carries something the caller sees as output (content, a tool call, a finish). */
+export function hasOutput(chunk: ChatCompletionChunk): boolean {
+  for (const choice of chunk.choices) {
+    if (choice.finish_reason) return true;
+    const delta = choice.delta;
+    if (delta?.content || delta?.tool_calls?.length || delta?.refusal) return true;
+  }
+  return false;
+}

@@ -1,0 +1,387 @@
+import { AzureOpenAI, OpenAI } from "openai";
+import type { CompletionUsage } from "openai/resources/completions";
+import { Subject } from "rxjs";
+import type { ResolvedConfig, ResolvedEndpoint } from "../config.js";
+import type { RouterEvent } from "../events.js";
+import type { BudgetStore, Reservation } from "../limits/budget-store.js";
+import { parseRateLimitHeaders } from "../limits/rate-limit-headers.js";
+import { Ewma } from "../metrics/ewma.js";
+import { RateMeter } from "../metrics/rate-meter.js";
+import { type BreakerState, CircuitBreaker, type BreakerTransition } from "../resilience/circuit-breaker.js";
+import type { Failure } from "../resilience/classify.js";
+import type { LaneSnapshot, LaneState, RequestKind } from "../strategies/types.js";
+import type { GateTicket, LaneGate } from "./lane-gate.js";
+
+/** A granted admission: a concurrency slot and a budget charge, released exactly once by `Lane.finish`. */
+export interface Admission {
+  readonly lane: Lane;
+  readonly model: string;
+  readonly kind: RequestKind;
+  readonly ticket: GateTicket;
+  readonly reservation: Reservation;
+  readonly startedAt: number;
+  finished: boolean;
+}
+
+/** What one attempt produced, reported back to its lane. */
+export interface AttemptReport {
+  readonly headers?: Headers | undefined;
+  readonly usage?: CompletionUsage | { prompt_tokens: number; total_tokens: number } | null | undefined;
+  /** Time to first token for streams. */
+  readonly ttftMs?: number | undefined;
+  /** Set when the attempt failed. */
+  readonly failure?: Failure | undefined;
+}
+
+/** Dependencies a lane needs from the router. */
+export interface LaneDeps {
+  readonly config: ResolvedConfig;
+  readonly store: BudgetStore;
+  readonly gate: LaneGate;
+  readonly now: () => number;
+  readonly emit: (event: RouterEvent) => void;
+}
+
+/** Per-lane counters the metrics show. */
+export interface LaneCounters {
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  rateLimited: number;
+  promptTokens: number;
+  completionTokens: number;
+  peakInflight: number;
+  readonly byStatus: Record<string, number>;
+}
+
+/**
+ * One endpoint with everything that limits it: a concurrency gate, RPM/TPM budgets (in the store),
+ * a circuit breaker, cooldowns, latency figures and its own SDK client (`maxRetries: 0`: the router
+ * owns retries). A lane never chooses between lanes; it only answers "can you take this now?".
+ */
+export class Lane {
+  readonly id: string;
+  readonly index: number;
+  readonly type: "azure" | "openai";
+  readonly weight: number;
+  readonly priority: number;
+  readonly client: OpenAI;
+  /** Emits whenever capacity may have been freed (a slot released, a probe finished). */
+  readonly changed$ = new Subject<void>();
+  readonly counters: LaneCounters = {
+    attempts: 0,
+    succeeded: 0,
+    failed: 0,
+    rateLimited: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    peakInflight: 0,
+    byStatus: {},
+  };
+  readonly requestRate = new RateMeter();
+  readonly tokenRate = new RateMeter();
+  private readonly deployments: ReadonlyMap<string, string>;
+  private readonly disabledModels = new Set<string>();
+  private disabledReason: Failure["kind"] | undefined;
+  private readonly breaker: CircuitBreaker;
+  private readonly msPerToken: Ewma;
+  private readonly ttft: Ewma;
+  private readonly latency: Ewma;
+
+  constructor(
+    endpoint: ResolvedEndpoint,
+    index: number,
+    private readonly deps: LaneDeps,
+  ) {
+    this.id = endpoint.name;
+    this.index = index;
+    this.type = endpoint.type;
+    this.weight = endpoint.weight;
+    this.priority = endpoint.priority;
+    this.deployments = new Map(
+      endpoint.type === "azure" ? Object.entries(endpoint.deployments) : endpoint.models.map((m) => [m, m]),
+    );
+    this.client = createClient(endpoint, deps.config);
+    this.breaker = new CircuitBreaker(deps.config.breaker);
+    const ewma = { halfLifeMs: deps.config.latency.halfLifeMs };
+    this.msPerToken = new Ewma(ewma);
+    this.ttft = new Ewma(ewma);
+    this.latency = new Ewma(ewma);
+    deps.store.register(this.id, { rpm: endpoint.limits?.rpm, tpm: endpoint.limits?.tpm }, deps.now());
+  }
+
+  /** The models this lane serves (including ones disabled after a 404). */
+  get models(): string[] {
+    return [...this.deployments.keys()];
+  }
+
+  get inflight(): number {
+    return this.deps.gate.inflight;
+  }
+
+  /** True when this lane is configured for `model` and has not been told the deployment is missing. */
+  serves(model: string): boolean {
+    return this.deployments.has(model) && !this.disabledModels.has(model);
+  }
+
+  /** The name to send as `model`: the deployment on Azure, the model itself on openai. */
+  deploymentFor(model: string): string {
+    return this.deployments.get(model) ?? model;
+  }
+
+  /** Synchronous admission check: slot free, breaker passing, budget there, not cooling. */
+  canAdmit(tokens: number, now: number): boolean {
+    const gate = this.deps.gate;
+    return (
+      gate.inflight < gate.limit &&
+      this.breaker.canPass(now) &&
+      this.deps.store.msUntilAvailable(this.id, tokens, now) === 0
+    );
+  }
+
+  /**
+   * When this lane could next admit `tokens`, ignoring its concurrency (a freed slot is announced on
+   * `changed$`): 0 = now; Infinity = not on its own (e.g. a probe in flight).
+   */
+  msUntilAdmissible(tokens: number, now: number): number {
+    const breakerWait =
+      this.breaker.state(now) === "open"
+        ? this.breaker.reopensAt - now
+        : this.breaker.canPass(now)
+          ? 0
+          : Number.POSITIVE_INFINITY;
+    return Math.max(breakerWait, this.deps.store.msUntilAvailable(this.id, tokens, now));
+  }
+
+  /** Takes a slot and charges the budget, atomically; undefined (nothing taken) when it cannot. */
+  admit(model: string, kind: RequestKind, tokens: number, now: number): Admission | undefined {
+    if (!this.breaker.canPass(now)) return undefined;
+    const ticket = this.deps.gate.tryAcquire();
+    if (!ticket) return undefined;
+    const reservation = this.deps.store.reserve(this.id, tokens, now);
+    if (!reservation) {
+      ticket.release();
+      return undefined;
+    }
+    const transition = this.breaker.onStart(now);
+    if (transition) this.report(transition, now);
+    const c = this.counters;
+    c.attempts += 1;
+    if (this.deps.gate.inflight > c.peakInflight) c.peakInflight = this.deps.gate.inflight;
+    this.requestRate.add(1, now);
+    return { lane: this, model, kind, ticket, reservation, startedAt: now, finished: false };
+  }
+
+  /** Ends an attempt: frees the slot, settles the budget, updates health and latency. Idempotent. */
+  finish(admission: Admission, report: AttemptReport): void {
+    if (admission.finished) return;
+    admission.finished = true;
+    const now = this.deps.now();
+    const { store } = this.deps;
+    const failure = report.failure;
+    if (report.headers) this.calibrate(report.headers, admission.reservation, now);
+    if (!failure) {
+      store.commit(admission.reservation);
+      this.onSuccess(admission, report, now);
+    } else {
+      // 429s and refusals for auth/quota/missing deployments are not charged by the service.
+      const charged = failure.laneEffect === "failure" || failure.laneEffect === "none";
+      if (charged) store.commit(admission.reservation);
+      else store.refund(admission.reservation, now);
+      this.onFailure(admission, failure, now);
+    }
+    admission.ticket.release();
+    this.changed$.next();
+  }
+
+  /** Health as the selection and metrics see it. */
+  state(now: number): LaneState {
+    const breaker: BreakerState = this.breaker.state(now);
+    if (this.disabledReason && breaker === "open") return "disabled";
+    if (breaker === "open") return "open";
+    if (breaker === "half-open") return "half-open";
+    if (this.deps.store.coolingUntil(this.id) > now) return "cooling";
+    return "healthy";
+  }
+
+  /** Epoch ms when an open breaker lets a probe through (0 when not open). */
+  get reopensAt(): number {
+    return this.breaker.reopensAt;
+  }
+
+  get disabledFor(): readonly string[] {
+    return [...this.disabledModels];
+  }
+
+  snapshot(now: number): LaneSnapshot {
+    const view = this.deps.store.view(this.id, now);
+    return {
+      id: this.id,
+      index: this.index,
+      state: this.state(now),
+      inflight: this.deps.gate.inflight,
+      concurrency: this.deps.gate.limit,
+      weight: this.weight,
+      priority: this.priority,
+      msPerToken: this.msPerToken.value,
+      ttftMs: this.ttft.value,
+      latencyMs: this.latency.value,
+      rpm: view.rpm,
+      tpm: view.tpm,
+    };
+  }
+
+  /** Releases the gate engine's resources and completes `changed$`. */
+  async close(): Promise<void> {
+    this.changed$.complete();
+    await this.deps.gate.close();
+  }
+
+  private onSuccess(admission: Admission, report: AttemptReport, now: number): void {
+    const c = this.counters;
+    c.succeeded += 1;
+    c.byStatus["200"] = (c.byStatus["200"] ?? 0) + 1;
+    const elapsed = now - admission.startedAt;
+    const usage = report.usage;
+    if (usage) {
+      const completion = "completion_tokens" in usage ? usage.completion_tokens : 0;
+      c.promptTokens += usage.prompt_tokens;
+      c.completionTokens += completion;
+      this.tokenRate.add(usage.total_tokens, now);
+      if (admission.kind === "chat") this.msPerToken.update(elapsed / Math.max(1, completion), now);
+    }
+    if (admission.kind === "stream" && report.ttftMs !== undefined) this.ttft.update(report.ttftMs, now);
+    else this.latency.update(elapsed, now);
+    if (this.disabledReason) this.disabledReason = undefined;
+    const transition = this.breaker.success();
+    if (transition) this.report(transition, now);
+  }
+
+  private onFailure(admission: Admission, failure: Failure, now: number): void {
+    const c = this.counters;
+    const statusKey = failure.status === undefined ? failure.kind : String(failure.status);
+    c.byStatus[statusKey] = (c.byStatus[statusKey] ?? 0) + 1;
+    if (failure.kind === "aborted") {
+      this.breaker.onNeutral();
+      return;
+    }
+    c.failed += 1;
+    switch (failure.laneEffect) {
+      case "cool": {
+        c.rateLimited += 1;
+        this.penalize(now);
+        const cap = this.deps.config.maxRetryAfterMs;
+        const asked = failure.retryAfterMs;
+        const wait = Math.min(asked ?? 1_000, cap);
+        const until = now + wait;
+        this.deps.store.cool(this.id, until, failure.exhausted, now);
+        this.breaker.onNeutral();
+        this.deps.emit({
+          type: "cooled-down",
+          at: now,
+          endpoint: this.id,
+          until,
+          retryAfterMs: asked,
+          capped: asked !== undefined && asked > cap,
+        });
+        return;
+      }
+      case "disable": {
+        const ms = this.deps.config.breaker.disabledProbeMs;
+        this.disabledReason = failure.kind;
+        this.breaker.trip(now, ms);
+        this.deps.emit({
+          type: "endpoint-disabled",
+          at: now,
+          endpoint: this.id,
+          reason: failure.kind,
+          status: failure.status,
+          until: now + ms,
+        });
+        return;
+      }
+      case "disable-model":
+        this.disabledModels.add(admission.model);
+        this.breaker.onNeutral();
+        this.deps.emit({
+          type: "model-disabled",
+          at: now,
+          endpoint: this.id,
+          model: admission.model,
+          status: failure.status,
+        });
+        return;
+      case "failure": {
+        this.penalize(now);
+        const transition = this.breaker.failure(now);
+        if (transition) this.report(transition, now, failure.kind);
+        return;
+      }
+      case "none":
+        this.breaker.onNeutral();
+        return;
+    }
+  }
+
+  /** A failure counts as a slow sample (3× the current figure, at least the configured floor), never a fast one. */
+  private penalize(now: number): void {
+    const floor = this.deps.config.latency.failurePenaltyMs;
+    for (const [ewma, min] of [
+      [this.latency, floor],
+      [this.ttft, floor],
+      [this.msPerToken, floor / 100],
+    ] as const) {
+      ewma.update(Math.max(3 * (ewma.value ?? 0), min), now);
+    }
+  }
+
+  private calibrate(headers: Headers, reservation: Reservation, now: number): void {
+    const report = parseRateLimitHeaders(headers);
+    const learned = this.deps.store.calibrate(this.id, report, reservation, now);
+    if (learned) {
+      this.deps.emit({ type: "limits-learned", at: now, endpoint: this.id, rpm: learned.rpm, tpm: learned.tpm });
+    }
+  }
+
+  private report(transition: NonNullable<BreakerTransition>, now: number, reason?: Failure["kind"]): void {
+    if (transition === "opened") {
+      this.deps.emit({
+        type: "circuit-opened",
+        at: now,
+        endpoint: this.id,
+        until: this.breaker.reopensAt,
+        reason: reason ?? "unknown",
+      });
+    } else if (transition === "half-opened") {
+      this.deps.emit({ type: "circuit-half-opened", at: now, endpoint: this.id });
+    } else {
+      this.deps.emit({ type: "recovered", at: now, endpoint: this.id });
+    }
+  }
+}
+
+function createClient(endpoint: ResolvedEndpoint, config: ResolvedConfig): OpenAI {
+  const shared = {
+    maxRetries: 0,
+    timeout: config.attemptTimeoutMs,
+    ...(config.fetch ? { fetch: config.fetch } : {}),
+    ...(endpoint.headers ? { defaultHeaders: endpoint.headers } : {}),
+  };
+  if (endpoint.type === "azure") {
+    return new AzureOpenAI({
+      ...shared,
+      endpoint: endpoint.endpoint,
+      apiVersion: endpoint.apiVersion,
+      ...(endpoint.azureADTokenProvider
+        ? { azureADTokenProvider: endpoint.azureADTokenProvider }
+        : { apiKey: endpoint.apiKey ?? "" }),
+    });
+  }
+  return new OpenAI({
+    ...shared,
+    apiKey: endpoint.apiKey,
+    ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
+    ...(endpoint.organization ? { organization: endpoint.organization } : {}),
+    ...(endpoint.project ? { project: endpoint.project } : {}),
+  });
+}

@@ -1,0 +1,217 @@
+import { merge, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from "rxjs";
+import type { LaneSnapshot, Strategy } from "../strategies/types.js";
+import type { Job } from "./job.js";
+import type { Admission, Lane } from "./lane.js";
+import type { ModelQueues } from "./model-queues.js";
+
+/** A job bound to a lane that admitted it. */
+export interface Assignment {
+  readonly job: Job;
+  readonly admission: Admission;
+}
+
+/** Why a job cannot keep waiting. */
+export type StuckReason =
+  /** The queue is at its bound. */
+  | "queue-full"
+  /** No lane will ever admit it (every lane for the model disabled, or it fits no budget). */
+  | "unservable"
+  /** The soonest lane recovers after the job's deadline. */
+  | "too-late"
+  /** Its deadline passed while it waited. */
+  | "deadline";
+
+/** Options of {@link selectLane}. */
+export interface SelectLaneOptions {
+  readonly lanes: readonly Lane[];
+  readonly strategy: Strategy;
+  readonly queue: ModelQueues;
+  readonly maxQueueSize: number;
+  readonly scheduler: SchedulerLike;
+  readonly rng: () => number;
+  /** A job left the queue without a lane; the caller settles it (or gives it a fallback). */
+  readonly onStuck: (job: Job, reason: StuckReason) => void;
+  /** Whether a job that failed may take a lane in its avoid set when no other healthy lane exists. */
+  readonly isAlternative?: (lane: Lane, now: number) => boolean;
+}
+
+/**
+ * The selection operator: jobs in, assignments out. A job is bound to a lane only when some lane
+ * serving its model can admit it now (late binding), in the same tick when one can; otherwise it waits
+ * in the central queue and is retried whenever a lane reports freed capacity (`changed$`, the lanes'
+ * state observables) or when the soonest budget refill / cooldown / breaker probe is due.
+ * @example
+ * jobs$.pipe(selectLane({ lanes, strategy, queue, maxQueueSize, scheduler, rng, onStuck }))
+ */
+export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, Assignment> {
+  return (jobs$) =>
+    new Observable<Assignment>((subscriber) => {
+      const { lanes, strategy, queue, scheduler, rng, onStuck } = options;
+      const now = () => scheduler.now();
+      const byModel = new Map<string, Lane[]>();
+      for (const lane of lanes) {
+        for (const model of lane.models) {
+          const list = byModel.get(model) ?? [];
+          list.push(lane);
+          byModel.set(model, list);
+        }
+      }
+      const isAlternative = options.isAlternative ?? ((lane: Lane, t: number) => lane.state(t) === "healthy");
+      const candidates: Lane[] = [];
+      const avoided: Lane[] = [];
+      const context = { rng };
+      let wake: { at: number; sub: Subscription } | undefined;
+      let pumping = false;
+      let again = false;
+
+      const tryDispatch = (job: Job, t: number): boolean => {
+        const pool = byModel.get(job.model);
+        if (!pool) return false;
+        candidates.length = 0;
+        avoided.length = 0;
+        let alternative = false;
+        for (const lane of pool) {
+          if (!lane.serves(job.model)) continue;
+          const avoid = job.avoid?.has(lane.id) === true;
+          if (!avoid && !alternative && isAlternative(lane, t)) alternative = true;
+          if (!lane.canAdmit(job.tokens, t)) continue;
+          (avoid ? avoided : candidates).push(lane);
+        }
+        const pick = candidates.length > 0 ? candidates : alternative ? candidates : avoided;
+        if (pick.length === 0) return false;
+        let lane: Lane | undefined = pick[0];
+        if (pick.length > 1) {
+          const snapshots: LaneSnapshot[] = pick.map((l) => l.snapshot(t));
+          const id = strategy(snapshots, { model: job.model, kind: job.kind, tokens: job.tokens }, context);
+          if (id === undefined) return false;
+          lane = pick.find((l) => l.id === id);
+        }
+        const admission = lane?.admit(job.model, job.kind, job.tokens, t);
+        if (!admission) return false;
+        if (job.timer) {
+          job.timer.unsubscribe();
+          job.timer = undefined;
+        }
+        job.state = "running";
+        subscriber.next({ job, admission });
+        return true;
+      };
+
+      /** Soonest time any lane of the job's model may admit it; Infinity when none ever will on its own. */
+      const soonest = (job: Job, t: number): number => {
+        let best = Number.POSITIVE_INFINITY;
+        let anyServes = false;
+        let anyBusy = false;
+        for (const lane of byModel.get(job.model) ?? []) {
+          if (!lane.serves(job.model)) continue;
+          anyServes = true;
+          if (lane.inflight > 0) anyBusy = true;
+          best = Math.min(best, lane.msUntilAdmissible(job.tokens, t));
+        }
+        if (!anyServes) return Number.NaN;
+        return best === Number.POSITIVE_INFINITY && anyBusy ? -1 : best;
+      };
+
+      const enqueue = (job: Job, t: number) => {
+        job.state = "queued";
+        job.queuedAt = t;
+        queue.push(job);
+        if (!job.timer && Number.isFinite(job.deadline)) {
+          job.timer = scheduler.schedule(() => {
+            job.timer = undefined;
+            if (queue.remove(job)) onStuck(job, "deadline");
+          }, Math.max(0, job.deadline - t));
+        }
+      };
+
+      const pump = () => {
+        if (pumping) {
+          again = true;
+          return;
+        }
+        pumping = true;
+        try {
+          do {
+            again = false;
+            const t = now();
+            for (const [, q] of queue.waiting()) {
+              for (let job = q.peek(t); job; job = q.peek(t)) {
+                if (!tryDispatch(job, t)) break;
+                q.shift(t);
+                queue.shifted();
+              }
+            }
+          } while (again);
+        } finally {
+          pumping = false;
+        }
+        scheduleWake();
+      };
+
+      // One timer for the whole queue: the soonest moment a blocked head could go.
+      const scheduleWake = () => {
+        if (queue.size === 0) {
+          wake?.sub.unsubscribe();
+          wake = undefined;
+          return;
+        }
+        const t = now();
+        let next = Number.POSITIVE_INFINITY;
+        const stuck: Job[] = [];
+        for (const [, q] of queue.waiting()) {
+          const head = q.peek(t);
+          if (!head) continue;
+          const ms = soonest(head, t);
+          if (Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY) stuck.push(head);
+          else if (ms > 0) {
+            if (t + ms > head.deadline && head.fallbacks.length > 0) stuck.push(head);
+            else next = Math.min(next, ms);
+          }
+        }
+        for (const job of stuck) {
+          if (!queue.remove(job)) continue;
+          job.timer?.unsubscribe();
+          job.timer = undefined;
+          const ms = soonest(job, t);
+          onStuck(job, Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY ? "unservable" : "too-late");
+        }
+        if (next === Number.POSITIVE_INFINITY) return;
+        const at = t + next;
+        if (wake && wake.at <= at && wake.at > t) return;
+        wake?.sub.unsubscribe();
+        wake = {
+          at,
+          sub: scheduler.schedule(() => {
+            wake = undefined;
+            pump();
+          }, next),
+        };
+      };
+
+      const intake = jobs$.subscribe({
+        next: (job) => {
+          const t = now();
+          if (queue.size === 0 || pumping) {
+            if (!pumping && tryDispatch(job, t)) return;
+          }
+          if (queue.size >= options.maxQueueSize && job.attempts.length === 0) {
+            onStuck(job, "queue-full");
+            return;
+          }
+          enqueue(job, t);
+          pump();
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      const freed = merge(...lanes.map((l) => l.changed$)).subscribe(() => {
+        if (queue.size > 0) pump();
+      });
+      return () => {
+        intake.unsubscribe();
+        freed.unsubscribe();
+        wake?.sub.unsubscribe();
+        wake = undefined;
+      };
+    });
+}

@@ -1,0 +1,215 @@
+/**
+ * Every error the router raises extends {@link RouterError} and carries a stable `code`.
+ * Branch on `code`, never on the message. Upstream failures keep the SDK's error as `cause`.
+ */
+
+/** Stable error codes. */
+export type RouterErrorCode =
+  | "CONFIG_INVALID"
+  | "NO_ENDPOINT_FOR_MODEL"
+  | "QUEUE_FULL"
+  | "DEADLINE_EXCEEDED"
+  | "ABORTED"
+  | "ALL_ENDPOINTS_FAILED"
+  | "ROUTER_CLOSED"
+  | "REQUEST_TOO_LARGE"
+  | "REQUEST_INVALID"
+  | "UPSTREAM_ERROR"
+  | "STREAM_INTERRUPTED";
+
+/** Base class of all router errors. */
+export class RouterError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: RouterErrorCode;
+  constructor(code: RouterErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found in a router config. */
+export interface ConfigIssue {
+  /** Dotted path into the config, e.g. `endpoints.1.apiKey`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * The config passed to `createRouter` is invalid; `issues` lists every problem with its path.
+ * @example
+ * try { createRouter(cfg) } catch (e) { if (e instanceof ConfigError) console.error(e.issues) }
+ */
+export class ConfigError extends RouterError {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    super(
+      "CONFIG_INVALID",
+      `Invalid router config (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n${issues
+        .map((i) => `  - ${i.path || "(root)"}: ${i.message}`)
+        .join("\n")}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** No configured endpoint serves the requested model (and no fallback model does either). */
+export class NoEndpointForModelError extends RouterError {
+  readonly model: string;
+  constructor(model: string, known: readonly string[]) {
+    super(
+      "NO_ENDPOINT_FOR_MODEL",
+      `No endpoint serves model "${model}". Configured models: ${known.length ? known.join(", ") : "(none)"}.`,
+    );
+    this.model = model;
+  }
+}
+
+/** The request is malformed in a way no endpoint could accept (e.g. missing `model`). */
+export class RequestInvalidError extends RouterError {
+  constructor(message: string) {
+    super("REQUEST_INVALID", message);
+  }
+}
+
+/** The central queue is at `queue.maxSize`: backpressure, retry later or raise the bound. */
+export class QueueFullError extends RouterError {
+  readonly maxSize: number;
+  constructor(maxSize: number) {
+    super(
+      "QUEUE_FULL",
+      `The router's queue is full (${maxSize} waiting requests). Slow down or raise queue.maxSize.`,
+    );
+    this.maxSize = maxSize;
+  }
+}
+
+/** The request's deadline (`timeout`, covering queue time and the call) passed. */
+export class DeadlineExceededError extends RouterError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, phase: "queued" | "running", options?: { cause?: unknown }) {
+    super(
+      "DEADLINE_EXCEEDED",
+      `The request did not complete within its ${timeoutMs} ms deadline (it was ${phase === "queued" ? "still waiting for an endpoint" : "in flight"}).`,
+      options,
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller aborted the request (its AbortSignal fired). */
+export class AbortedError extends RouterError {
+  constructor(options?: { cause?: unknown }) {
+    super("ABORTED", "The request was aborted by the caller.", options);
+  }
+}
+
+/** The router was closed; it accepts no new requests. */
+export class RouterClosedError extends RouterError {
+  constructor() {
+    super("ROUTER_CLOSED", "The router is closed and accepts no new requests.");
+  }
+}
+
+/** The request's token estimate exceeds the tokens-per-minute budget of every endpoint serving it. */
+export class RequestTooLargeError extends RouterError {
+  readonly estimatedTokens: number;
+  readonly largestBudget: number;
+  constructor(model: string, estimatedTokens: number, largestBudget: number) {
+    super(
+      "REQUEST_TOO_LARGE",
+      `The request for "${model}" needs ~${estimatedTokens} tokens (prompt + output cap), more than the largest tokens-per-minute budget of any endpoint serving it (${largestBudget}). Lower max_tokens or shorten the prompt.`,
+    );
+    this.estimatedTokens = estimatedTokens;
+    this.largestBudget = largestBudget;
+  }
+}
+
+/** One attempt of a request on one endpoint. */
+export interface AttemptRecord {
+  readonly endpoint: string;
+  readonly model: string;
+  /** HTTP status, when the endpoint answered. */
+  readonly status?: number;
+  /** Error code (SDK `code`, router code, or `connection_error`/`timeout`), absent on success. */
+  readonly errorCode?: string;
+  readonly durationMs: number;
+}
+
+/**
+ * An endpoint answered with an error that is final for this request (e.g. 400) — the SDK's
+ * error is the `cause`; `status`, `requestID` and `upstreamCode` are copied from it.
+ */
+export class UpstreamError extends RouterError {
+  readonly status: number | undefined;
+  readonly upstreamCode: string | undefined;
+  readonly requestID: string | undefined;
+  readonly endpoint: string;
+  constructor(endpoint: string, cause: unknown, redact: (text: string) => string = (t) => t) {
+    const info = describeUpstream(cause);
+    super("UPSTREAM_ERROR", redact(`Endpoint "${endpoint}" rejected the request: ${info.summary}`), { cause });
+    this.status = info.status;
+    this.upstreamCode = info.code;
+    this.requestID = info.requestID;
+    this.endpoint = endpoint;
+  }
+}
+
+/** Every attempt failed (after retries and failover); `attempts` says what each endpoint answered. */
+export class AllEndpointsFailedError extends RouterError {
+  readonly attempts: readonly AttemptRecord[];
+  readonly status: number | undefined;
+  constructor(model: string, attempts: readonly AttemptRecord[], cause: unknown) {
+    const last = attempts.at(-1);
+    super(
+      "ALL_ENDPOINTS_FAILED",
+      `All attempts for "${model}" failed (${attempts.length} attempt${attempts.length === 1 ? "" : "s"}: ${attempts
+        .map((a) => `${a.endpoint}→${a.status ?? a.errorCode ?? "error"}`)
+        .join(", ")}).`,
+      { cause },
+    );
+    this.attempts = attempts;
+    this.status = last?.status;
+  }
+}
+
+interface UpstreamInfo {
+  status: number | undefined;
+  code: string | undefined;
+  requestID: string | undefined;
+  summary: string;
+}
+
+/** Reads the fields the SDK's APIError carries without importing it (works with 6.x and 7.x). */
+export function describeUpstream(error: unknown): UpstreamInfo {
+  if (typeof error !== "object" || error === null) {
+    return { status: undefined, code: undefined, requestID: undefined, summary: String(error) };
+  }
+  const e = error as { status?: unknown; code?: unknown; requestID?: unknown; message?: unknown };
+  const status = typeof e.status === "number" ? e.status : undefined;
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const requestID = typeof e.requestID === "string" ? e.requestID : undefined;
+  const message = typeof e.message === "string" ? e.message : "unknown error";
+  return { status, code, requestID, summary: message };
+}
+
+/**
+ * A stream failed after its first content chunk reached the caller, so it could not fail over
+ * transparently. `received` counts the chunks the caller already got; the SDK's error is the `cause`.
+ */
+export class StreamInterruptedError extends RouterError {
+  readonly endpoint: string;
+  readonly received: number;
+  readonly status: number | undefined;
+  constructor(endpoint: string, received: number, cause: unknown, redact: (text: string) => string = (t) => t) {
+    const info = describeUpstream(cause);
+    super(
+      "STREAM_INTERRUPTED",
+      redact(`The stream from endpoint "${endpoint}" broke after ${received} chunk(s): ${info.summary}`),
+      { cause },
+    );
+    this.endpoint = endpoint;
+    this.received = received;
+    this.status = info.status;
+  }
+}

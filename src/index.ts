@@ -1,0 +1,74 @@
+/**
+ * openai-router: an in-process, reactive load balancer for OpenAI and Azure OpenAI endpoints.
+ * @packageDocumentation
+ */
+export {
+  type AzureEndpointConfig,
+  DEFAULT_AZURE_API_VERSION,
+  type OpenAIEndpointConfig,
+  type RouterConfig,
+  type TokenProvider,
+} from "./config.js";
+export { ChatStream } from "./dispatch/chat-stream.js";
+export type { GateEngine } from "./dispatch/lane-gate.js";
+export {
+  AbortedError,
+  AllEndpointsFailedError,
+  type AttemptRecord,
+  ConfigError,
+  type ConfigIssue,
+  DeadlineExceededError,
+  NoEndpointForModelError,
+  QueueFullError,
+  RequestInvalidError,
+  RequestTooLargeError,
+  RouterClosedError,
+  RouterError,
+  type RouterErrorCode,
+  StreamInterruptedError,
+  UpstreamError,
+} from "./errors.js";
+export type { RouterEvent, RouterEventType } from "./events.js";
+export {
+  type BudgetState,
+  type BudgetStore,
+  InMemoryBudgetStore,
+  type LaneBudgetLimits,
+  type LearnedLimits,
+  type RateLimitReport,
+  type Reservation,
+} from "./limits/budget-store.js";
+export { parseGoDuration } from "./limits/go-duration.js";
+export { parseRateLimitHeaders, parseRetryAfterMs } from "./limits/rate-limit-headers.js";
+export { createTokenEstimator, type TokenEstimator, type TokenEstimatorOptions } from "./limits/token-estimate.js";
+export type { FailureKind } from "./resilience/classify.js";
+export { createRouter, Router, type RouterDependencies } from "./router.js";
+export {
+  createLeastBusy,
+  createLeastLatency,
+  createPriority,
+  createRoundRobin,
+  createStrategy,
+  createUsageBased,
+  createWeighted,
+  type StrategyOptions,
+} from "./strategies/index.js";
+export type {
+  BudgetView,
+  LaneSnapshot,
+  LaneState,
+  RequestKind,
+  SelectionRequest,
+  Strategy,
+  StrategyContext,
+  StrategyName,
+} from "./strategies/types.js";
+export type {
+  BudgetMetrics,
+  Completion,
+  EndpointMetrics,
+  RouterCallOptions,
+  RouterMetrics,
+  RouterRequest,
+  Usage,
+} from "./types.js";

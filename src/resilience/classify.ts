@@ -1,0 +1,118 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { parseRetryAfterMs } from "../limits/rate-limit-headers.js";
+
+/** What went wrong with one attempt, in the router's terms. */
+export type FailureKind =
+  | "rate-limited"
+  | "quota-exhausted"
+  | "server"
+  | "timeout"
+  | "connection"
+  | "auth"
+  | "not-found"
+  | "bad-request"
+  | "aborted"
+  | "unknown";
+
+/** What the failed attempt means for the lane that served it. */
+export type LaneEffect =
+  /** Stop admitting until retry-after (429). */
+  | "cool"
+  /** Count a failure for the breaker and the latency figure. */
+  | "failure"
+  /** The endpoint is misconfigured (401/403, or billing): take it out. */
+  | "disable"
+  /** The deployment for this model is missing on that endpoint (404): stop sending this model there. */
+  | "disable-model"
+  | "none";
+
+/** A classified attempt failure. */
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  /** Another attempt may succeed (on this or another lane). */
+  readonly retryable: boolean;
+  /** Another attempt may succeed, but not on this lane. */
+  readonly failoverOnly: boolean;
+  readonly laneEffect: LaneEffect;
+  /** Uncapped retry-after the service asked for, if any. */
+  readonly retryAfterMs: number | undefined;
+  /** Which budget a 429 says is exhausted. */
+  readonly exhausted: "requests" | "tokens" | "both";
+  readonly error: unknown;
+}
+
+/**
+ * Classifies an error thrown by the SDK (works with 6.x and 7.x error classes).
+ * 400/422 never retry; 401/403/404 fail over; 408/409/429/5xx, timeouts and connection errors retry;
+ * the service's `x-should-retry` header overrides for statuses it covers.
+ */
+export function classifyFailure(error: unknown, now: number): Failure {
+  const base = { error, status: undefined, code: undefined, retryAfterMs: undefined, exhausted: "both" as const };
+  if (error instanceof APIUserAbortError) {
+    return { ...base, kind: "aborted", retryable: false, failoverOnly: false, laneEffect: "none" };
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    return { ...base, kind: "timeout", retryable: true, failoverOnly: false, laneEffect: "failure" };
+  }
+  if (error instanceof APIConnectionError) {
+    return { ...base, kind: "connection", retryable: true, failoverOnly: false, laneEffect: "failure" };
+  }
+  if (!(error instanceof APIError) || error.status === undefined) {
+    return { ...base, kind: "unknown", retryable: false, failoverOnly: false, laneEffect: "none" };
+  }
+  const status = error.status;
+  const code = typeof error.code === "string" ? error.code : undefined;
+  const headers = error.headers;
+  const shouldRetry = headers?.get("x-should-retry");
+  const common = { ...base, status, code };
+  if (status === 429) {
+    const body = error.error;
+    if (code === "insufficient_quota" || (error as { type?: unknown }).type === "insufficient_quota") {
+      return { ...common, kind: "quota-exhausted", retryable: false, failoverOnly: true, laneEffect: "disable" };
+    }
+    return {
+      ...common,
+      kind: "rate-limited",
+      retryable: shouldRetry !== "false",
+      failoverOnly: false,
+      laneEffect: "cool",
+      retryAfterMs: headers ? parseRetryAfterMs(headers, body, now) : undefined,
+      exhausted: exhaustedBudget(error.message, headers),
+    };
+  }
+  if (status === 401 || status === 403) {
+    return { ...common, kind: "auth", retryable: false, failoverOnly: true, laneEffect: "disable" };
+  }
+  if (status === 404) {
+    return { ...common, kind: "not-found", retryable: false, failoverOnly: true, laneEffect: "disable-model" };
+  }
+  const transient = status === 408 || status === 409 || status >= 500;
+  if (transient) {
+    return {
+      ...common,
+      kind: status >= 500 ? "server" : "timeout",
+      retryable: shouldRetry !== "false",
+      failoverOnly: false,
+      laneEffect: "failure",
+    };
+  }
+  return {
+    ...common,
+    kind: "bad-request",
+    retryable: shouldRetry === "true",
+    failoverOnly: false,
+    laneEffect: "none",
+  };
+}
+
+function exhaustedBudget(message: string, headers: Headers | undefined): "requests" | "tokens" | "both" {
+  const remTokens = headers?.get("x-ratelimit-remaining-tokens");
+  const remRequests = headers?.get("x-ratelimit-remaining-requests");
+  if (remRequests === "0" && remTokens !== "0") return "requests";
+  if (remTokens === "0" && remRequests !== "0") return "tokens";
+  if (/token/i.test(message) && !/request|call/i.test(message)) return "tokens";
+  if (/request|call/i.test(message) && !/token/i.test(message)) return "requests";
+  return "both";
+}

@@ -1,0 +1,723 @@
+import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from "openai/resources/chat/completions";
+import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
+import {
+  asyncScheduler,
+  defer,
+  map,
+  Observable,
+  type OperatorFunction,
+  ReplaySubject,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  shareReplay,
+  takeUntil,
+  timer,
+} from "rxjs";
+import { modelsOf, parseConfig, type ResolvedConfig, type RouterConfig } from "./config.js";
+import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate.js";
+import { ChatStream, hasOutput, type StreamEnd } from "./dispatch/chat-stream.js";
+import type { Job, JobBody } from "./dispatch/job.js";
+import { type Admission, Lane } from "./dispatch/lane.js";
+import { createNativeGate } from "./dispatch/lane-gate.js";
+import { ModelQueues } from "./dispatch/model-queues.js";
+import { type Assignment, type StuckReason, selectLane } from "./dispatch/select-lane.js";
+import {
+  AbortedError,
+  AllEndpointsFailedError,
+  type AttemptRecord,
+  DeadlineExceededError,
+  NoEndpointForModelError,
+  QueueFullError,
+  RequestInvalidError,
+  RequestTooLargeError,
+  RouterClosedError,
+  RouterError,
+  StreamInterruptedError,
+  UpstreamError,
+} from "./errors.js";
+import type { RouterEvent } from "./events.js";
+import { type BudgetStore, InMemoryBudgetStore } from "./limits/budget-store.js";
+import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
+import { collectMetrics } from "./metrics/collect.js";
+import { fullJitterBackoff } from "./resilience/backoff.js";
+import { classifyFailure, type Failure } from "./resilience/classify.js";
+import { createStrategy } from "./strategies/index.js";
+import type { RequestKind, Strategy } from "./strategies/types.js";
+import type { Completion, RouterCallOptions, RouterMetrics, RouterRequest, Usage } from "./types.js";
+
+/** Extra collaborators that are not plain config (kept out of the zod schema on purpose). */
+export interface RouterDependencies {
+  /** Where budgets and cooldowns live. @default an in-process store */
+  readonly budgetStore?: BudgetStore;
+}
+
+interface JobHandle extends Job {
+  readonly arrivedAt: number;
+  modelAttempts: number;
+  deliver: (completion: Completion) => void;
+  /** Streams: called once the first content chunk arrived (the promise API resolves here). */
+  started: ((stream: ChatStream) => void) | undefined;
+  onAbort: (() => void) | undefined;
+  endpoint: string | undefined;
+}
+
+type Outcome =
+  | { ok: true; endpoint: string; response: ChatCompletion | CreateEmbeddingResponse | undefined; usage: Usage | undefined }
+  | { ok: false; error: RouterError };
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * Creates a router over the configured endpoints.
+ * @example
+ * const router = createRouter({
+ *   strategy: "usage-based",
+ *   endpoints: [
+ *     { name: "east", type: "azure", endpoint: "https://east.openai.azure.com", apiKey: process.env.EAST_KEY,
+ *       deployments: { "gpt-4o": "gpt4o-east" }, limits: { rpm: 600, tpm: 100_000 } },
+ *     { name: "oai", type: "openai", apiKey: process.env.OPENAI_API_KEY, models: ["gpt-4o"] },
+ *   ],
+ * });
+ * const res = await router.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+ * @throws ConfigError (`CONFIG_INVALID`) listing every problem with its path.
+ */
+export function createRouter(config: RouterConfig, dependencies: RouterDependencies = {}): Router {
+  return new Router(config, dependencies);
+}
+
+/**
+ * The router: one central queue in front of every endpoint, a strategy choosing among the lanes that
+ * can admit a request now, retries and failover, and live metrics. Create it with {@link createRouter}.
+ */
+export class Router {
+  /** Push requests here; each gets exactly one outcome on `completions$`. */
+  readonly requests = new Subject<RouterRequest>();
+  /** The outcome of every request the router handles, whichever API it came through. */
+  readonly completions$: Observable<Completion>;
+  /** What happens inside: dispatches, retries, failovers, cooldowns, breaker transitions, learned limits. */
+  readonly events$: Observable<RouterEvent>;
+  /** Live snapshots of every endpoint and the queue, every `metricsIntervalMs`; replays the latest. */
+  readonly metrics$: Observable<RouterMetrics>;
+  /** The SDK-shaped chat API. */
+  readonly chat: {
+    readonly completions: {
+      create(body: ChatCompletionCreateParamsNonStreaming, options?: RouterCallOptions): Promise<ChatCompletion>;
+      create(body: ChatCompletionCreateParamsStreaming, options?: RouterCallOptions): Promise<ChatStream>;
+    };
+  };
+  /** The SDK-shaped embeddings API. */
+  readonly embeddings: {
+    create(body: EmbeddingCreateParams, options?: RouterCallOptions): Promise<CreateEmbeddingResponse>;
+  };
+
+  private readonly config: ResolvedConfig;
+  private readonly lanes: readonly Lane[];
+  private readonly scheduler: SchedulerLike;
+  private readonly rng: () => number;
+  private readonly store: BudgetStore;
+  private readonly estimator: TokenEstimator;
+  private readonly queue: ModelQueues;
+  private readonly jobs = new Subject<Job>();
+  private readonly eventsSubject = new Subject<RouterEvent>();
+  private readonly completionsSubject = new Subject<Completion>();
+  private readonly closed$ = new ReplaySubject<void>(1);
+  private readonly live = new Set<JobHandle>();
+  private readonly servedModels: ReadonlySet<string>;
+  private readonly secrets: string[];
+  private readonly backoff: (retry: number, rng: () => number) => number;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly strategyName: string;
+  private seq = 0;
+  private closing: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+
+  /** Prefer {@link createRouter}. */
+  constructor(input: RouterConfig, dependencies: RouterDependencies = {}) {
+    const config = parseConfig(input);
+    this.config = config;
+    this.scheduler = config.scheduler ?? asyncScheduler;
+    this.rng = config.rng ?? Math.random;
+    this.store = dependencies.budgetStore ?? new InMemoryBudgetStore();
+    this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
+    this.queue = new ModelQueues(config.queue.agingMs);
+    this.backoff = fullJitterBackoff({ baseMs: config.retry.baseDelayMs, maxMs: config.retry.maxDelayMs });
+    this.secrets = config.endpoints.flatMap((e) => (e.apiKey ? [e.apiKey] : []));
+    const Bottleneck = config.lanes.engine === "bottleneck" ? loadBottleneck() : undefined;
+    const now = () => this.scheduler.now();
+    const emit = (event: RouterEvent) => this.eventsSubject.next(event);
+    this.lanes = config.endpoints.map((endpoint, index) => {
+      const limit = endpoint.limits?.concurrency ?? Number.POSITIVE_INFINITY;
+      const gate = Bottleneck ? createBottleneckGate(limit, Bottleneck) : createNativeGate(limit);
+      return new Lane(endpoint, index, { config, store: this.store, gate, now, emit });
+    });
+    this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
+    this.strategyName = typeof config.strategy === "function" ? "custom" : config.strategy;
+    const strategy: Strategy =
+      typeof config.strategy === "function"
+        ? config.strategy
+        : createStrategy(config.strategy, {
+            within: config.priorityWithin,
+            explorationInterval: config.latency.explorationInterval,
+          });
+
+    this.events$ = this.eventsSubject.asObservable();
+    this.completions$ = this.completionsSubject.asObservable();
+    this.metrics$ = defer(() => timer(0, config.metricsIntervalMs, this.scheduler)).pipe(
+      map(() => this.snapshot()),
+      takeUntil(this.closed$),
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
+
+    this.subscriptions.push(
+      this.jobs
+        .pipe(
+          selectLane({
+            lanes: this.lanes,
+            strategy,
+            queue: this.queue,
+            maxQueueSize: config.queue.maxSize,
+            scheduler: this.scheduler,
+            rng: this.rng,
+            onStuck: (job, reason) => this.onStuck(job as JobHandle, reason),
+          }),
+        )
+        .subscribe((assignment) => this.execute(assignment)),
+      this.requests.subscribe((request) => this.submitRequest(request, undefined)),
+    );
+
+    const create = (body: ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming, options?: RouterCallOptions) =>
+      body.stream === true ? this.createStream(body, options) : this.call("chat", body, options);
+    this.chat = {
+      completions: { create: create as Router["chat"]["completions"]["create"] },
+    };
+    this.embeddings = {
+      create: (body, options) => this.call("embeddings", body, options) as Promise<CreateEmbeddingResponse>,
+    };
+  }
+
+  /**
+   * The operator form of `requests`: each request in, its outcome out; completes when the source
+   * has completed and every request has its outcome.
+   * @example
+   * from(batch).pipe(router.route()).subscribe((c) => console.log(c.id, c.ok));
+   */
+  route(): OperatorFunction<RouterRequest, Completion> {
+    return (source) =>
+      new Observable<Completion>((subscriber) => {
+        let pending = 0;
+        let sourceDone = false;
+        const sub = source.subscribe({
+          next: (request) => {
+            pending += 1;
+            this.submitRequest(request, (completion) => {
+              subscriber.next(completion);
+              pending -= 1;
+              if (sourceDone && pending === 0) subscriber.complete();
+            });
+          },
+          error: (error) => subscriber.error(error),
+          complete: () => {
+            sourceDone = true;
+            if (pending === 0) subscriber.complete();
+          },
+        });
+        return () => sub.unsubscribe();
+      });
+  }
+
+  /**
+   * A streamed chat completion as an Observable of chunks. Unsubscribing stops the request.
+   * @example
+   * router.stream({ model: "gpt-4o", messages }).subscribe((chunk) => …);
+   */
+  stream(
+    body: Omit<ChatCompletionCreateParamsStreaming, "stream"> & { stream?: true },
+    options: RouterCallOptions = {},
+  ): Observable<ChatCompletionChunk> {
+    return new Observable<ChatCompletionChunk>((subscriber) => {
+      const controller = new AbortController();
+      const outer = options.signal;
+      const forward = () => controller.abort(outer?.reason);
+      outer?.addEventListener("abort", forward, { once: true });
+      if (outer?.aborted) controller.abort(outer.reason);
+      this.createStream({ ...body, stream: true }, { ...options, signal: controller.signal })
+        .then(async (stream) => {
+          for await (const chunk of stream) {
+            if (subscriber.closed) break;
+            subscriber.next(chunk);
+          }
+          subscriber.complete();
+        })
+        .catch((error: unknown) => subscriber.error(error));
+      return () => {
+        outer?.removeEventListener("abort", forward);
+        controller.abort();
+      };
+    });
+  }
+
+  /** The current state of every endpoint and the queue (what `metrics$` emits). */
+  snapshot(): RouterMetrics {
+    return collectMetrics(this.lanes, this.store, this.queue, this.config.queue.maxSize, this.live.size, this.scheduler.now());
+  }
+
+  /**
+   * Stops intake (new requests settle with `ROUTER_CLOSED`), waits for every accepted request to settle,
+   * then completes every observable and releases timers and engines.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        if (this.live.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+        for (const sub of this.subscriptions) sub.unsubscribe();
+        this.closed$.next();
+        this.closed$.complete();
+        this.requests.complete();
+        this.jobs.complete();
+        this.completionsSubject.complete();
+        this.eventsSubject.complete();
+        await Promise.all(this.lanes.map((lane) => lane.close()));
+      })();
+    }
+    return this.closing;
+  }
+
+  toString(): string {
+    return `Router(${this.strategyName}; ${this.lanes.map((l) => l.id).join(", ")})`;
+  }
+
+  toJSON(): { strategy: string; endpoints: string[] } {
+    return { strategy: this.strategyName, endpoints: this.lanes.map((l) => l.id) };
+  }
+
+  [inspectSymbol](): string {
+    return this.toString();
+  }
+
+  // ——— intake ———
+
+  private call(kind: "chat" | "embeddings", body: JobBody, options: RouterCallOptions = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.submit(kind, body, options, (c) => (c.ok ? resolve(c.response) : reject(c.error)), undefined);
+    });
+  }
+
+  private createStream(body: ChatCompletionCreateParamsStreaming, options: RouterCallOptions = {}): Promise<ChatStream> {
+    return new Promise((resolve, reject) => {
+      this.submit(
+        "stream",
+        body,
+        options,
+        (c) => {
+          if (!c.ok) reject(c.error);
+        },
+        resolve,
+      );
+    });
+  }
+
+  private submitRequest(request: RouterRequest, deliver: ((c: Completion) => void) | undefined): void {
+    const kind: unknown = request?.kind;
+    const options = { id: request?.id, priority: request?.priority, timeout: request?.timeoutMs, signal: request?.signal };
+    if (kind !== "chat" && kind !== "embeddings") {
+      this.reject(options.id ?? this.nextId(), "chat", "", new RequestInvalidError('A request\'s kind must be "chat" or "embeddings".'), deliver);
+      return;
+    }
+    if (kind === "chat" && (request.body as { stream?: unknown })?.stream === true) {
+      this.reject(
+        options.id ?? this.nextId(),
+        "chat",
+        String(request.body?.model ?? ""),
+        new RequestInvalidError("Streamed requests go through router.stream() or chat.completions.create({ stream: true })."),
+        deliver,
+      );
+      return;
+    }
+    this.submit(kind, request.body, options, deliver ?? (() => undefined), undefined);
+  }
+
+  private submit(
+    kind: RequestKind,
+    body: JobBody,
+    options: RouterCallOptions,
+    deliver: (c: Completion) => void,
+    started: ((stream: ChatStream) => void) | undefined,
+  ): void {
+    const id = options.id ?? this.nextId();
+    const model = typeof body?.model === "string" ? body.model : "";
+    if (this.closing) return this.reject(id, kind, model, new RouterClosedError(), deliver);
+    const invalid = validateBody(kind, body);
+    if (invalid) return this.reject(id, kind, model, new RequestInvalidError(invalid), deliver);
+    if (options.signal?.aborted) return this.reject(id, kind, model, new AbortedError({ cause: options.signal.reason }), deliver);
+    const fallbacks = [...(this.config.fallbacks[model] ?? [])];
+    let current = model;
+    while (!this.servedModels.has(current) && fallbacks.length > 0) current = fallbacks.shift() ?? current;
+    if (!this.servedModels.has(current)) {
+      return this.reject(id, kind, model, new NoEndpointForModelError(model, [...this.servedModels]), deliver);
+    }
+    const tokens = kind === "embeddings" ? this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams) : this.estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming);
+    const largest = this.largestTokenBudget(current);
+    if (tokens > largest) return this.reject(id, kind, model, new RequestTooLargeError(model, tokens, largest), deliver);
+    const now = this.scheduler.now();
+    const timeoutMs = options.timeout ?? this.config.timeoutMs;
+    const job: JobHandle = {
+      id,
+      kind,
+      body: current === model ? body : { ...body, model: current },
+      model: current,
+      requestedModel: model,
+      tokens,
+      priority: options.priority ?? 0,
+      seq: this.seq++,
+      enqueuedAt: now,
+      arrivedAt: now,
+      queuedAt: now,
+      deadline: now + timeoutMs,
+      timeoutMs,
+      signal: options.signal,
+      attempts: [],
+      avoid: undefined,
+      fallbacks,
+      state: "queued",
+      timer: undefined,
+      modelAttempts: 0,
+      deliver,
+      started,
+      onAbort: undefined,
+      endpoint: undefined,
+    };
+    this.live.add(job);
+    if (options.signal) {
+      const signal = options.signal;
+      job.onAbort = () => this.onAbort(job);
+      signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+    this.jobs.next(job);
+  }
+
+  private reject(id: string, kind: RequestKind, model: string, error: RouterError, deliver: ((c: Completion) => void) | undefined): void {
+    if (this.eventsSubject.observed) this.eventsSubject.next({ type: "rejected", at: this.scheduler.now(), id, code: error.code });
+    const completion: Completion = { id, ok: false, kind, error, endpoint: undefined, requestedModel: model, model, attempts: [], latencyMs: 0 };
+    if (!this.completionsSubject.closed) this.completionsSubject.next(completion);
+    deliver?.(completion);
+  }
+
+  private nextId(): string {
+    return `req_${(this.seq + 1).toString(36)}_${Math.floor(this.rng() * 1e9).toString(36)}`;
+  }
+
+  private largestTokenBudget(model: string): number {
+    let largest = 0;
+    const now = this.scheduler.now();
+    for (const lane of this.lanes) {
+      if (!lane.models.includes(model)) continue;
+      largest = Math.max(largest, this.store.view(lane.id, now).tpm.capacity);
+    }
+    return largest;
+  }
+
+  // ——— attempts ———
+
+  private execute({ job, admission }: Assignment): void {
+    const handle = job as JobHandle;
+    const lane = admission.lane;
+    handle.endpoint = lane.id;
+    handle.modelAttempts += 1;
+    if (this.eventsSubject.observed) {
+      this.eventsSubject.next({
+        type: "dispatched",
+        at: admission.startedAt,
+        id: job.id,
+        endpoint: lane.id,
+        model: job.model,
+        attempt: job.attempts.length + 1,
+        queuedMs: admission.startedAt - job.queuedAt,
+      });
+    }
+    if (job.kind === "stream") void this.runStream(handle, admission);
+    else void this.runCall(handle, admission);
+  }
+
+  private attemptOptions(job: JobHandle) {
+    const remaining = job.deadline - this.scheduler.now();
+    return { signal: job.signal, timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)) };
+  }
+
+  private bodyFor(job: JobHandle, admission: Admission): JobBody {
+    const model = admission.lane.deploymentFor(job.model);
+    return model === job.body.model ? job.body : { ...job.body, model };
+  }
+
+  private async runCall(job: JobHandle, admission: Admission): Promise<void> {
+    const lane = admission.lane;
+    try {
+      if (admission.ticket.ready) await admission.ticket.ready;
+      const body = this.bodyFor(job, admission);
+      const options = this.attemptOptions(job);
+      const { data, response } =
+        job.kind === "embeddings"
+          ? await lane.client.embeddings.create(body as EmbeddingCreateParams, options).withResponse()
+          : await lane.client.chat.completions.create(body as ChatCompletionCreateParamsNonStreaming, options).withResponse();
+      lane.finish(admission, { headers: response.headers, usage: data.usage });
+      this.record(job, admission, 200, undefined);
+      this.settle(job, { ok: true, endpoint: lane.id, response: data, usage: data.usage });
+    } catch (error) {
+      this.attemptFailed(job, admission, classifyFailure(error, this.scheduler.now()));
+    }
+  }
+
+  private async runStream(job: JobHandle, admission: Admission): Promise<void> {
+    const lane = admission.lane;
+    const startedAt = this.scheduler.now();
+    let firstTokenTimedOut = false;
+    let firstTokenTimer: Subscription | undefined;
+    try {
+      if (admission.ticket.ready) await admission.ticket.ready;
+      const body = this.bodyFor(job, admission) as ChatCompletionCreateParamsStreaming;
+      const includeUsage = body.stream_options?.include_usage === true;
+      const streamBody: ChatCompletionCreateParamsStreaming = {
+        ...body,
+        stream: true,
+        stream_options: { ...body.stream_options, include_usage: true },
+      };
+      const { data, response } = await lane.client.chat.completions
+        .create(streamBody, this.attemptOptions(job))
+        .withResponse();
+      const wait = Math.max(1, Math.min(this.config.firstTokenTimeoutMs, job.deadline - this.scheduler.now()));
+      firstTokenTimer = this.scheduler.schedule(() => {
+        firstTokenTimedOut = true;
+        data.controller.abort();
+      }, wait);
+      const iterator = data[Symbol.asyncIterator]();
+      const buffered: ChatCompletionChunk[] = [];
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        buffered.push(next.value);
+        if (hasOutput(next.value)) break;
+      }
+      firstTokenTimer.unsubscribe();
+      // The SDK ends an aborted stream quietly instead of throwing: tell a stall from a caller's abort.
+      if (data.controller.signal.aborted) {
+        this.attemptFailed(job, admission, firstTokenTimedOut ? timeoutFailure(undefined) : abortedFailure());
+        return;
+      }
+      const ttftMs = this.scheduler.now() - startedAt;
+      const stream = new ChatStream(
+        buffered,
+        iterator,
+        data.controller,
+        includeUsage,
+        (end) => this.streamEnded(job, admission, response.headers, ttftMs, end),
+        (error, received) => new StreamInterruptedError(lane.id, received, error, this.redact),
+      );
+      if (job.state === "settled") {
+        await stream.cancel();
+        return;
+      }
+      job.started?.(stream);
+    } catch (error) {
+      firstTokenTimer?.unsubscribe();
+      const now = this.scheduler.now();
+      const failure = firstTokenTimedOut ? timeoutFailure(error) : classifyFailure(error, now);
+      this.attemptFailed(job, admission, failure);
+    }
+  }
+
+  private streamEnded(job: JobHandle, admission: Admission, headers: Headers, ttftMs: number, end: StreamEnd): void {
+    const lane = admission.lane;
+    if (end.kind === "done") {
+      lane.finish(admission, { headers, usage: end.usage, ttftMs });
+      this.record(job, admission, 200, undefined);
+      this.settle(job, { ok: true, endpoint: lane.id, response: undefined, usage: end.usage });
+      return;
+    }
+    if (end.kind === "stopped") {
+      lane.finish(admission, { failure: abortedFailure() });
+      this.record(job, admission, undefined, "aborted");
+      this.settle(job, { ok: false, error: new AbortedError() });
+      return;
+    }
+    const failure = classifyFailure(end.error, this.scheduler.now());
+    lane.finish(admission, { failure });
+    this.record(job, admission, failure.status, failure.code ?? failure.kind);
+    this.settle(job, { ok: false, error: new StreamInterruptedError(lane.id, 0, end.error, this.redact) });
+  }
+
+  private record(job: JobHandle, admission: Admission, status: number | undefined, errorCode: string | undefined): void {
+    const attempt: AttemptRecord = {
+      endpoint: admission.lane.id,
+      model: job.model,
+      durationMs: this.scheduler.now() - admission.startedAt,
+      ...(status !== undefined ? { status } : {}),
+      ...(errorCode !== undefined ? { errorCode } : {}),
+    };
+    job.attempts.push(attempt);
+  }
+
+  private attemptFailed(job: JobHandle, admission: Admission, failure: Failure): void {
+    const lane = admission.lane;
+    lane.finish(admission, { headers: headersOf(failure.error), failure });
+    this.record(job, admission, failure.status, failure.code ?? failure.kind);
+    if (job.state === "settled") return;
+    const now = this.scheduler.now();
+    if (failure.kind === "aborted" || job.signal?.aborted) {
+      return this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason ?? failure.error }) });
+    }
+    if (now >= job.deadline) {
+      return this.settle(job, { ok: false, error: new DeadlineExceededError(job.timeoutMs, "running", { cause: failure.error }) });
+    }
+    if (!failure.retryable && !failure.failoverOnly) {
+      return this.settle(job, { ok: false, error: new UpstreamError(lane.id, failure.error, this.redact) });
+    }
+    if (job.modelAttempts >= this.config.retry.maxAttempts) {
+      if (this.useFallback(job)) return;
+      return this.settle(job, { ok: false, error: this.allFailed(job, failure) });
+    }
+    job.avoid ??= new Set();
+    job.avoid.add(lane.id);
+    const others = this.lanes.some((l) => l !== lane && l.serves(job.model));
+    if (others && this.eventsSubject.observed) {
+      this.eventsSubject.next({ type: "failed-over", at: now, id: job.id, from: lane.id, model: job.model, reason: failure.kind });
+    }
+    // A 429 cools its lane (honouring retry-after there); the request itself may go elsewhere at once.
+    const delayMs = failure.kind === "rate-limited" ? 0 : Math.round(this.backoff(job.modelAttempts - 1, this.rng));
+    if (this.eventsSubject.observed) {
+      this.eventsSubject.next({
+        type: "retried",
+        at: now,
+        id: job.id,
+        endpoint: lane.id,
+        model: job.model,
+        attempt: job.attempts.length,
+        reason: failure.kind,
+        status: failure.status,
+        delayMs,
+      });
+    }
+    this.requeue(job, delayMs);
+  }
+
+  private requeue(job: JobHandle, delayMs: number): void {
+    if (delayMs <= 0) {
+      this.jobs.next(job);
+      return;
+    }
+    job.state = "backoff";
+    job.timer = this.scheduler.schedule(() => {
+      job.timer = undefined;
+      if (job.state === "backoff") this.jobs.next(job);
+    }, Math.min(delayMs, Math.max(0, job.deadline - this.scheduler.now())));
+  }
+
+  private allFailed(job: JobHandle, failure: Failure): RouterError {
+    return new AllEndpointsFailedError(job.requestedModel, job.attempts, failure.error);
+  }
+
+  private useFallback(job: JobHandle): boolean {
+    const next = job.fallbacks.shift();
+    if (next === undefined) return false;
+    if (this.eventsSubject.observed) {
+      this.eventsSubject.next({ type: "fallback-used", at: this.scheduler.now(), id: job.id, from: job.model, to: next });
+    }
+    job.model = next;
+    job.body = { ...job.body, model: next };
+    job.avoid = undefined;
+    job.modelAttempts = 0;
+    this.jobs.next(job);
+    return true;
+  }
+
+  private onStuck(job: JobHandle, reason: StuckReason): void {
+    switch (reason) {
+      case "queue-full":
+        return this.settle(job, { ok: false, error: new QueueFullError(this.config.queue.maxSize) });
+      case "deadline":
+        return this.settle(job, { ok: false, error: new DeadlineExceededError(job.timeoutMs, "queued") });
+      case "too-late":
+      case "unservable": {
+        if (this.useFallback(job)) return;
+        const error =
+          job.attempts.length > 0
+            ? new AllEndpointsFailedError(job.requestedModel, job.attempts, undefined)
+            : new NoEndpointForModelError(job.model, [...this.servedModels]);
+        return this.settle(job, { ok: false, error });
+      }
+    }
+  }
+
+  private onAbort(job: JobHandle): void {
+    if (job.state === "queued") {
+      if (this.queue.remove(job)) this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
+    } else if (job.state === "backoff") {
+      this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
+    }
+    // A running attempt sees the same signal through the SDK and settles on its way out.
+  }
+
+  private settle(job: JobHandle, outcome: Outcome): void {
+    if (job.state === "settled") return;
+    job.state = "settled";
+    job.timer?.unsubscribe();
+    job.timer = undefined;
+    if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
+    this.live.delete(job);
+    const base = {
+      id: job.id,
+      kind: job.kind,
+      requestedModel: job.requestedModel,
+      model: job.model,
+      attempts: job.attempts,
+      latencyMs: this.scheduler.now() - job.arrivedAt,
+    };
+    const completion: Completion = outcome.ok
+      ? { ...base, ok: true, endpoint: outcome.endpoint, response: outcome.response, usage: outcome.usage }
+      : { ...base, ok: false, endpoint: job.endpoint, error: outcome.error };
+    if (this.completionsSubject.observed) this.completionsSubject.next(completion);
+    job.deliver(completion);
+    if (this.drained && this.live.size === 0) this.drained();
+  }
+
+  private readonly redact = (text: string): string => {
+    let out = text;
+    for (const secret of this.secrets) if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
+
+function validateBody(kind: RequestKind, body: JobBody): string | undefined {
+  if (typeof body !== "object" || body === null) return "The request body must be an object.";
+  if (typeof body.model !== "string" || body.model.length === 0) return "The request body needs a `model` string.";
+  if (kind === "embeddings") {
+    return "input" in body && body.input !== undefined ? undefined : "An embeddings request needs `input`.";
+  }
+  return Array.isArray((body as { messages?: unknown }).messages) ? undefined : "A chat request needs a `messages` array.";
+}
+
+function headersOf(error: unknown): Headers | undefined {
+  const headers = (error as { headers?: unknown } | undefined)?.headers;
+  return headers instanceof Headers ? headers : undefined;
+}
+
+function abortedFailure(): Failure {
+  return {
+    kind: "aborted",
+    status: undefined,
+    code: undefined,
+    retryable: false,
+    failoverOnly: false,
+    laneEffect: "none",
+    retryAfterMs: undefined,
+    exhausted: "both",
+    error: undefined,
+  };
+}
+
+function timeoutFailure(error: unknown): Failure {
+  return { ...abortedFailure(), kind: "timeout", retryable: true, laneEffect: "failure", code: "first_token_timeout", error };
+}
