@@ -1,6 +1,7 @@
 import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { strategyNames } from "./strategies/index.js";
 import type { Strategy, StrategyName } from "./strategies/types.js";
 
 /** Default Azure OpenAI API version (GA). */
@@ -63,15 +64,6 @@ const openaiEndpointSchema = z.strictObject({
   models: z.array(z.string().min(1)).min(1, "must list at least one model"),
 });
 
-const strategyNames = [
-  "round-robin",
-  "least-busy",
-  "least-latency",
-  "usage-based",
-  "weighted",
-  "priority",
-] as const satisfies readonly StrategyName[];
-
 const schedulerSchema = z.custom<SchedulerLike>(
   (v) => typeof v === "object" && v !== null && typeof (v as SchedulerLike).schedule === "function",
   "must be an RxJS SchedulerLike",
@@ -80,11 +72,11 @@ const schedulerSchema = z.custom<SchedulerLike>(
 const routerConfigSchema = z
   .strictObject({
     strategy: z
-      .union([z.enum(strategyNames), z.custom<Strategy>((v) => typeof v === "function")], {
+      .union([z.enum(strategyNames as [StrategyName, ...StrategyName[]]), z.custom<Strategy>((v) => typeof v === "function")], {
         error: `must be one of ${strategyNames.join(", ")} or a Strategy function`,
       })
       .default("least-latency"),
-    priorityWithin: z.enum(strategyNames).exclude(["priority"]).default("least-busy"),
+    priorityWithin: z.enum(strategyNames as [StrategyName, ...StrategyName[]]).exclude(["priority"]).default("least-busy"),
     endpoints: z.array(z.discriminatedUnion("type", [azureEndpointSchema, openaiEndpointSchema])).min(1),
     queue: z
       .strictObject({
@@ -129,9 +121,10 @@ const routerConfigSchema = z
       .strictObject({
         halfLifeMs: positive.default(10_000),
         explorationInterval: z.number().int().positive().default(20),
-        failurePenaltyMs: nonNegativeInt.default(5_000),
+        minAlpha: z.number().gt(0).lte(1).default(0.3),
+        failurePenaltyMs: nonNegativeInt.default(2_000),
       })
-      .default({ halfLifeMs: 10_000, explorationInterval: 20, failurePenaltyMs: 5_000 }),
+      .default({ halfLifeMs: 10_000, minAlpha: 0.3, explorationInterval: 20, failurePenaltyMs: 2_000 }),
     metricsIntervalMs: positive.default(500),
     scheduler: schedulerSchema.optional(),
     rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
@@ -180,7 +173,7 @@ function crossFieldIssues(input: unknown): ConfigIssue[] {
       if (first !== undefined) {
         issues.push({
           path: `endpoints.${i}.name`,
-          message: `duplicate endpoint name "${name}" (also endpoints.${first}.name)`,
+          message: `duplicate endpoint name (also endpoints.${first}.name)`,
         });
       } else seen.set(name, i);
     }
@@ -192,7 +185,7 @@ function crossFieldIssues(input: unknown): ConfigIssue[] {
       if (!Array.isArray(chain)) continue;
       chain.forEach((fb: unknown, i) => {
         if (typeof fb === "string" && !served.has(fb)) {
-          issues.push({ path: `fallbacks.${model}.${i}`, message: `fallback model "${fb}" is served by no endpoint` });
+          issues.push({ path: `fallbacks.${model}.${i}`, message: "fallback model is served by no endpoint" });
         }
       });
     }

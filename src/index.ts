@@ -12,6 +12,14 @@ export {
 export { ChatStream } from "./dispatch/chat-stream.js";
 export type { GateEngine } from "./dispatch/lane-gate.js";
 export {
+  type CallCommon,
+  type ChunkStream,
+  sdkTransport,
+  type Transport,
+  type UpstreamCall,
+  type UpstreamResult,
+} from "./dispatch/transport.js";
+export {
   AbortedError,
   AllEndpointsFailedError,
   type AttemptRecord,

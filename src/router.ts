@@ -23,7 +23,9 @@ import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate
 import { ChatStream, hasOutput, type StreamEnd } from "./dispatch/chat-stream.js";
 import type { Job, JobBody } from "./dispatch/job.js";
 import { type Admission, Lane } from "./dispatch/lane.js";
+import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
 import { createNativeGate } from "./dispatch/lane-gate.js";
+import { sdkTransport, type Transport } from "./dispatch/transport.js";
 import { ModelQueues } from "./dispatch/model-queues.js";
 import { type Assignment, type StuckReason, selectLane } from "./dispatch/select-lane.js";
 import {
@@ -54,6 +56,8 @@ import type { Completion, RouterCallOptions, RouterMetrics, RouterRequest, Usage
 export interface RouterDependencies {
   /** Where budgets and cooldowns live. @default an in-process store */
   readonly budgetStore?: BudgetStore;
+  /** Makes the upstream calls. @default the official SDK client of each endpoint */
+  readonly transport?: Transport;
 }
 
 interface JobHandle extends Job {
@@ -132,6 +136,8 @@ export class Router {
   private readonly backoff: (retry: number, rng: () => number) => number;
   private readonly subscriptions: Subscription[] = [];
   private readonly strategyName: string;
+  private readonly pool: HttpPool | undefined;
+  private readonly transport: Transport;
   private seq = 0;
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
@@ -143,6 +149,7 @@ export class Router {
     this.scheduler = config.scheduler ?? asyncScheduler;
     this.rng = config.rng ?? Math.random;
     this.store = dependencies.budgetStore ?? new InMemoryBudgetStore();
+    this.transport = dependencies.transport ?? sdkTransport;
     this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
     this.queue = new ModelQueues(config.queue.agingMs);
     this.backoff = fullJitterBackoff({ baseMs: config.retry.baseDelayMs, maxMs: config.retry.maxDelayMs });
@@ -150,10 +157,12 @@ export class Router {
     const Bottleneck = config.lanes.engine === "bottleneck" ? loadBottleneck() : undefined;
     const now = () => this.scheduler.now();
     const emit = (event: RouterEvent) => this.eventsSubject.next(event);
+    this.pool = config.fetch ? undefined : createHttpPool();
+    const fetchImpl = config.fetch ?? (this.pool as HttpPool).fetch;
     this.lanes = config.endpoints.map((endpoint, index) => {
       const limit = endpoint.limits?.concurrency ?? Number.POSITIVE_INFINITY;
       const gate = Bottleneck ? createBottleneckGate(limit, Bottleneck) : createNativeGate(limit);
-      return new Lane(endpoint, index, { config, store: this.store, gate, now, emit });
+      return new Lane(endpoint, index, { config, store: this.store, gate, now, emit, fetch: fetchImpl });
     });
     this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
     this.strategyName = typeof config.strategy === "function" ? "custom" : config.strategy;
@@ -282,6 +291,7 @@ export class Router {
         this.completionsSubject.complete();
         this.eventsSubject.complete();
         await Promise.all(this.lanes.map((lane) => lane.close()));
+        await this.pool?.close();
       })();
     }
     return this.closing;
@@ -443,9 +453,14 @@ export class Router {
     else void this.runCall(handle, admission);
   }
 
-  private attemptOptions(job: JobHandle) {
+  private common(job: JobHandle, admission: Admission) {
     const remaining = job.deadline - this.scheduler.now();
-    return { signal: job.signal, timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)) };
+    return {
+      endpoint: admission.lane.id,
+      client: admission.lane.client,
+      signal: job.signal,
+      timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)),
+    };
   }
 
   private bodyFor(job: JobHandle, admission: Admission): JobBody {
@@ -457,13 +472,18 @@ export class Router {
     const lane = admission.lane;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
-      const body = this.bodyFor(job, admission);
-      const options = this.attemptOptions(job);
-      const { data, response } =
+      const common = this.common(job, admission);
+      const result =
         job.kind === "embeddings"
-          ? await lane.client.embeddings.create(body as EmbeddingCreateParams, options).withResponse()
-          : await lane.client.chat.completions.create(body as ChatCompletionCreateParamsNonStreaming, options).withResponse();
-      lane.finish(admission, { headers: response.headers, usage: data.usage });
+          ? await this.transport({ kind: "embeddings", body: this.bodyFor(job, admission) as EmbeddingCreateParams, common })
+          : await this.transport({
+              kind: "chat",
+              body: this.bodyFor(job, admission) as ChatCompletionCreateParamsNonStreaming,
+              common,
+            });
+      if (result.kind === "stream") throw new TypeError("transport returned a stream for a non-streamed call");
+      const data = result.data;
+      lane.finish(admission, { headers: result.headers, usage: data.usage });
       this.record(job, admission, 200, undefined);
       this.settle(job, { ok: true, endpoint: lane.id, response: data, usage: data.usage });
     } catch (error) {
@@ -485,9 +505,9 @@ export class Router {
         stream: true,
         stream_options: { ...body.stream_options, include_usage: true },
       };
-      const { data, response } = await lane.client.chat.completions
-        .create(streamBody, this.attemptOptions(job))
-        .withResponse();
+      const result = await this.transport({ kind: "stream", body: streamBody, common: this.common(job, admission) });
+      if (result.kind !== "stream") throw new TypeError("transport returned no stream for a streamed call");
+      const { data, headers } = result;
       const wait = Math.max(1, Math.min(this.config.firstTokenTimeoutMs, job.deadline - this.scheduler.now()));
       firstTokenTimer = this.scheduler.schedule(() => {
         firstTokenTimedOut = true;
@@ -513,7 +533,7 @@ export class Router {
         iterator,
         data.controller,
         includeUsage,
-        (end) => this.streamEnded(job, admission, response.headers, ttftMs, end),
+        (end) => this.streamEnded(job, admission, headers, ttftMs, end),
         (error, received) => new StreamInterruptedError(lane.id, received, error, this.redact),
       );
       if (job.state === "settled") {
@@ -529,7 +549,7 @@ export class Router {
     }
   }
 
-  private streamEnded(job: JobHandle, admission: Admission, headers: Headers, ttftMs: number, end: StreamEnd): void {
+  private streamEnded(job: JobHandle, admission: Admission, headers: Headers | undefined, ttftMs: number, end: StreamEnd): void {
     const lane = admission.lane;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });

@@ -57,7 +57,8 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
           result = await this.upstream.next();
         } catch (error) {
           finished = true;
-          if (this.controller.signal.aborted) {
+          // The SDK aborts its own controller when a stream errors, so only an abort *error* means "stopped".
+          if (isAbortError(error)) {
             this.end({ kind: "stopped", usage: this.usage });
             return;
           }
@@ -117,4 +118,9 @@ export function hasOutput(chunk: ChatCompletionChunk): boolean {
     if (delta?.content || delta?.tool_calls?.length || delta?.refusal) return true;
   }
   return false;
+}
+
+function isAbortError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "AbortError" || name === "APIUserAbortError";
 }

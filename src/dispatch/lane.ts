@@ -40,6 +40,8 @@ export interface LaneDeps {
   readonly gate: LaneGate;
   readonly now: () => number;
   readonly emit: (event: RouterEvent) => void;
+  /** The fetch the lane's SDK client uses (the router's own pool unless the config brings one). */
+  readonly fetch: typeof fetch;
 }
 
 /** Per-lane counters the metrics show. */
@@ -101,9 +103,9 @@ export class Lane {
     this.deployments = new Map(
       endpoint.type === "azure" ? Object.entries(endpoint.deployments) : endpoint.models.map((m) => [m, m]),
     );
-    this.client = createClient(endpoint, deps.config);
+    this.client = createClient(endpoint, deps.config, deps.fetch);
     this.breaker = new CircuitBreaker(deps.config.breaker);
-    const ewma = { halfLifeMs: deps.config.latency.halfLifeMs };
+    const ewma = { halfLifeMs: deps.config.latency.halfLifeMs, minAlpha: deps.config.latency.minAlpha };
     this.msPerToken = new Ewma(ewma);
     this.ttft = new Ewma(ewma);
     this.latency = new Ewma(ewma);
@@ -323,7 +325,11 @@ export class Lane {
     }
   }
 
-  /** A failure counts as a slow sample (3× the current figure, at least the configured floor), never a fast one. */
+  /**
+   * A failure counts as a slow sample, never a fast one: twice the current figure, at least the
+   * configured floor and at most four floors, so a run of failures cannot push the figure so high that
+   * a recovered endpoint needs hundreds of samples to win its traffic back.
+   */
   private penalize(now: number): void {
     const floor = this.deps.config.latency.failurePenaltyMs;
     for (const [ewma, min] of [
@@ -331,7 +337,7 @@ export class Lane {
       [this.ttft, floor],
       [this.msPerToken, floor / 100],
     ] as const) {
-      ewma.update(Math.max(3 * (ewma.value ?? 0), min), now);
+      ewma.update(Math.min(4 * min, Math.max(2 * (ewma.value ?? 0), min)), now);
     }
   }
 
@@ -360,11 +366,11 @@ export class Lane {
   }
 }
 
-function createClient(endpoint: ResolvedEndpoint, config: ResolvedConfig): OpenAI {
+function createClient(endpoint: ResolvedEndpoint, config: ResolvedConfig, fetchImpl: typeof fetch): OpenAI {
   const shared = {
     maxRetries: 0,
     timeout: config.attemptTimeoutMs,
-    ...(config.fetch ? { fetch: config.fetch } : {}),
+    fetch: fetchImpl,
     ...(endpoint.headers ? { defaultHeaders: endpoint.headers } : {}),
   };
   if (endpoint.type === "azure") {

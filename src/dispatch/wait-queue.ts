@@ -48,7 +48,20 @@ class Fifo<T> {
     this.items[this.head] = undefined;
     this.head += 1;
     this.live -= 1;
-    if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
+    if (this.live === 0) this.clear();
+    else if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
+  }
+
+  /** Nothing waits here any more: drop the tombstones, so removed items are not retained. */
+  clear(): void {
+    this.items.length = 0;
+    this.head = 0;
+  }
+
+  /** Clears the stale slot of an item that was removed and is pushed again (rare: O(n)). */
+  forget(item: T): void {
+    const i = this.items.indexOf(item, this.head);
+    if (i >= 0) this.items[i] = undefined;
   }
 
   private compact(): void {
@@ -64,7 +77,8 @@ class Fifo<T> {
  */
 export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
   private readonly levels = new Map<number, Fifo<T>>();
-  private readonly removed = new WeakSet<T>();
+  /** Removed items whose slot may still be in their level (skipped lazily), with that level. */
+  private readonly removed = new WeakMap<T, Fifo<T>>();
   private readonly levelOf = new WeakMap<T, Fifo<T>>();
   private count = 0;
 
@@ -80,6 +94,12 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     if (!level) {
       level = new Fifo<T>();
       this.levels.set(item.priority, level);
+    }
+    const stale = this.removed.get(item);
+    if (stale) {
+      // Pushed again after remove(): the tombstone marks the item itself, so clear its old slot first.
+      stale.forget(item);
+      this.removed.delete(item);
     }
     level.push(item);
     this.levelOf.set(item, level);
@@ -103,8 +123,9 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     const level = this.levelOf.get(item);
     if (!level) return false;
     this.levelOf.delete(item);
-    this.removed.add(item);
+    this.removed.set(item, level);
     level.live -= 1;
+    if (level.live === 0) level.clear();
     this.count -= 1;
     return true;
   }

@@ -76,7 +76,11 @@ interface LaneBudget {
   outstanding: number;
 }
 
-const UNLIMITED: BudgetView = { limit: undefined, remaining: Number.POSITIVE_INFINITY, capacity: Number.POSITIVE_INFINITY };
+const UNLIMITED: BudgetView = {
+  limit: undefined,
+  remaining: Number.POSITIVE_INFINITY,
+  capacity: Number.POSITIVE_INFINITY,
+};
 
 /** The default store: token buckets in this process's memory. */
 export class InMemoryBudgetStore implements BudgetStore {
@@ -120,6 +124,9 @@ export class InMemoryBudgetStore implements BudgetStore {
   refund(reservation: Reservation, now: number): void {
     const b = this.get(reservation.lane);
     b.outstanding -= 1;
+    // A refunded call was never sent: calibrate() must not count it among the calls sent since a header.
+    b.requestsCharged -= 1;
+    b.tokensCharged -= reservation.tokens;
     b.requests?.giveBack(1, now);
     b.tokens?.giveBack(reservation.tokens, now);
   }

@@ -78,7 +78,7 @@ export function classifyFailure(error: unknown, now: number): Failure {
       retryable: shouldRetry !== "false",
       failoverOnly: false,
       laneEffect: "cool",
-      retryAfterMs: headers ? parseRetryAfterMs(headers, body, now) : undefined,
+      retryAfterMs: parseRetryAfterMs(headers, body, now),
       exhausted: exhaustedBudget(error.message, headers),
     };
   }
@@ -112,6 +112,13 @@ function exhaustedBudget(message: string, headers: Headers | undefined): "reques
   const remRequests = headers?.get("x-ratelimit-remaining-requests");
   if (remRequests === "0" && remTokens !== "0") return "requests";
   if (remTokens === "0" && remRequests !== "0") return "tokens";
+  // The services' own wording names the limit: Azure "exceeded token|call rate limit" (its text starts
+  // with "Requests to the … Operation"), openai.com "on tokens|requests per min (TPM|RPM) … Requested N".
+  const tokenLimit = /\btokens? (?:rate limit|per (?:min|minute|day))|\bT(?:PM|PD)\b/i.test(message);
+  const requestLimit =
+    /\b(?:call|request) rate limit|\brequests? per (?:min|minute|day)|\bR(?:PM|PD)\b/i.test(message);
+  if (tokenLimit && !requestLimit) return "tokens";
+  if (requestLimit && !tokenLimit) return "requests";
   if (/token/i.test(message) && !/request|call/i.test(message)) return "tokens";
   if (/request|call/i.test(message) && !/token/i.test(message)) return "requests";
   return "both";

@@ -73,4 +73,10 @@ export type Strategy = (
 ) => string | undefined;
 
 /** Built-in strategy names. */
-export type StrategyName = "round-robin" | "least-busy" | "least-latency" | "usage-based" | "weighted" | "priority";
+export type StrategyName =
+  | "round-robin"
+  | "least-busy"
+  | "least-latency"
+  | "usage-based"
+  | "weighted"
+  | "priority";

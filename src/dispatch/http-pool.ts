@@ -1,0 +1,24 @@
+import { Agent, fetch as undiciFetch } from "undici";
+
+/** A connection pool the router owns, so `close()` can release every socket it opened. */
+export interface HttpPool {
+  readonly fetch: typeof fetch;
+  close(): Promise<void>;
+}
+
+/**
+ * One undici Agent per router: keep-alive connections are reused across calls (the SDK's own default
+ * would put them in the process-global pool, which a router cannot close).
+ */
+export function createHttpPool(options: { connectionsPerOrigin?: number | undefined } = {}): HttpPool {
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    ...(options.connectionsPerOrigin ? { connections: options.connectionsPerOrigin } : {}),
+  });
+  const pooledFetch = ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+    undiciFetch(input, { ...init, dispatcher: agent })) as unknown as typeof fetch;
+  return {
+    fetch: pooledFetch,
+    close: () => agent.close(),
+  };
+}

@@ -1,0 +1,329 @@
+/**
+ * Token estimates for budgets. The services' limiters charge a request its prompt estimate plus
+ * its output cap at admission, so the router's TPM buckets charge the same amount up front.
+ *
+ * Counting uses gpt-tokenizer's o200k_base encoding (gpt-4o, gpt-4.1, o-series). Other models'
+ * encodings (cl100k_base for gpt-4 / gpt-3.5 and the ada / text-embedding-3 family) give slightly
+ * different counts, and the services add formatting tokens we approximate, so every figure here
+ * is an estimate. Actual `usage` and the `x-ratelimit-*` headers correct the budgets afterwards.
+ */
+
+import { countTokens } from "gpt-tokenizer";
+import type {
+  ChatCompletionContentPart,
+  ChatCompletionContentPartRefusal,
+  ChatCompletionContentPartText,
+  ChatCompletionCreateParams,
+  ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
+  ChatCompletionTool,
+} from "openai/resources/chat/completions";
+import type { EmbeddingCreateParams } from "openai/resources/embeddings";
+
+/** Tokens of the chat framing around each message (`<|im_start|>role … <|im_end|>`), as the services count it. */
+export const TOKENS_PER_MESSAGE = 3;
+/** Extra token for a message that carries a `name` (on top of the name's own tokens). */
+export const TOKENS_PER_NAME = 1;
+/** Tokens that prime the assistant's reply (`<|im_start|>assistant`). */
+export const REPLY_PRIMING_TOKENS = 3;
+/** A low-detail image, and the base cost of a high-detail one. */
+export const IMAGE_BASE_TOKENS = 85;
+/** Each 512 px tile of a high-detail image. */
+export const IMAGE_TILE_TOKENS = 170;
+
+/** Options of {@link createTokenEstimator}. */
+export interface TokenEstimatorOptions {
+  /**
+   * Most strings whose token counts are remembered (least recently used evicted first), so a
+   * system prompt repeated on every request costs a Map lookup instead of a tokenization.
+   * `0` disables the cache.
+   * @default 2048
+   */
+  readonly cacheSize?: number;
+  /**
+   * Strings longer than this are counted but not cached, so one huge document does not pin
+   * memory. Counting cost grows with length, so raise it if long system prompts repeat.
+   * @unit UTF-16 code units
+   * @default 16_384
+   */
+  readonly maxCachedLength?: number;
+  /**
+   * Total length of all cached strings; the oldest entries are evicted beyond it. Bounds the
+   * cache's memory (about 2 bytes per unit) whatever mix of strings passes through.
+   * @unit UTF-16 code units
+   * @default 2_000_000
+   */
+  readonly maxCachedChars?: number;
+  /**
+   * Output tokens charged for a chat request that sets neither `max_completion_tokens` nor
+   * `max_tokens`. The services reserve some output for such requests too; set this to what your
+   * traffic typically produces (too low risks 429s, too high wastes token budget).
+   * @default 1024
+   */
+  readonly defaultOutputTokens?: number;
+  /**
+   * Tokens added per tool call in an assistant message (the call's framing), on top of its
+   * function name and arguments.
+   * @default 3
+   */
+  readonly toolCallOverhead?: number;
+  /**
+   * Tokens added per tool definition in `tools` (the framing of the function signature), on top of
+   * its name, description and the JSON of its parameters. The service renders definitions in a
+   * terser form than JSON, so the total tends to overestimate slightly, the safe side for a budget.
+   * @default 8
+   */
+  readonly toolDefinitionOverhead?: number;
+}
+
+/** Estimates the tokens a request will be charged. Holds a string → count cache; no shared state. */
+export interface TokenEstimator {
+  /** Tokens of a plain text (o200k_base; special-token text is counted as ordinary text). */
+  countText(text: string): number;
+  /** Prompt tokens of a chat request: messages, images, tool calls, tool definitions, reply priming. */
+  estimatePromptTokens(body: ChatCompletionCreateParams): number;
+  /** Output tokens charged for a chat request: the cap it sets (or the default) times `n`. */
+  outputCap(body: ChatCompletionCreateParams): number;
+  /** What a TPM limiter charges a chat request: prompt estimate + output cap. */
+  estimateChatTokens(body: ChatCompletionCreateParams): number;
+  /** Input tokens of an embeddings request (token-id inputs count their length). */
+  estimateEmbeddingTokens(body: EmbeddingCreateParams): number;
+  /** Strings currently cached. */
+  readonly cacheEntries: number;
+}
+
+/**
+ * Output tokens a TPM limiter charges for a chat request:
+ * `(max_completion_tokens ?? max_tokens ?? defaultOutputTokens) × (n ?? 1)`.
+ * @example
+ * outputCap({ model: "gpt-4o", messages, max_tokens: 200, n: 2 }, 1024); // 400
+ */
+export function outputCap(body: ChatCompletionCreateParams, defaultOutputTokens: number): number {
+  return (body.max_completion_tokens ?? body.max_tokens ?? defaultOutputTokens) * (body.n ?? 1);
+}
+
+/**
+ * Tokens of a high-detail image of `width × height` px, by OpenAI's published rule for gpt-4o:
+ * fit within 2048 × 2048, then scale down so the shorter side is at most 768 px, then
+ * 85 + 170 per 512 px tile. (gpt-4o-mini and o-series price image tokens differently.)
+ */
+export function highDetailImageTokens(width: number, height: number): number {
+  let w = width;
+  let h = height;
+  if (w > 2048 || h > 2048) {
+    const scale = 2048 / Math.max(w, h);
+    w = Math.floor(w * scale);
+    h = Math.floor(h * scale);
+  }
+  if (Math.min(w, h) > 768) {
+    const scale = 768 / Math.min(w, h);
+    w = Math.floor(w * scale);
+    h = Math.floor(h * scale);
+  }
+  return IMAGE_BASE_TOKENS + IMAGE_TILE_TOKENS * Math.ceil(w / 512) * Math.ceil(h / 512);
+}
+
+/** An image of unknown size is assumed to be 1024 × 1024 at high detail: 85 + 170 × 4 = 765. */
+export const UNKNOWN_IMAGE_TOKENS = highDetailImageTokens(1024, 1024);
+
+/**
+ * Width and height of a PNG or GIF `data:` URL, read from the first 24 decoded bytes (the PNG IHDR
+ * chunk, the GIF logical screen); `undefined` for other formats or remote URLs, whose size would
+ * cost a download or a real image parser.
+ */
+export function dataUrlImageSize(url: string): { width: number; height: number } | undefined {
+  if (!url.startsWith("data:")) return undefined;
+  const comma = url.indexOf("base64,");
+  if (comma < 0 || comma > 100) return undefined;
+  const head = Buffer.from(url.slice(comma + 7, comma + 7 + 32), "base64");
+  if (
+    head.length >= 24 &&
+    head.readUInt32BE(0) === 0x89504e47 &&
+    head.toString("latin1", 12, 16) === "IHDR"
+  ) {
+    return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
+  }
+  if (head.length >= 10 && head.toString("latin1", 0, 4) === "GIF8") {
+    return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
+  }
+  return undefined;
+}
+
+/**
+ * Tokens of an image part: `detail: "low"` → 85; `high` or `auto` → the tile rule on the size read
+ * from a PNG/GIF data URL, or 765 (1024 × 1024 high detail) when the size is unknown. `auto`
+ * counts as high, the dearer case, since the service decides.
+ */
+export function imageTokens(imageUrl: { url: string; detail?: "auto" | "low" | "high" }): number {
+  if (imageUrl.detail === "low") return IMAGE_BASE_TOKENS;
+  const size = dataUrlImageSize(imageUrl.url);
+  return size === undefined ? UNKNOWN_IMAGE_TOKENS : highDetailImageTokens(size.width, size.height);
+}
+
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`Expected \`${name}\` to be an integer ≥ 0, got ${String(value)}.`);
+  }
+}
+
+type TextPart = ChatCompletionContentPartText | ChatCompletionContentPartRefusal;
+type AnyPart = ChatCompletionContentPart | TextPart;
+
+/**
+ * Creates a token estimator with its own bounded cache.
+ *
+ * Message rule (plain-text messages give exactly what the simulated fleet counts): 3 per message +
+ * content tokens (+ the name's tokens + 1 when `name` is set), + 3 to prime the reply. Content
+ * arrays add their text and refusal parts, images by {@link imageTokens}; audio and file parts are
+ * not estimated (0), their cost shows up in `usage`. Assistant tool calls add name + arguments +
+ * `toolCallOverhead`; `tools` add name + description + JSON of parameters +
+ * `toolDefinitionOverhead` each; a `json_schema` response format adds its name and schema JSON.
+ *
+ * Embedding inputs bypass the cache: batches are mostly unique texts and would evict the system
+ * prompts the cache exists for.
+ * @example
+ * const estimator = createTokenEstimator({ defaultOutputTokens: 512 });
+ * estimator.estimateChatTokens({ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+ * @throws RangeError when an option is not a non-negative integer.
+ */
+export function createTokenEstimator(options: TokenEstimatorOptions = {}): TokenEstimator {
+  const {
+    cacheSize = 2048,
+    maxCachedLength = 16_384,
+    maxCachedChars = 2_000_000,
+    defaultOutputTokens = 1024,
+    toolCallOverhead = 3,
+    toolDefinitionOverhead = 8,
+  } = options;
+  checkCount("cacheSize", cacheSize);
+  checkCount("maxCachedLength", maxCachedLength);
+  checkCount("maxCachedChars", maxCachedChars);
+  checkCount("defaultOutputTokens", defaultOutputTokens);
+  checkCount("toolCallOverhead", toolCallOverhead);
+  checkCount("toolDefinitionOverhead", toolDefinitionOverhead);
+
+  // User text may contain "<|endoftext|>" and the like; the services treat it as plain text, and
+  // an empty disallow list also spares the tokenizer a special-token regex scan per call.
+  const encodeOptions = { disallowedSpecial: new Set<string>() };
+  const count = (text: string): number => (text.length === 0 ? 0 : countTokens(text, encodeOptions));
+
+  // Map iteration order is insertion order, so the first key is the least recently used.
+  const cache = new Map<string, number>();
+  let cachedChars = 0;
+
+  const countText = (text: string): number => {
+    const hit = cache.get(text);
+    if (hit !== undefined) {
+      cache.delete(text);
+      cache.set(text, hit);
+      return hit;
+    }
+    const tokens = count(text);
+    if (cacheSize > 0 && text.length <= maxCachedLength && text.length <= maxCachedChars) {
+      cache.set(text, tokens);
+      cachedChars += text.length;
+      while (cache.size > cacheSize || cachedChars > maxCachedChars) {
+        const oldest = cache.keys().next().value;
+        if (oldest === undefined) break;
+        cache.delete(oldest);
+        cachedChars -= oldest.length;
+      }
+    }
+    return tokens;
+  };
+
+  const contentTokens = (content: string | readonly AnyPart[] | null | undefined): number => {
+    if (content == null) return 0;
+    if (typeof content === "string") return countText(content);
+    let tokens = 0;
+    for (const part of content) {
+      switch (part.type) {
+        case "text":
+          tokens += countText(part.text);
+          break;
+        case "refusal":
+          tokens += countText(part.refusal);
+          break;
+        case "image_url":
+          tokens += imageTokens(part.image_url);
+          break;
+        default:
+          // input_audio, file: not estimated (see the rule above).
+          break;
+      }
+    }
+    return tokens;
+  };
+
+  const toolCallTokens = (call: ChatCompletionMessageToolCall): number =>
+    call.type === "function"
+      ? countText(call.function.name) + countText(call.function.arguments) + toolCallOverhead
+      : countText(call.custom.name) + countText(call.custom.input) + toolCallOverhead;
+
+  const messageTokens = (message: ChatCompletionMessageParam): number => {
+    let tokens = TOKENS_PER_MESSAGE + contentTokens(message.content);
+    if ("name" in message && typeof message.name === "string") {
+      tokens += countText(message.name) + TOKENS_PER_NAME;
+    }
+    if (message.role === "assistant") {
+      if (typeof message.refusal === "string") tokens += countText(message.refusal);
+      if (message.tool_calls) for (const call of message.tool_calls) tokens += toolCallTokens(call);
+      if (message.function_call) {
+        tokens +=
+          countText(message.function_call.name) +
+          countText(message.function_call.arguments) +
+          toolCallOverhead;
+      }
+    }
+    return tokens;
+  };
+
+  const definitionTokens = (name: string, description: string | undefined, schema: unknown): number =>
+    countText(name) +
+    (description ? countText(description) : 0) +
+    (schema === undefined ? 0 : countText(JSON.stringify(schema))) +
+    toolDefinitionOverhead;
+
+  const toolTokens = (tool: ChatCompletionTool): number =>
+    tool.type === "function"
+      ? definitionTokens(tool.function.name, tool.function.description, tool.function.parameters)
+      : definitionTokens(tool.custom.name, tool.custom.description, tool.custom.format);
+
+  const estimatePromptTokens = (body: ChatCompletionCreateParams): number => {
+    let tokens = REPLY_PRIMING_TOKENS;
+    for (const message of body.messages) tokens += messageTokens(message);
+    if (body.tools) for (const tool of body.tools) tokens += toolTokens(tool);
+    if (body.functions) {
+      for (const fn of body.functions) tokens += definitionTokens(fn.name, fn.description, fn.parameters);
+    }
+    const format = body.response_format;
+    if (format?.type === "json_schema") {
+      tokens += countText(format.json_schema.name);
+      if (format.json_schema.schema) tokens += countText(JSON.stringify(format.json_schema.schema));
+    }
+    return tokens;
+  };
+
+  const estimateEmbeddingTokens = (body: EmbeddingCreateParams): number => {
+    const { input } = body;
+    if (typeof input === "string") return count(input);
+    let tokens = 0;
+    for (const item of input as ReadonlyArray<string | number | readonly number[]>) {
+      if (typeof item === "string") tokens += count(item);
+      else if (typeof item === "number") tokens += 1;
+      else tokens += item.length;
+    }
+    return tokens;
+  };
+
+  return {
+    countText,
+    estimatePromptTokens,
+    outputCap: (body) => outputCap(body, defaultOutputTokens),
+    estimateChatTokens: (body) => estimatePromptTokens(body) + outputCap(body, defaultOutputTokens),
+    estimateEmbeddingTokens,
+    get cacheEntries() {
+      return cache.size;
+    },
+  };
+}

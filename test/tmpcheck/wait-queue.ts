@@ -1,0 +1,133 @@
+/** What the queue needs to know about a waiting item. */
+export interface Queued {
+  /** Lower is served first. */
+  readonly priority: number;
+  /** Arrival order; equal priorities stay FIFO. */
+  readonly seq: number;
+  /** When the item first arrived (aging counts from here). */
+  readonly enqueuedAt: number;
+}
+
+/** The central wait queue's contract: ordering can be swapped without touching the dispatcher. */
+export interface WaitQueue<T extends Queued> {
+  readonly size: number;
+  push(item: T): void;
+  /** The item to serve next at `now`, without removing it. */
+  peek(now: number): T | undefined;
+  /** Removes and returns what `peek(now)` returns. */
+  shift(now: number): T | undefined;
+  /** Removes a waiting item (abort, deadline); false when it was not waiting. */
+  remove(item: T): boolean;
+  /** Waiting items per priority. */
+  sizes(): Record<string, number>;
+}
+
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  live = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.live += 1;
+  }
+
+  /** First item still waiting; removed ones are skipped lazily. */
+  first(isRemoved: (item: T) => boolean): T | undefined {
+    while (this.head < this.items.length) {
+      const item = this.items[this.head];
+      if (item !== undefined && !isRemoved(item)) return item;
+      this.items[this.head] = undefined;
+      this.head += 1;
+    }
+    this.compact();
+    return undefined;
+  }
+
+  dropFirst(): void {
+    this.items[this.head] = undefined;
+    this.head += 1;
+    this.live -= 1;
+    if (this.head > 1024 && this.head * 2 > this.items.length) this.compact();
+  }
+
+  private compact(): void {
+    this.items = this.items.slice(this.head);
+    this.head = 0;
+  }
+}
+
+/**
+ * Priority levels, each FIFO, with aging: an item's effective priority improves by one level per
+ * `agingMs` waited, so low priority is delayed, never starved. Removal is O(1) (marked, skipped later).
+ * Invariant: `size` counts exactly the items pushed and neither shifted nor removed.
+ */
+export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
+  private readonly levels = new Map<number, Fifo<T>>();
+  private readonly removed = new WeakSet<T>();
+  private readonly levelOf = new WeakMap<T, Fifo<T>>();
+  private count = 0;
+
+  /** @param agingMs time after which a waiting item counts as one priority level more urgent @default 10000 */
+  constructor(private readonly agingMs: number) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(item: T): void {
+    let level = this.levels.get(item.priority);
+    if (!level) {
+      level = new Fifo<T>();
+      this.levels.set(item.priority, level);
+    }
+    level.push(item);
+    this.levelOf.set(item, level);
+    this.count += 1;
+  }
+
+  peek(now: number): T | undefined {
+    return this.best(now)?.item;
+  }
+
+  shift(now: number): T | undefined {
+    const best = this.best(now);
+    if (!best) return undefined;
+    best.level.dropFirst();
+    this.levelOf.delete(best.item);
+    this.count -= 1;
+    return best.item;
+  }
+
+  remove(item: T): boolean {
+    const level = this.levelOf.get(item);
+    if (!level) return false;
+    this.levelOf.delete(item);
+    this.removed.add(item);
+    level.live -= 1;
+    this.count -= 1;
+    return true;
+  }
+
+  sizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [priority, level] of this.levels) if (level.live > 0) out[String(priority)] = level.live;
+    return out;
+  }
+
+  private best(now: number): { item: T; level: Fifo<T> } | undefined {
+    if (this.count === 0) return undefined;
+    let best: { item: T; level: Fifo<T>; score: number } | undefined;
+    const isRemoved = (item: T) => this.removed.has(item);
+    for (const [priority, level] of this.levels) {
+      if (level.live === 0) continue;
+      const item = level.first(isRemoved);
+      if (!item) continue;
+      const score = priority - (now - item.enqueuedAt) / this.agingMs;
+      if (!best || score < best.score || (score === best.score && item.seq < best.item.seq)) {
+        best = { item, level, score };
+      }
+    }
+    return best && { item: best.item, level: best.level };
+  }
+}
