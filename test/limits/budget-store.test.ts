@@ -1,0 +1,407 @@
+import { describe, expect, it } from "vitest";
+import { InMemoryBudgetStore, type RateLimitReport } from "../../src/limits/budget-store.js";
+
+/** A store with one lane registered at t=0. */
+function storeWith(limits: { rpm?: number; tpm?: number }, lane = "east"): InMemoryBudgetStore {
+  const store = new InMemoryBudgetStore();
+  store.register(lane, limits, 0);
+  return store;
+}
+
+function report(
+  requests: RateLimitReport["requests"] = {},
+  tokens: RateLimitReport["tokens"] = {},
+): RateLimitReport {
+  return { requests, tokens };
+}
+
+describe("InMemoryBudgetStore", () => {
+  describe("reserve", () => {
+    it("charges one request and the tokens, and returns the running totals", () => {
+      const store = storeWith({ rpm: 600, tpm: 60_000 });
+      const r = store.reserve("east", 500, 0);
+      expect(r).toEqual({ lane: "east", tokens: 500, at: 0, requestsCharged: 1, tokensCharged: 500 });
+      const r2 = store.reserve("east", 250, 0);
+      expect(r2).toMatchObject({ requestsCharged: 2, tokensCharged: 750 });
+      const view = store.view("east", 0);
+      expect(view.rpm.remaining).toBe(98);
+      expect(view.tpm.remaining).toBe(59_250);
+      expect(view.outstanding).toBe(2);
+    });
+
+    it("a reserve refused for tokens does not consume a request", () => {
+      const store = storeWith({ rpm: 600, tpm: 1_000 });
+      expect(store.reserve("east", 900, 0)).toBeDefined();
+      expect(store.reserve("east", 200, 0)).toBeUndefined();
+      const view = store.view("east", 0);
+      expect(view.rpm.remaining).toBe(99);
+      expect(view.tpm.remaining).toBe(100);
+      expect(view.outstanding).toBe(1);
+      // what is left can still be reserved
+      expect(store.reserve("east", 100, 0)).toBeDefined();
+    });
+
+    it("a reserve refused for requests does not consume tokens", () => {
+      const store = storeWith({ rpm: 6, tpm: 1_000 }); // request bucket of 1
+      expect(store.reserve("east", 100, 0)).toBeDefined();
+      expect(store.reserve("east", 100, 0)).toBeUndefined();
+      const view = store.view("east", 0);
+      expect(view.rpm.remaining).toBe(0);
+      expect(view.tpm.remaining).toBe(900);
+      expect(view.outstanding).toBe(1);
+    });
+
+    it("a reserve refused while cooling charges nothing", () => {
+      const store = storeWith({ rpm: 600, tpm: 1_000 });
+      store.cool("east", 5_000, "none", 0);
+      expect(store.reserve("east", 100, 4_999)).toBeUndefined();
+      const view = store.view("east", 4_999);
+      expect(view.rpm.remaining).toBe(100);
+      expect(view.tpm.remaining).toBe(1_000);
+      expect(view.outstanding).toBe(0);
+      expect(store.reserve("east", 100, 5_000)).toBeDefined();
+    });
+
+    it("a lane without limits admits everything", () => {
+      const store = storeWith({});
+      for (let i = 0; i < 1_000; i++) expect(store.reserve("east", 1_000_000, 0)).toBeDefined();
+      const view = store.view("east", 0);
+      expect(view.rpm).toEqual({ limit: undefined, remaining: Number.POSITIVE_INFINITY, capacity: Number.POSITIVE_INFINITY });
+      expect(view.tpm).toEqual({ limit: undefined, remaining: Number.POSITIVE_INFINITY, capacity: Number.POSITIVE_INFINITY });
+      expect(store.msUntilAvailable("east", 1_000_000, 0)).toBe(0);
+      expect(view.outstanding).toBe(1_000);
+    });
+
+    it("keeps lanes apart", () => {
+      const store = new InMemoryBudgetStore();
+      store.register("a", { tpm: 1_000 }, 0);
+      store.register("b", { tpm: 1_000 }, 0);
+      expect(store.reserve("a", 1_000, 0)).toBeDefined();
+      expect(store.reserve("a", 1, 0)).toBeUndefined();
+      expect(store.reserve("b", 1_000, 0)).toBeDefined();
+    });
+
+    it("throws for an unknown lane", () => {
+      const store = storeWith({});
+      expect(() => store.reserve("west", 1, 0)).toThrow(/unknown lane "west"/);
+      expect(() => store.view("west", 0)).toThrow(/unknown lane/);
+    });
+  });
+
+  describe("request bucket", () => {
+    it("holds ten seconds' worth of the rpm (rpm / 6)", () => {
+      const store = storeWith({ rpm: 600 });
+      expect(store.view("east", 0).rpm).toEqual({ limit: 600, remaining: 100, capacity: 100 });
+      for (let i = 0; i < 100; i++) expect(store.reserve("east", 0, 0)).toBeDefined();
+      expect(store.reserve("east", 0, 0)).toBeUndefined();
+    });
+
+    it("refills continuously (600 rpm = one request per 100 ms)", () => {
+      const store = storeWith({ rpm: 600 });
+      for (let i = 0; i < 100; i++) store.reserve("east", 0, 0);
+      expect(store.msUntilAvailable("east", 0, 0)).toBe(100);
+      expect(store.msUntilAvailable("east", 0, 50)).toBe(50);
+      expect(store.reserve("east", 0, 99)).toBeUndefined();
+      expect(store.reserve("east", 0, 100)).toBeDefined();
+      expect(store.reserve("east", 0, 100)).toBeUndefined();
+      // one second later: exactly 10 more
+      for (let i = 0; i < 10; i++) expect(store.reserve("east", 0, 1_100)).toBeDefined();
+      expect(store.reserve("east", 0, 1_100)).toBeUndefined();
+      // never more than capacity, however long it waits
+      expect(store.view("east", 3_600_000).rpm.remaining).toBe(100);
+    });
+
+    it("holds at least one request for a small rpm", () => {
+      const store = storeWith({ rpm: 3 });
+      expect(store.view("east", 0).rpm.capacity).toBe(1);
+      expect(store.reserve("east", 0, 0)).toBeDefined();
+      expect(store.reserve("east", 0, 0)).toBeUndefined();
+      expect(store.msUntilAvailable("east", 0, 0)).toBe(20_000);
+    });
+
+    it("the token bucket holds a whole minute of tpm", () => {
+      const store = storeWith({ tpm: 30_000 });
+      expect(store.view("east", 0).tpm).toEqual({ limit: 30_000, remaining: 30_000, capacity: 30_000 });
+    });
+  });
+
+  describe("msUntilAvailable", () => {
+    it("is 0 when the reservation could be made now", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      expect(store.msUntilAvailable("east", 6_000, 0)).toBe(0);
+    });
+
+    it("waits for tokens to refill", () => {
+      const store = storeWith({ tpm: 6_000 }); // 0.1 token per ms
+      store.reserve("east", 6_000, 0);
+      expect(store.msUntilAvailable("east", 100, 0)).toBe(1_000);
+      expect(store.msUntilAvailable("east", 100, 500)).toBe(500);
+      expect(store.msUntilAvailable("east", 100, 1_000)).toBe(0);
+      expect(store.reserve("east", 100, 1_000)).toBeDefined();
+    });
+
+    it("waits for a request to refill", () => {
+      const store = storeWith({ rpm: 60, tpm: 6_000 }); // 10 requests, one per second
+      for (let i = 0; i < 10; i++) store.reserve("east", 1, 0);
+      expect(store.msUntilAvailable("east", 1, 0)).toBe(1_000);
+    });
+
+    it("waits for a cooldown to end", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      store.cool("east", 5_000, "none", 0);
+      expect(store.msUntilAvailable("east", 1, 0)).toBe(5_000);
+      expect(store.msUntilAvailable("east", 1, 2_000)).toBe(3_000);
+      expect(store.msUntilAvailable("east", 1, 5_000)).toBe(0);
+    });
+
+    it("is the longest of the three waits", () => {
+      const store = storeWith({ rpm: 60, tpm: 6_000 });
+      for (let i = 0; i < 10; i++) store.reserve("east", 600, 0); // requests: 1 s; tokens: 6000 → 0
+      expect(store.msUntilAvailable("east", 300, 0)).toBe(3_000); // tokens win
+      store.cool("east", 10_000, "none", 0);
+      expect(store.msUntilAvailable("east", 300, 0)).toBe(10_000); // cooldown wins
+    });
+
+    it("is Infinity when the tokens exceed the bucket's capacity", () => {
+      const store = storeWith({ tpm: 6_000 });
+      expect(store.msUntilAvailable("east", 6_001, 0)).toBe(Number.POSITIVE_INFINITY);
+      expect(store.reserve("east", 6_001, 0)).toBeUndefined();
+      expect(store.view("east", 0).outstanding).toBe(0);
+    });
+  });
+
+  describe("commit and refund", () => {
+    it("commit keeps the whole charge (no refund of unused output)", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      const r = store.reserve("east", 1_000, 0)!;
+      store.commit(r);
+      const view = store.view("east", 0);
+      expect(view.tpm.remaining).toBe(5_000);
+      expect(view.rpm.remaining).toBe(99);
+      expect(view.outstanding).toBe(0);
+    });
+
+    it("refund gives the request and the tokens back", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      const r = store.reserve("east", 1_000, 0)!;
+      store.refund(r, 0);
+      const view = store.view("east", 0);
+      expect(view.tpm.remaining).toBe(6_000);
+      expect(view.rpm.remaining).toBe(100);
+      expect(view.outstanding).toBe(0);
+    });
+
+    it("a refund never fills the bucket above its capacity", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      const r = store.reserve("east", 1_000, 0)!;
+      store.refund(r, 60_000); // refilled to full meanwhile
+      const view = store.view("east", 60_000);
+      expect(view.tpm.remaining).toBe(6_000);
+      expect(view.rpm.remaining).toBe(100);
+    });
+
+    it("outstanding returns to 0 once every reservation is settled", () => {
+      const store = storeWith({ rpm: 600, tpm: 60_000 });
+      const rs = Array.from({ length: 10 }, (_, i) => store.reserve("east", 100, i)!);
+      expect(store.view("east", 10).outstanding).toBe(10);
+      rs.forEach((r, i) => {
+        if (i % 2 === 0) store.commit(r);
+        else store.refund(r, 10);
+      });
+      expect(store.view("east", 10).outstanding).toBe(0);
+    });
+  });
+
+  describe("cool", () => {
+    it("stops admission until `until` and reports it in view() while it lasts", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      store.cool("east", 2_000, "none", 0);
+      expect(store.coolingUntil("east")).toBe(2_000);
+      expect(store.view("east", 1_000).coolingUntil).toBe(2_000);
+      expect(store.view("east", 2_000).coolingUntil).toBe(0);
+    });
+
+    it("never shortens a cooldown", () => {
+      const store = storeWith({ rpm: 600 });
+      store.cool("east", 5_000, "none", 0);
+      store.cool("east", 3_000, "none", 0);
+      expect(store.coolingUntil("east")).toBe(5_000);
+      store.cool("east", 8_000, "none", 0);
+      expect(store.coolingUntil("east")).toBe(8_000);
+    });
+
+    it.each([
+      ["none", 100, 6_000],
+      ["requests", 0, 6_000],
+      ["tokens", 100, 0],
+      ["both", 0, 0],
+    ] as const)("drain %s empties only the named budget", (drain, rpmLeft, tpmLeft) => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      store.cool("east", 1_000, drain, 0);
+      const view = store.view("east", 0);
+      expect(view.rpm.remaining).toBe(rpmLeft);
+      expect(view.tpm.remaining).toBe(tpmLeft);
+    });
+
+    it("a drained bucket refills from the moment it was drained", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      store.cool("east", 1_000, "both", 0);
+      const view = store.view("east", 1_000);
+      expect(view.rpm.remaining).toBeCloseTo(10);
+      expect(view.tpm.remaining).toBeCloseTo(100);
+      expect(store.reserve("east", 100, 1_000)).toBeDefined();
+      expect(store.reserve("east", 1, 1_000)).toBeUndefined();
+    });
+
+    it("on a lane without limits only the cooldown applies", () => {
+      const store = storeWith({});
+      store.cool("east", 1_000, "both", 0);
+      expect(store.reserve("east", 1, 500)).toBeUndefined();
+      expect(store.msUntilAvailable("east", 1, 500)).toBe(500);
+      expect(store.reserve("east", 1, 1_000)).toBeDefined();
+    });
+  });
+
+  describe("calibrate: limits", () => {
+    it("learns rpm and tpm from the headers when none are configured", () => {
+      const store = storeWith({});
+      const learned = store.calibrate("east", report({ limit: 600 }, { limit: 30_000 }), undefined, 0);
+      expect(learned).toEqual({ rpm: 600, tpm: 30_000 });
+      const view = store.view("east", 0);
+      expect(view.rpm).toEqual({ limit: 600, remaining: 100, capacity: 100 });
+      expect(view.tpm).toEqual({ limit: 30_000, remaining: 30_000, capacity: 30_000 });
+    });
+
+    it("learns only what the headers tell", () => {
+      const store = storeWith({});
+      expect(store.calibrate("east", report({}, { limit: 1_000 }), undefined, 0)).toEqual({ tpm: 1_000 });
+      expect(store.view("east", 0).rpm.limit).toBeUndefined();
+      expect(store.calibrate("east", report({ limit: 60 }, {}), undefined, 0)).toEqual({ rpm: 60 });
+    });
+
+    it("reports nothing when the headers agree with the configured limits", () => {
+      const store = storeWith({ rpm: 600, tpm: 30_000 });
+      expect(store.calibrate("east", report({ limit: 600 }, { limit: 30_000 }), undefined, 0)).toBeUndefined();
+      expect(store.calibrate("east", report(), undefined, 0)).toBeUndefined();
+    });
+
+    it("ignores a zero limit", () => {
+      const store = storeWith({});
+      expect(store.calibrate("east", report({ limit: 0 }, { limit: 0 }), undefined, 0)).toBeUndefined();
+      expect(store.view("east", 0).tpm.limit).toBeUndefined();
+    });
+
+    it("reconfigures when the service reports different limits, keeping the fill ratio", () => {
+      const store = storeWith({ rpm: 600, tpm: 10_000 });
+      for (let i = 0; i < 50; i++) store.reserve("east", 100, 0); // rpm bucket 50/100, tpm 5000/10000
+      const learned = store.calibrate("east", report({ limit: 1_200 }, { limit: 20_000 }), undefined, 0);
+      expect(learned).toEqual({ rpm: 1_200, tpm: 20_000 });
+      const view = store.view("east", 0);
+      expect(view.rpm).toEqual({ limit: 1_200, remaining: 100, capacity: 200 });
+      expect(view.tpm).toEqual({ limit: 20_000, remaining: 10_000, capacity: 20_000 });
+    });
+
+    it("reports only the limit that changed", () => {
+      const store = storeWith({ rpm: 600, tpm: 10_000 });
+      expect(store.calibrate("east", report({ limit: 600 }, { limit: 5_000 }), undefined, 0)).toEqual({ tpm: 5_000 });
+    });
+
+    it("learns the limit and the level from the same header", () => {
+      const store = storeWith({});
+      const r = store.reserve("east", 100, 0)!;
+      store.calibrate("east", report({}, { limit: 1_000, remaining: 400 }), r, 0);
+      expect(store.view("east", 0).tpm.remaining).toBe(400);
+    });
+  });
+
+  describe("calibrate: remaining", () => {
+    it("a remaining that only reflects our own charges does not lower the bucket", () => {
+      const store = storeWith({ tpm: 1_000 });
+      const a = store.reserve("east", 100, 0)!;
+      store.reserve("east", 200, 0); // sent after `a`, unknown to a's header
+      expect(store.view("east", 0).tpm.remaining).toBe(700);
+      store.calibrate("east", report({}, { remaining: 900 }), a, 0);
+      expect(store.view("east", 0).tpm.remaining).toBe(700);
+    });
+
+    it("accounts for what refilled since the header's call", () => {
+      const store = storeWith({ tpm: 60_000 }); // 1 token per ms
+      const a = store.reserve("east", 10_000, 0)!; // 50_000 left
+      store.reserve("east", 20_000, 1_000); // 51_000 → 31_000
+      store.calibrate("east", report({}, { remaining: 50_000 }), a, 2_000);
+      expect(store.view("east", 2_000).tpm.remaining).toBe(32_000);
+    });
+
+    it("a remaining that shows another consumer spent quota lowers the bucket", () => {
+      const store = storeWith({ tpm: 60_000 });
+      const a = store.reserve("east", 10_000, 0)!;
+      store.reserve("east", 20_000, 1_000);
+      // the service had 10_000 fewer than we thought when it admitted `a`
+      store.calibrate("east", report({}, { remaining: 40_000 }), a, 2_000);
+      expect(store.view("east", 2_000).tpm.remaining).toBe(22_000);
+    });
+
+    it("does the same for requests", () => {
+      const store = storeWith({ rpm: 600 });
+      const a = store.reserve("east", 0, 0)!; // 99 left
+      store.reserve("east", 0, 0);
+      store.reserve("east", 0, 0); // 97 left
+      store.calibrate("east", report({ remaining: 99 }), a, 0);
+      expect(store.view("east", 0).rpm.remaining).toBe(97);
+      store.calibrate("east", report({ remaining: 90 }), a, 0);
+      expect(store.view("east", 0).rpm.remaining).toBe(88);
+    });
+
+    it("a stale header never raises the bucket", () => {
+      const store = storeWith({ rpm: 600, tpm: 1_000 });
+      const a = store.reserve("east", 500, 0)!;
+      store.calibrate("east", report({ remaining: 600 }, { remaining: 1_000 }), a, 0);
+      const view = store.view("east", 0);
+      expect(view.tpm.remaining).toBe(500);
+      expect(view.rpm.remaining).toBe(99);
+    });
+
+    it("never lowers the bucket below zero", () => {
+      const store = storeWith({ tpm: 1_000 });
+      const a = store.reserve("east", 100, 0)!;
+      store.reserve("east", 500, 0);
+      store.calibrate("east", report({}, { remaining: 0 }), a, 0);
+      expect(store.view("east", 0).tpm.remaining).toBe(0);
+    });
+
+    it("a call refunded since the header's call is not counted as sent", () => {
+      const store = storeWith({ rpm: 600, tpm: 1_000 });
+      const a = store.reserve("east", 100, 0)!; // 900 left
+      const b = store.reserve("east", 400, 0)!; // 500 left
+      store.refund(b, 0); // b never reached the service: 900 left
+      // The service saw only `a`: its header agrees with us and must not take b's 400 tokens away again.
+      store.calibrate("east", report({ remaining: 99 }, { remaining: 900 }), a, 0);
+      const view = store.view("east", 0);
+      expect(view.tpm.remaining).toBe(900);
+      expect(view.rpm.remaining).toBe(99);
+    });
+
+    it("a call refunded before the header's call does not lower the bucket either", () => {
+      const store = storeWith({ tpm: 1_000 });
+      const x = store.reserve("east", 300, 0)!; // 700
+      const a = store.reserve("east", 100, 0)!; // 600
+      store.refund(x, 0); // 900
+      store.calibrate("east", report({}, { remaining: 900 }), a, 0);
+      expect(store.view("east", 0).tpm.remaining).toBe(900);
+    });
+
+    it("needs the reservation the header answers (without it only limits are read)", () => {
+      const store = storeWith({ tpm: 1_000 });
+      store.reserve("east", 100, 0);
+      store.calibrate("east", report({ remaining: 0 }, { remaining: 0 }), undefined, 0);
+      expect(store.view("east", 0).tpm.remaining).toBe(900);
+    });
+
+    it("ignores a remaining for a budget whose limit is unknown", () => {
+      const store = storeWith({});
+      const a = store.reserve("east", 100, 0)!;
+      expect(store.calibrate("east", report({ remaining: 0 }, { remaining: 0 }), a, 0)).toBeUndefined();
+      expect(store.reserve("east", 100, 0)).toBeDefined();
+    });
+  });
+});

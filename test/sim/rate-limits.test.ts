@@ -1,0 +1,164 @@
+import { RateLimitError } from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_OUTPUT_CHARGE, type Fleet, type SimLimits, startFleet } from "../../src/sim/index.js";
+import { azureClient, FakeClock, openaiClient, rejection, user } from "./helpers.js";
+
+let fleet: Fleet | undefined;
+afterEach(async () => {
+  await fleet?.close();
+  fleet = undefined;
+});
+
+async function limited(limits: SimLimits, clock?: FakeClock, latency?: { ttftMs: number }) {
+  fleet = await startFleet({
+    seed: 11,
+    now: clock?.now,
+    endpoints: [
+      { name: "oai", type: "openai", models: ["gpt-4o", "text-embedding-3-small"], limits, latency },
+      { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" }, limits, latency },
+    ],
+  });
+  return fleet;
+}
+
+// "hi" as the only user message: 3 + 1 ("user") + 1 ("hi") + 3 priming.
+const HI_PROMPT_TOKENS = 8;
+
+describe("rate-limit headers", () => {
+  it("report limits, remaining after this request's charge, and resets as Go durations", async () => {
+    const clock = new FakeClock();
+    const f = await limited({ rpm: 600, tpm: 100_000 }, clock);
+    const client = openaiClient(f.endpoint("oai"));
+    const { response } = await client.chat.completions
+      .create({ model: "gpt-4o", messages: user("hi"), max_tokens: 92 })
+      .withResponse();
+    const h = (name: string) => response.headers.get(name);
+    expect(h("x-ratelimit-limit-requests")).toBe("600");
+    expect(h("x-ratelimit-limit-tokens")).toBe("100000");
+    expect(h("x-ratelimit-remaining-requests")).toBe("99");
+    expect(h("x-ratelimit-remaining-tokens")).toBe(String(100_000 - HI_PROMPT_TOKENS - 92));
+    expect(h("x-ratelimit-reset-requests")).toBe("100ms");
+    expect(h("x-ratelimit-reset-tokens")).toBe("60ms"); // 100 tokens at 100 000 / 60 000 per ms
+  });
+});
+
+describe("requests per minute", () => {
+  it("admits rpm/6 at once, refuses the next with retry-after, admits again once refilled", async () => {
+    const clock = new FakeClock();
+    const f = await limited({ rpm: 12 }, clock); // bucket of 2, one more every 5 s
+    const client = openaiClient(f.endpoint("oai"));
+    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: user("hi") });
+    await ask();
+    await ask();
+    const e = await rejection(ask());
+    expect(e).toBeInstanceOf(RateLimitError);
+    const err = e as RateLimitError;
+    expect(err.headers.get("retry-after")).toBe("5");
+    expect(err.headers.get("retry-after-ms")).toBe("5000");
+    expect(err.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    expect(err).toMatchObject({ type: "requests", code: "rate_limit_exceeded" });
+    expect(err.message).toMatch(/requests per min \(RPM\): Limit 12/);
+    clock.advance(4_999);
+    expect(await rejection(ask())).toBeInstanceOf(RateLimitError);
+    clock.advance(1);
+    await expect(ask()).resolves.toMatchObject({ object: "chat.completion" });
+    expect(f.stats("oai").byStatus).toEqual({ 200: 3, 429: 2 });
+  });
+
+  it("uses Azure's 429 wording with the api-version and whole seconds", async () => {
+    const clock = new FakeClock();
+    const f = await limited({ rpm: 6 }, clock);
+    const client = azureClient(f.endpoint("east"));
+    await client.chat.completions.create({ model: "gpt4o-east", messages: user("hi") });
+    const e = await rejection(client.chat.completions.create({ model: "gpt4o-east", messages: user("hi") }));
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e).toMatchObject({ code: "429" });
+    expect((e as Error).message).toContain(
+      "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after 10 seconds.",
+    );
+  });
+});
+
+describe("tokens per minute", () => {
+  it("charges prompt + max_tokens at admission and refuses what does not fit", async () => {
+    const clock = new FakeClock();
+    const f = await limited({ tpm: 1_000 }, clock);
+    const client = openaiClient(f.endpoint("oai"));
+    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 492 });
+    await ask(); // 500 charged, though the reply uses fewer tokens: nothing is refunded
+    await ask();
+    const e = (await rejection(ask())) as RateLimitError;
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e.type).toBe("tokens");
+    expect(e.message).toMatch(/tokens per min \(TPM\): Limit 1000, Used 1000, Requested 500/);
+    expect(e.headers.get("retry-after-ms")).toBe("30000");
+    clock.advance(30_000);
+    await expect(ask()).resolves.toBeTruthy();
+  });
+
+  it(`charges ${DEFAULT_OUTPUT_CHARGE} output tokens when no max is given`, async () => {
+    const clock = new FakeClock();
+    const f = await limited({ tpm: 2_000 }, clock);
+    const client = openaiClient(f.endpoint("oai"));
+    const { response } = await client.chat.completions.create({ model: "gpt-4o", messages: user("hi") }).withResponse();
+    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe(
+      String(2_000 - HI_PROMPT_TOKENS - DEFAULT_OUTPUT_CHARGE),
+    );
+  });
+
+  it("refuses a request larger than the whole bucket with 429 'Request too large'", async () => {
+    const f = await limited({ tpm: 1_000 }, new FakeClock());
+    const e = await rejection(
+      openaiClient(f.endpoint("oai")).chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 1_000 }),
+    );
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect((e as Error).message).toMatch(/Request too large .* Limit 1000, Requested 1008/);
+  });
+
+  it("charges embeddings their input tokens", async () => {
+    const f = await limited({ tpm: 1_000 }, new FakeClock());
+    const { response } = await openaiClient(f.endpoint("oai"))
+      .embeddings.create({ model: "text-embedding-3-small", input: [1, 2, 3, 4, 5] })
+      .withResponse();
+    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe("995");
+  });
+
+  it("refills in real time too (small real wait, no speed assertion)", async () => {
+    const f = await limited({ rpm: 1_200 }); // bucket of 200, one more every 50 ms
+    const client = openaiClient(f.endpoint("oai"));
+    let refused: RateLimitError | undefined;
+    for (let i = 0; i < 1_000 && refused === undefined; i++) {
+      try {
+        await client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 1 });
+      } catch (e) {
+        refused = e as RateLimitError;
+      }
+    }
+    expect(refused).toBeInstanceOf(RateLimitError);
+    const wait = Number(refused!.headers.get("retry-after-ms"));
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(50);
+    await new Promise((r) => setTimeout(r, wait));
+    await expect(
+      client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 1 }),
+    ).resolves.toBeTruthy();
+  });
+});
+
+describe("concurrency", () => {
+  it("refuses the request beyond the limit with retry-after 1 s, and counts peak concurrency", async () => {
+    const f = await limited({ concurrency: 2 }, undefined, { ttftMs: 150 });
+    const client = openaiClient(f.endpoint("oai"));
+    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: user("hi") });
+    const first = [ask(), ask()];
+    while (f.stats("oai").inflight < 2) await new Promise((r) => setTimeout(r, 5));
+    const e = (await rejection(ask())) as RateLimitError;
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e.headers.get("retry-after")).toBe("1");
+    expect(e.headers.get("retry-after-ms")).toBe("1000");
+    expect(e.message).toMatch(/concurrent/);
+    await Promise.all(first);
+    await expect(ask()).resolves.toBeTruthy();
+    expect(f.stats("oai")).toMatchObject({ peakConcurrency: 2, inflight: 0, byStatus: { 200: 3, 429: 1 } });
+  });
+});
