@@ -28,7 +28,10 @@ type ChildMessage = Ready | Cpu;
 const MESSAGES = [{ role: "user" as const, content: "Summarise the benefits of a single central queue." }];
 
 async function serve(): Promise<void> {
-  const fleet = await startFleet({ seed: 1, endpoints: [{ name: "bench", type: "openai", models: ["gpt-4o"] }] });
+  const fleet = await startFleet({
+    seed: 1,
+    endpoints: [{ name: "bench", type: "openai", models: ["gpt-4o"] }],
+  });
   const e = fleet.endpoint("bench");
   if (e.type !== "openai") throw new Error("unreachable");
   process.on("message", (msg: string) => {
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
 
-  const child = fork(new URL(import.meta.url).pathname, ["--serve"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(new URL(import.meta.url).pathname, ["--serve"], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const waiters: ((m: ChildMessage) => void)[] = [];
   child.on("message", (m: ChildMessage) => waiters.shift()?.(m));
   const next = () => new Promise<ChildMessage>((resolve) => waiters.push(resolve));

@@ -721,7 +721,8 @@ function validateBody(kind: RequestKind, body: JobBody): string | undefined {
 
 function headersOf(error: unknown): Headers | undefined {
   const headers = (error as { headers?: unknown } | undefined)?.headers;
-  return headers instanceof Headers ? headers : undefined;
+  // Duck-typed: the undici package's Headers is not `instanceof` the global Headers class.
+  return typeof (headers as { get?: unknown } | undefined)?.get === "function" ? (headers as Headers) : undefined;
 }
 
 function abortedFailure(): Failure {

@@ -64,20 +64,30 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       let pumping = false;
       let again = false;
 
-      const tryDispatch = (job: Job, t: number): boolean => {
-        const pool = byModel.get(job.model);
-        if (!pool) return false;
-        candidates.length = 0;
-        avoided.length = 0;
+      /**
+       * The lanes a job may use now: every lane serving its model, except the ones it failed on while a
+       * healthy alternative exists (failover prefers another lane, but never waits for a sick one).
+       * `preferred` gets the lanes not avoided, `fallback` the avoided ones that remain usable.
+       */
+      const usable = (job: Job, t: number, preferred: Lane[], fallback: Lane[]): void => {
+        preferred.length = 0;
+        fallback.length = 0;
         let alternative = false;
-        for (const lane of pool) {
+        for (const lane of byModel.get(job.model) ?? []) {
           if (!lane.serves(job.model)) continue;
-          const avoid = job.avoid?.has(lane.id) === true;
-          if (!avoid && !alternative && isAlternative(lane, t)) alternative = true;
-          if (!lane.canAdmit(job.tokens, t)) continue;
-          (avoid ? avoided : candidates).push(lane);
+          if (job.avoid?.has(lane.id) === true) fallback.push(lane);
+          else {
+            preferred.push(lane);
+            if (!alternative && isAlternative(lane, t)) alternative = true;
+          }
         }
-        const pick = candidates.length > 0 ? candidates : alternative ? candidates : avoided;
+        if (alternative) fallback.length = 0;
+      };
+
+      const tryDispatch = (job: Job, t: number): boolean => {
+        usable(job, t, candidates, avoided);
+        let pick = candidates.filter((lane) => lane.canAdmit(job.tokens, t));
+        if (pick.length === 0) pick = avoided.filter((lane) => lane.canAdmit(job.tokens, t));
         if (pick.length === 0) return false;
         let lane: Lane | undefined = pick[0];
         if (pick.length > 1) {
@@ -97,18 +107,20 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         return true;
       };
 
-      /** Soonest time any lane of the job's model may admit it; Infinity when none ever will on its own. */
+      /**
+       * Soonest time a lane the job may use could admit it: NaN when no lane serves the model any more,
+       * Infinity when none will on its own, -1 when only a busy lane's release (an event) can help.
+       */
       const soonest = (job: Job, t: number): number => {
+        usable(job, t, candidates, avoided);
+        if (candidates.length + avoided.length === 0) return Number.NaN;
         let best = Number.POSITIVE_INFINITY;
-        let anyServes = false;
         let anyBusy = false;
-        for (const lane of byModel.get(job.model) ?? []) {
-          if (!lane.serves(job.model)) continue;
-          anyServes = true;
+        for (const lane of [...candidates, ...avoided]) {
           if (lane.inflight > 0) anyBusy = true;
+          if (lane.state(t) === "disabled") continue;
           best = Math.min(best, lane.msUntilAdmissible(job.tokens, t));
         }
-        if (!anyServes) return Number.NaN;
         return best === Number.POSITIVE_INFINITY && anyBusy ? -1 : best;
       };
 

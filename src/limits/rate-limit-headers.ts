@@ -26,8 +26,10 @@ export interface RateLimitInfo {
 
 /** Returns a case-insensitive header reader over either header shape. */
 function headerReader(headers: HeaderSource): (name: string) => string | undefined {
-  if (typeof Headers !== "undefined" && headers instanceof Headers) {
-    return (name) => headers.get(name) ?? undefined;
+  // Duck-typed: the undici package's Headers is not `instanceof` the global Headers class.
+  if (typeof (headers as { get?: unknown }).get === "function") {
+    const h = headers as { get(name: string): string | null };
+    return (name) => h.get(name) ?? undefined;
   }
   const lowered = new Map<string, string>();
   for (const [key, value] of Object.entries(headers as Readonly<Record<string, unknown>>)) {

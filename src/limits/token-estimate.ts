@@ -261,7 +261,8 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
       : countText(call.custom.name) + countText(call.custom.input) + toolCallOverhead;
 
   const messageTokens = (message: ChatCompletionMessageParam): number => {
-    let tokens = TOKENS_PER_MESSAGE + contentTokens(message.content);
+    // The role is encoded too (OpenAI's cookbook and gpt-tokenizer's encodeChat count it).
+    let tokens = TOKENS_PER_MESSAGE + countText(message.role) + contentTokens(message.content);
     if ("name" in message && typeof message.name === "string") {
       tokens += countText(message.name) + TOKENS_PER_NAME;
     }

@@ -31,10 +31,12 @@ function jobs() {
 function drainAll(queues: ModelQueues, now = 0): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [model, q] of queues.waiting()) {
+    const ids: string[] = [];
     for (let job = q.shift(now); job; job = q.shift(now)) {
       queues.shifted();
-      (out[model] ??= []).push(job.id);
+      ids.push(job.id);
     }
+    out[model] = ids;
   }
   return out;
 }

@@ -19,7 +19,10 @@ function drain(q: PriorityWaitQueue<Item>, now = 0): string[] {
 }
 
 /** The backing storage of one priority level (internal; inspected only to check memory behaviour). */
-function backing(q: PriorityWaitQueue<Item>, priority: number): { items: unknown[]; head: number } | undefined {
+function backing(
+  q: PriorityWaitQueue<Item>,
+  priority: number,
+): { items: unknown[]; head: number } | undefined {
   const levels = (q as unknown as { levels: Map<number, { items: unknown[]; head: number }> }).levels;
   return levels.get(priority);
 }

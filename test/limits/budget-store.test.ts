@@ -66,8 +66,16 @@ describe("InMemoryBudgetStore", () => {
       const store = storeWith({});
       for (let i = 0; i < 1_000; i++) expect(store.reserve("east", 1_000_000, 0)).toBeDefined();
       const view = store.view("east", 0);
-      expect(view.rpm).toEqual({ limit: undefined, remaining: Number.POSITIVE_INFINITY, capacity: Number.POSITIVE_INFINITY });
-      expect(view.tpm).toEqual({ limit: undefined, remaining: Number.POSITIVE_INFINITY, capacity: Number.POSITIVE_INFINITY });
+      expect(view.rpm).toEqual({
+        limit: undefined,
+        remaining: Number.POSITIVE_INFINITY,
+        capacity: Number.POSITIVE_INFINITY,
+      });
+      expect(view.tpm).toEqual({
+        limit: undefined,
+        remaining: Number.POSITIVE_INFINITY,
+        capacity: Number.POSITIVE_INFINITY,
+      });
       expect(store.msUntilAvailable("east", 1_000_000, 0)).toBe(0);
       expect(view.outstanding).toBe(1_000);
     });
@@ -281,7 +289,9 @@ describe("InMemoryBudgetStore", () => {
 
     it("reports nothing when the headers agree with the configured limits", () => {
       const store = storeWith({ rpm: 600, tpm: 30_000 });
-      expect(store.calibrate("east", report({ limit: 600 }, { limit: 30_000 }), undefined, 0)).toBeUndefined();
+      expect(
+        store.calibrate("east", report({ limit: 600 }, { limit: 30_000 }), undefined, 0),
+      ).toBeUndefined();
       expect(store.calibrate("east", report(), undefined, 0)).toBeUndefined();
     });
 
@@ -303,7 +313,9 @@ describe("InMemoryBudgetStore", () => {
 
     it("reports only the limit that changed", () => {
       const store = storeWith({ rpm: 600, tpm: 10_000 });
-      expect(store.calibrate("east", report({ limit: 600 }, { limit: 5_000 }), undefined, 0)).toEqual({ tpm: 5_000 });
+      expect(store.calibrate("east", report({ limit: 600 }, { limit: 5_000 }), undefined, 0)).toEqual({
+        tpm: 5_000,
+      });
     });
 
     it("learns the limit and the level from the same header", () => {

@@ -39,7 +39,7 @@ describe("estimatePromptTokens", () => {
   const system = "You are a helpful assistant. Answer briefly and cite your sources.";
   const user = "What is the capital of France? Please answer in one word.";
 
-  it("counts plain-text messages exactly as the simulated fleet: 3 per message + content + 3", () => {
+  it("counts plain-text messages exactly as the simulated fleet: 3 per message + role + content + 3", () => {
     const e = createTokenEstimator();
     const messages: ChatCompletionMessageParam[] = [
       { role: "system", content: system },
@@ -48,7 +48,7 @@ describe("estimatePromptTokens", () => {
       { role: "user", content: "And of Italy?" },
     ];
     const expected =
-      3 * 4 +
+      (3 + 1) * 4 +
       countTokens(system) +
       countTokens(user) +
       countTokens("Paris.") +
@@ -61,7 +61,7 @@ describe("estimatePromptTokens", () => {
 
   it("counts an empty message as its framing only", () => {
     const e = createTokenEstimator();
-    expect(e.estimatePromptTokens(chat([{ role: "user", content: "" }]))).toBe(3 + 3);
+    expect(e.estimatePromptTokens(chat([{ role: "user", content: "" }]))).toBe(3 + 1 + 3);
     expect(e.estimatePromptTokens(chat([]))).toBe(3);
   });
 
@@ -85,7 +85,7 @@ describe("estimatePromptTokens", () => {
         },
       ]),
     );
-    expect(parts).toBe(3 + countTokens("Describe") + countTokens(" this, please.") + 3);
+    expect(parts).toBe(3 + 1 + countTokens("Describe") + countTokens(" this, please.") + 3);
   });
 
   it("counts assistant tool calls: name + arguments + overhead", () => {
@@ -104,7 +104,7 @@ describe("estimatePromptTokens", () => {
       ]),
     );
     expect(tokens).toBe(
-      3 + countTokens("get_weather") + countTokens(args) + 3 + (3 + countTokens("18°C, sunny")) + 3,
+      4 + countTokens("get_weather") + countTokens(args) + 3 + (4 + countTokens("18°C, sunny")) + 3,
     );
     const custom = createTokenEstimator({ toolCallOverhead: 10 }).estimatePromptTokens(
       chat([
@@ -114,7 +114,7 @@ describe("estimatePromptTokens", () => {
         },
       ]),
     );
-    expect(custom).toBe(3 + countTokens("run_sql") + countTokens("SELECT 1") + 10 + 3);
+    expect(custom).toBe(4 + countTokens("run_sql") + countTokens("SELECT 1") + 10 + 3);
   });
 
   it("counts a legacy function_call and function message", () => {
@@ -126,11 +126,11 @@ describe("estimatePromptTokens", () => {
       ]),
     );
     expect(tokens).toBe(
-      3 +
+      4 +
         countTokens("lookup") +
         countTokens("{}") +
         3 +
-        (3 + countTokens("42") + countTokens("lookup") + 1) +
+        (4 + countTokens("42") + countTokens("lookup") + 1) +
         3,
     );
   });
@@ -186,7 +186,7 @@ describe("estimatePromptTokens", () => {
           },
         ]),
       ) -
-      (3 + countTokens("What is this?") + 3);
+      (4 + countTokens("What is this?") + 3);
     expect(withImage("https://example.com/cat.jpg", "low")).toBe(85);
     expect(withImage("https://example.com/cat.jpg", "high")).toBe(765);
     expect(withImage("https://example.com/cat.jpg")).toBe(765); // auto → high, unknown size
@@ -207,7 +207,7 @@ describe("estimatePromptTokens", () => {
         },
       ]),
     );
-    expect(tokens).toBe(6);
+    expect(tokens).toBe(7);
   });
 
   it("treats special-token text as ordinary text instead of throwing", () => {

@@ -31,7 +31,10 @@ describe("chat completions (openai.com)", () => {
       { role: "system" as const, content: "You are terse." },
       { role: "user" as const, content: "Hello there" },
     ];
-    const res = await openaiClient(fleet.endpoint("oai")).chat.completions.create({ model: "gpt-4o", messages });
+    const res = await openaiClient(fleet.endpoint("oai")).chat.completions.create({
+      model: "gpt-4o",
+      messages,
+    });
     expect(res).toMatchObject({
       id: expect.stringMatching(/^chatcmpl-[A-Za-z0-9]{29}$/),
       object: "chat.completion",
@@ -80,7 +83,11 @@ describe("chat completions (openai.com)", () => {
 
   it("cuts at max_tokens / max_completion_tokens with finish_reason length", async () => {
     const client = openaiClient(fleet.endpoint("oai"));
-    const a = await client.chat.completions.create({ model: "gpt-4o", messages: user("Long story"), max_tokens: 3 });
+    const a = await client.chat.completions.create({
+      model: "gpt-4o",
+      messages: user("Long story"),
+      max_tokens: 3,
+    });
     expect(a.choices[0]!.finish_reason).toBe("length");
     expect(a.usage!.completion_tokens).toBe(3);
     const b = await client.chat.completions.create({

@@ -9,7 +9,11 @@ beforeAll(async () => {
   fleet = await startFleet({
     seed: 5,
     endpoints: [
-      { name: "oai", type: "openai", models: ["text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"] },
+      {
+        name: "oai",
+        type: "openai",
+        models: ["text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"],
+      },
       { name: "east", type: "azure", deployments: { "text-embedding-3-small": "emb-east" } },
     ],
   });
@@ -21,7 +25,10 @@ const norm = (v: readonly number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0
 describe("embeddings", () => {
   it("decodes the SDK's default base64 into the same unit vectors as float", async () => {
     const client = openaiClient(fleet.endpoint("oai"));
-    const b64 = await client.embeddings.create({ model: "text-embedding-3-small", input: ["alpha", "beta gamma"] });
+    const b64 = await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: ["alpha", "beta gamma"],
+    });
     const flt = await client.embeddings.create({
       model: "text-embedding-3-small",
       input: ["alpha", "beta gamma"],
@@ -53,14 +60,17 @@ describe("embeddings", () => {
 
   it("honours dimensions as a renormalised prefix of the full vector", async () => {
     const client = openaiClient(fleet.endpoint("oai"));
-    const full = (await client.embeddings.create({ model: "text-embedding-3-small", input: "prefix" })).data[0]!
-      .embedding;
-    const short = (await client.embeddings.create({ model: "text-embedding-3-small", input: "prefix", dimensions: 256 }))
+    const full = (await client.embeddings.create({ model: "text-embedding-3-small", input: "prefix" }))
       .data[0]!.embedding;
+    const short = (
+      await client.embeddings.create({ model: "text-embedding-3-small", input: "prefix", dimensions: 256 })
+    ).data[0]!.embedding;
     expect(short).toHaveLength(256);
     expect(norm(short)).toBeCloseTo(1, 5);
     const scale = norm(full.slice(0, 256));
-    short.forEach((x, i) => expect(x).toBeCloseTo(full[i]! / scale, 5));
+    short.forEach((x, i) => {
+      expect(x).toBeCloseTo(full[i]! / scale, 5);
+    });
   });
 
   it("uses 3072 dimensions for -large and rejects dimensions on ada-002", async () => {
@@ -77,14 +87,26 @@ describe("embeddings", () => {
     const one = await client.embeddings.create({ model: "text-embedding-3-small", input: [1, 2, 3, 4] });
     expect(one.data).toHaveLength(1);
     expect(one.usage.prompt_tokens).toBe(4);
-    const many = await client.embeddings.create({ model: "text-embedding-3-small", input: [[1, 2], [3, 4, 5]] });
+    const many = await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: [
+        [1, 2],
+        [3, 4, 5],
+      ],
+    });
     expect(many.data).toHaveLength(2);
     expect(many.usage.prompt_tokens).toBe(5);
   });
 
   it("is deterministic per seed and input, and the same on Azure", async () => {
-    const a = await openaiClient(fleet.endpoint("oai")).embeddings.create({ model: "text-embedding-3-small", input: "same" });
-    const b = await azureClient(fleet.endpoint("east")).embeddings.create({ model: "emb-east", input: "same" });
+    const a = await openaiClient(fleet.endpoint("oai")).embeddings.create({
+      model: "text-embedding-3-small",
+      input: "same",
+    });
+    const b = await azureClient(fleet.endpoint("east")).embeddings.create({
+      model: "emb-east",
+      input: "same",
+    });
     expect(b.data[0]!.embedding).toEqual(a.data[0]!.embedding);
     expect(b.model).toBe("text-embedding-3-small");
   });

@@ -17,7 +17,11 @@ beforeAll(async () => {
     seed: 9,
     endpoints: [
       { name: "oai", type: "openai", models: ["gpt-4o", "text-embedding-3-small"] },
-      { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east", "text-embedding-3-small": "emb-east" } },
+      {
+        name: "east",
+        type: "azure",
+        deployments: { "gpt-4o": "gpt4o-east", "text-embedding-3-small": "emb-east" },
+      },
       { name: "broken", type: "openai", models: ["gpt-4o"] },
     ],
   });
@@ -25,7 +29,11 @@ beforeAll(async () => {
 afterAll(() => fleet.close());
 
 async function post(url: string, headers: Record<string, string>, body: string) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   return { status: res.status, json: (await res.json()) as { error: Record<string, unknown> } };
 }
 
@@ -49,7 +57,12 @@ describe("authentication", () => {
   it("401 with Azure's body for a wrong api-key, and for an unknown bearer token", async () => {
     const east = asAzure(fleet.endpoint("east"));
     const { AzureOpenAI } = await import("openai");
-    const wrong = new AzureOpenAI({ endpoint: east.endpoint, apiKey: "nope", apiVersion: API_VERSION, maxRetries: 0 });
+    const wrong = new AzureOpenAI({
+      endpoint: east.endpoint,
+      apiKey: "nope",
+      apiVersion: API_VERSION,
+      maxRetries: 0,
+    });
     const e = await rejection(wrong.chat.completions.create({ model: "gpt4o-east", messages: user("x") }));
     expect(e).toBeInstanceOf(AuthenticationError);
     expect(e).toMatchObject({ code: "401" });
@@ -59,9 +72,9 @@ describe("authentication", () => {
       apiVersion: API_VERSION,
       maxRetries: 0,
     });
-    expect(await rejection(bearer.chat.completions.create({ model: "gpt4o-east", messages: user("x") }))).toBeInstanceOf(
-      AuthenticationError,
-    );
+    expect(
+      await rejection(bearer.chat.completions.create({ model: "gpt4o-east", messages: user("x") })),
+    ).toBeInstanceOf(AuthenticationError);
   });
 });
 
@@ -83,7 +96,9 @@ describe("not found", () => {
     expect((e as Error).message).toContain("The API deployment for this resource does not exist.");
     const east = asAzure(fleet.endpoint("east"));
     const v1 = new OpenAI({ apiKey: east.apiKey, baseURL: `${east.endpoint}/openai/v1`, maxRetries: 0 });
-    expect(await rejection(v1.embeddings.create({ model: "nope", input: "x" }))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(v1.embeddings.create({ model: "nope", input: "x" }))).toBeInstanceOf(
+      NotFoundError,
+    );
   });
 
   it("404 Resource not found without api-version on the deployments path (as Azure does)", async () => {
@@ -99,7 +114,11 @@ describe("not found", () => {
 
   it("404 for an unknown URL", async () => {
     const oai = asOpenAI(fleet.endpoint("oai"));
-    const { status, json } = await post(`${oai.url}/v1/completions`, { authorization: `Bearer ${oai.apiKey}` }, "{}");
+    const { status, json } = await post(
+      `${oai.url}/v1/completions`,
+      { authorization: `Bearer ${oai.apiKey}` },
+      "{}",
+    );
     expect(status).toBe(404);
     expect(json.error.message).toBe("Invalid URL (POST /v1/completions)");
   });
@@ -124,11 +143,18 @@ describe("bad requests", () => {
     const client = openaiClient(fleet.endpoint("oai"));
     const e = await rejection(client.post("/chat/completions", { body }));
     expect(e).toBeInstanceOf(BadRequestError);
-    expect(e).toMatchObject({ status: 400, param, code: "missing_required_parameter", type: "invalid_request_error" });
+    expect(e).toMatchObject({
+      status: 400,
+      param,
+      code: "missing_required_parameter",
+      type: "invalid_request_error",
+    });
   });
 
   it("400 naming the missing embeddings input", async () => {
-    const e = await rejection(openaiClient(fleet.endpoint("oai")).post("/embeddings", { body: { model: "text-embedding-3-small" } }));
+    const e = await rejection(
+      openaiClient(fleet.endpoint("oai")).post("/embeddings", { body: { model: "text-embedding-3-small" } }),
+    );
     expect(e).toBeInstanceOf(BadRequestError);
     expect(e).toMatchObject({ param: "input" });
   });
@@ -150,8 +176,12 @@ describe("bad requests", () => {
     expect(
       await rejection(oai.chat.completions.create({ model: "text-embedding-3-small", messages: user("x") })),
     ).toBeInstanceOf(NotFoundError);
-    expect(await rejection(oai.embeddings.create({ model: "gpt-4o", input: "x" }))).toBeInstanceOf(BadRequestError);
-    const e = await rejection(azureClient(fleet.endpoint("east")).embeddings.create({ model: "gpt4o-east", input: "x" }));
+    expect(await rejection(oai.embeddings.create({ model: "gpt-4o", input: "x" }))).toBeInstanceOf(
+      BadRequestError,
+    );
+    const e = await rejection(
+      azureClient(fleet.endpoint("east")).embeddings.create({ model: "gpt4o-east", input: "x" }),
+    );
     expect(e).toBeInstanceOf(BadRequestError);
     expect(e).toMatchObject({ code: "OperationNotSupported" });
   });
@@ -161,7 +191,10 @@ describe("server-side failures", () => {
   it.each([500, 502, 503])("%d → InternalServerError with a proper body", async (status) => {
     fleet.setFaults("broken", { errorRate: 1, errorStatus: status });
     const e = await rejection(
-      openaiClient(fleet.endpoint("broken")).chat.completions.create({ model: "gpt-4o", messages: user("x") }),
+      openaiClient(fleet.endpoint("broken")).chat.completions.create({
+        model: "gpt-4o",
+        messages: user("x"),
+      }),
     );
     expect(e).toBeInstanceOf(InternalServerError);
     expect(e).toMatchObject({ status, type: "server_error" });
@@ -170,7 +203,10 @@ describe("server-side failures", () => {
   it("429 → RateLimitError carrying retry-after and retry-after-ms", async () => {
     fleet.setFaults("broken", { rateLimitStormMs: 5_000 });
     const e = await rejection(
-      openaiClient(fleet.endpoint("broken")).chat.completions.create({ model: "gpt-4o", messages: user("x") }),
+      openaiClient(fleet.endpoint("broken")).chat.completions.create({
+        model: "gpt-4o",
+        messages: user("x"),
+      }),
     );
     expect(e).toBeInstanceOf(RateLimitError);
     const headers = (e as RateLimitError).headers;
@@ -182,7 +218,10 @@ describe("server-side failures", () => {
   it("a reset socket → APIConnectionError", async () => {
     fleet.setFaults("broken", { resetBeforeHeaders: 1 });
     const e = await rejection(
-      openaiClient(fleet.endpoint("broken")).chat.completions.create({ model: "gpt-4o", messages: user("x") }),
+      openaiClient(fleet.endpoint("broken")).chat.completions.create({
+        model: "gpt-4o",
+        messages: user("x"),
+      }),
     );
     expect(e).toBeInstanceOf(APIConnectionError);
     fleet.setFaults("broken", {});

@@ -20,7 +20,13 @@ export function openaiClient(e: SimEndpoint, options: { timeout?: number } = {})
 
 export function azureClient(e: SimEndpoint, options: { timeout?: number } = {}): AzureOpenAI {
   const a = asAzure(e);
-  return new AzureOpenAI({ endpoint: a.endpoint, apiKey: a.apiKey, apiVersion: API_VERSION, maxRetries: 0, ...options });
+  return new AzureOpenAI({
+    endpoint: a.endpoint,
+    apiKey: a.apiKey,
+    apiVersion: API_VERSION,
+    maxRetries: 0,
+    ...options,
+  });
 }
 
 export function user(content: string): { role: "user"; content: string }[] {

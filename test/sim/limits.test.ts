@@ -79,7 +79,11 @@ describe("EndpointLimiter", () => {
     const clock = new FakeClock();
     const l = new EndpointLimiter({ rpm: 60, concurrency: 2 }, clock.now);
     expect(l.admit(0, 1).ok).toBe(true);
-    expect(l.admit(0, 2)).toEqual({ ok: false, reason: "concurrency", retryAfterMs: CONCURRENCY_RETRY_AFTER_MS });
+    expect(l.admit(0, 2)).toEqual({
+      ok: false,
+      reason: "concurrency",
+      retryAfterMs: CONCURRENCY_RETRY_AFTER_MS,
+    });
     expect(l.requests?.level()).toBe(9);
   });
 

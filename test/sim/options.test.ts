@@ -25,7 +25,13 @@ describe("fleet options", () => {
       seed: 1.5,
       endpoints: [
         { name: "east", type: "azure", deployments: {}, limits: { rpm: -1, concurrency: 1.5 } },
-        { name: "east", type: "openai", models: [], latency: { jitter: 2 }, faults: { errorRate: 3, typo: true } },
+        {
+          name: "east",
+          type: "openai",
+          models: [],
+          latency: { jitter: 2 },
+          faults: { errorRate: 3, typo: true },
+        },
         { name: "x", type: "bedrock" },
       ],
     });
@@ -46,7 +52,9 @@ describe("fleet options", () => {
   });
 
   it("puts every path in the message too", async () => {
-    const bad = { endpoints: [{ name: "a", type: "openai", models: [""], port: 70_000 }] } as unknown as StartFleetOptions;
+    const bad = {
+      endpoints: [{ name: "a", type: "openai", models: [""], port: 70_000 }],
+    } as unknown as StartFleetOptions;
     const error = await startFleet(bad).then(
       () => undefined,
       (e: unknown) => e,
@@ -74,7 +82,9 @@ describe("fleet options", () => {
       expect(issues[0]?.message).toMatch(/loopback/);
     }
     for (const host of ["127.0.0.1", "127.1.2.3", "::1", "localhost"]) {
-      expect(() => parseFleetOptions({ host, endpoints: [{ name: "a", type: "openai", models: ["m"] }] })).not.toThrow();
+      expect(() =>
+        parseFleetOptions({ host, endpoints: [{ name: "a", type: "openai", models: ["m"] }] }),
+      ).not.toThrow();
     }
   });
 

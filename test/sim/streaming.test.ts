@@ -70,7 +70,10 @@ describe("streaming (openai.com)", () => {
     );
     const usageChunk = chunks.at(-1)!;
     expect(usageChunk.choices).toEqual([]);
-    expect(usageChunk.usage).toMatchObject({ completion_tokens: 4, total_tokens: usageChunk.usage!.prompt_tokens + 4 });
+    expect(usageChunk.usage).toMatchObject({
+      completion_tokens: 4,
+      total_tokens: usageChunk.usage!.prompt_tokens + 4,
+    });
     for (const c of chunks.slice(0, -1)) expect(c.usage).toBeNull();
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe("length");
     expect(chunks.filter((c) => c.choices[0]?.delta.content)).toHaveLength(4);

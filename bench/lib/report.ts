@@ -1,0 +1,73 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** bench/results, next to this folder. */
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
+
+/** A table cell: numbers are printed as given (format them before), strings as they are. */
+export type Cell = string | number;
+
+/** Prints an aligned text table (first column left-aligned, the others right-aligned). */
+export function printTable(title: string, header: readonly string[], rows: readonly (readonly Cell[])[]): void {
+  const cells = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: readonly string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  console.log(`\n${title}`);
+  console.log(line(cells[0] ?? []));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+/** Formats a number with a fixed number of decimals and thousands separators. */
+export function fmt(value: number, decimals = 0): string {
+  if (!Number.isFinite(value)) return String(value);
+  return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** Formats a ratio as a percentage. */
+export function pct(ratio: number, decimals = 1): string {
+  return `${fmt(ratio * 100, decimals)}%`;
+}
+
+/** What the machine looked like when a benchmark ran (other processes' load matters on 2 cores). */
+export function machineInfo(): Record<string, unknown> {
+  const list = cpus();
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: list.length,
+    cpuModel: list[0]?.model ?? "unknown",
+    totalMemMB: Math.round(totalmem() / 2 ** 20),
+    loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
+    gcExposed: typeof globalThis.gc === "function",
+  };
+}
+
+/** Writes `bench/results/<name>.json` with the settings, the machine and the figures. */
+export function writeResult(name: string, payload: Record<string, unknown>): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.json`);
+  const body = { bench: name, at: new Date().toISOString(), machine: machineInfo(), ...payload };
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+  return file;
+}
+
+/** A budget check, printed as PASS/FAIL and kept in the JSON. */
+export interface Verdict {
+  readonly budget: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+/** Prints the verdicts of a run. */
+export function printVerdicts(verdicts: readonly Verdict[]): void {
+  printTable(
+    "Budget verdicts",
+    ["budget", "measured", "verdict"],
+    verdicts.map((v) => [v.budget, v.measured, v.pass ? "PASS" : "FAIL"]),
+  );
+}

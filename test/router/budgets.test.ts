@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Completion, RouterEvent } from "../../src/index.js";
+import { chat, type Rig, rig } from "../helpers/setup.js";
+import { FastForward } from "../helpers/virtual-time.js";
+
+const models = ["gpt-4o", "text-embedding-3-small"];
+
+let current: Rig | undefined;
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+});
+
+/** A fleet and a router sharing one virtual clock. */
+async function virtualRig(
+  endpoints: { name: string; rpm?: number; tpm?: number; concurrency?: number; priority?: number; known?: boolean }[],
+  config: Parameters<typeof rig>[1] = {},
+) {
+  const clock = new FastForward();
+  const extras: Record<string, { limits?: { rpm?: number; tpm?: number; concurrency?: number }; priority?: number }> = {};
+  for (const e of endpoints) {
+    extras[e.name] = {
+      ...(e.known === false ? {} : { limits: { rpm: e.rpm, tpm: e.tpm, concurrency: e.concurrency } }),
+      ...(e.priority !== undefined ? { priority: e.priority } : {}),
+    };
+  }
+  current = await rig(
+    {
+      seed: 11,
+      now: clock.now,
+      endpoints: endpoints.map((e) => ({
+        name: e.name,
+        type: "openai" as const,
+        models,
+        limits: { rpm: e.rpm, tpm: e.tpm, concurrency: e.concurrency },
+      })),
+    },
+    { scheduler: clock.scheduler, extras, ...config },
+  );
+  const outcomes: Completion[] = [];
+  current.router.completions$.subscribe((c) => outcomes.push(c));
+  const idle = () => (current ? current.router.snapshot().totals.inflight === 0 : true);
+  return { ...current, clock, outcomes, idle };
+}
+
+describe("budgets against the services' limits", () => {
+  it("absorbs a burst of 10× a minute's capacity: every request completes, no endpoint ever answers 429", async () => {
+    const limits = [
+      { name: "a", rpm: 60, tpm: 6_000 },
+      { name: "b", rpm: 120, tpm: 4_000 },
+      { name: "c", rpm: 30, tpm: 20_000 },
+    ];
+    const { router, fleet, clock, outcomes, idle } = await virtualRig(limits, {
+      strategy: "usage-based",
+      queue: { maxSize: 5_000 },
+      timeoutMs: 3_600_000,
+    });
+    // ~55 tokens each: a's binding limit is tpm (6000/55 ≈ 109/min > 60 rpm → rpm), b's is tpm (~72/min), c's rpm (30).
+    const n = 10 * (60 + 72 + 30);
+    for (let i = 0; i < n; i++) {
+      router.requests.next({ id: `r${i}`, kind: "chat", body: chat(`burst ${i % 7}`, 40) });
+    }
+    const start = clock.now();
+    await clock.runUntil(() => outcomes.length === n, idle);
+    expect(outcomes.length).toBe(n);
+    expect(outcomes.filter((c) => !c.ok)).toEqual([]);
+    for (const { name } of limits) expect(fleet.stats(name).byStatus[429] ?? 0).toBe(0);
+    // It took about ten virtual minutes: the budgets were spent at the pace the services refill them.
+    const minutes = (clock.now() - start) / 60_000;
+    expect(minutes).toBeGreaterThan(8.5);
+    expect(minutes).toBeLessThan(11);
+    // Each endpoint got about its share of the capacity.
+    const share = (name: string) => fleet.stats(name).requests / n;
+    expect(share("a")).toBeCloseTo(60 / 162, 1);
+    expect(share("c")).toBeCloseTo(30 / 162, 1);
+    expect(router.snapshot().endpoints.every((e) => e.outstandingReservations === 0)).toBe(true);
+  }, 60_000);
+
+  it("learns unconfigured limits from the rate-limit headers and then stays under them", async () => {
+    const { router, fleet, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 60, tpm: 100_000, known: false }], {
+      queue: { maxSize: 1_000 },
+      timeoutMs: 3_600_000,
+    });
+    const events: RouterEvent[] = [];
+    router.events$.subscribe((e) => events.push(e));
+    await router.chat.completions.create(chat("first"));
+    expect(events.find((e) => e.type === "limits-learned")).toMatchObject({ endpoint: "a", rpm: 60, tpm: 100_000 });
+    expect(router.snapshot().endpoints[0]?.rpm.limit).toBe(60);
+    for (let i = 0; i < 40; i++) router.requests.next({ id: `l${i}`, kind: "chat", body: chat(`l${i}`) });
+    await clock.runUntil(() => outcomes.length === 41, idle);
+    expect(outcomes.every((c) => c.ok)).toBe(true);
+    expect(fleet.stats("a").byStatus[429] ?? 0).toBe(0);
+  }, 30_000);
+});
+
+describe("the central queue", () => {
+  it("fails fast with QUEUE_FULL past its bound, and every request still settles exactly once", async () => {
+    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+      queue: { maxSize: 5 },
+      timeoutMs: 3_600_000,
+    });
+    for (let i = 0; i < 10; i++) router.requests.next({ id: `q${i}`, kind: "chat", body: chat(`q${i}`) });
+    // One admitted at once (bucket of 1), five waiting, four refused immediately.
+    const refused = outcomes.filter((c) => !c.ok && c.error.code === "QUEUE_FULL");
+    expect(refused.map((c) => c.id)).toEqual(["q6", "q7", "q8", "q9"]);
+    expect(router.snapshot().queue.depth).toBe(5);
+    await clock.runUntil(() => outcomes.length === 10, idle);
+    expect(outcomes.filter((c) => c.ok).map((c) => c.id)).toEqual(["q0", "q1", "q2", "q3", "q4", "q5"]);
+    expect(new Set(outcomes.map((c) => c.id)).size).toBe(10);
+  }, 30_000);
+
+  it("fails fast with REQUEST_TOO_LARGE when no endpoint's TPM could ever fit the request", async () => {
+    const { router, fleet } = await virtualRig([
+      { name: "a", rpm: 60, tpm: 1_000 },
+      { name: "b", rpm: 60, tpm: 1_500 },
+    ]);
+    const error = await router.chat.completions.create(chat("big", 2_000)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "REQUEST_TOO_LARGE", largestBudget: 1_500 });
+    expect(fleet.stats("a").requests + fleet.stats("b").requests).toBe(0);
+  });
+
+  it("an aborted signal removes a queued request at once and gives back nothing it never took", async () => {
+    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+      timeoutMs: 3_600_000,
+    });
+    await router.chat.completions.create(chat("uses the only request token"));
+    const controller = new AbortController();
+    const waiting = router.chat.completions.create(chat("waits"), { signal: controller.signal });
+    const after = router.chat.completions.create(chat("after"));
+    expect(router.snapshot().queue.depth).toBe(2);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: "ABORTED" });
+    expect(router.snapshot().queue.depth).toBe(1);
+    await clock.runUntil(() => outcomes.length === 3, idle);
+    await after;
+    expect(router.snapshot().endpoints[0]?.outstandingReservations).toBe(0);
+  }, 30_000);
+
+  it("a deadline covers queue time: DEADLINE_EXCEEDED when the budget refills too late", async () => {
+    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }]);
+    await router.chat.completions.create(chat("first"));
+    const start = clock.now();
+    const late = router.chat.completions.create(chat("late"), { timeout: 4_000 });
+    const caught = late.catch((e: unknown) => e);
+    await clock.runUntil(() => outcomes.length === 2, idle);
+    expect(await caught).toMatchObject({ code: "DEADLINE_EXCEEDED", timeoutMs: 4_000 });
+    expect(clock.now() - start).toBe(4_000);
+  }, 30_000);
+
+  it("serves lower priority values first, FIFO within a priority, and ages waiting requests", async () => {
+    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+      queue: { maxSize: 100, agingMs: 30_000 },
+      timeoutMs: 3_600_000,
+    });
+    await router.chat.completions.create(chat("takes the token"));
+    const order: string[] = [];
+    router.completions$.subscribe((c) => order.push(c.id));
+    router.requests.next({ id: "low-1", kind: "chat", body: chat("l1"), priority: 5 });
+    router.requests.next({ id: "high-1", kind: "chat", body: chat("h1"), priority: 0 });
+    router.requests.next({ id: "low-2", kind: "chat", body: chat("l2"), priority: 5 });
+    router.requests.next({ id: "high-2", kind: "chat", body: chat("h2"), priority: 0 });
+    expect(router.snapshot().queue.byPriority).toEqual({ "0": 2, "5": 2 });
+    await clock.runUntil(() => outcomes.length === 5, idle);
+    expect(order).toEqual(["high-1", "high-2", "low-1", "low-2"]);
+
+    // Aging: a priority-3 request that has waited 3 × agingMs outranks a fresh priority-0 one.
+    order.length = 0;
+    await clock.runUntil(() => router.snapshot().endpoints[0]?.rpm.remaining === 1, idle, 50);
+    router.requests.next({ id: "drain", kind: "chat", body: chat("d") });
+    router.requests.next({ id: "old-low", kind: "chat", body: chat("o"), priority: 3 });
+    clock.advanceBy(95_000);
+    router.requests.next({ id: "new-high", kind: "chat", body: chat("n"), priority: 0 });
+    await clock.runUntil(() => outcomes.length === 8, idle);
+    expect(order.slice(-2)).toEqual(["old-low", "new-high"]);
+  }, 30_000);
+});
+
+describe("metrics", () => {
+  it("show queue depth per priority and each lane's budget, refill and cooldown", async () => {
+    const { router } = await virtualRig([{ name: "a", rpm: 60, tpm: 6_000, concurrency: 4 }], { timeoutMs: 3_600_000 });
+    await router.chat.completions.create(chat("x", 100));
+    const a = router.snapshot().endpoints[0];
+    expect(a?.rpm).toEqual({ limit: 60, capacity: 10, remaining: 9 });
+    expect(a?.tpm.limit).toBe(6_000);
+    expect(a?.tpm.remaining).toBeLessThan(6_000 - 100);
+    expect(a?.concurrency).toBe(4);
+    expect(a?.coolingUntil).toBe(0);
+  });
+});
+
+describe("cooldowns", () => {
+  it("caps a huge retry-after and says so", async () => {
+    const clock = new FastForward();
+    current = await rig(
+      {
+        seed: 12,
+        now: clock.now,
+        endpoints: [
+          { name: "a", type: "openai" as const, models },
+          { name: "b", type: "openai" as const, models },
+        ],
+      },
+      { scheduler: clock.scheduler, strategy: "round-robin", maxRetryAfterMs: 2_000 },
+    );
+    const { router, fleet } = current;
+    const events: RouterEvent[] = [];
+    router.events$.subscribe((e) => events.push(e));
+    fleet.setFaults("a", { rateLimitStormMs: 86_400_000 });
+    const result = await router.chat.completions.create(chat());
+    expect(result.object).toBe("chat.completion");
+    const cooled = events.find((e) => e.type === "cooled-down");
+    expect(cooled).toMatchObject({ endpoint: "a", capped: true });
+    expect(cooled && cooled.type === "cooled-down" && cooled.until - cooled.at).toBe(2_000);
+    expect(router.snapshot().endpoints[0]?.state).toBe("cooling");
+    clock.advanceBy(2_001);
+    expect(router.snapshot().endpoints[0]?.state).toBe("healthy");
+  });
+});
