@@ -172,7 +172,7 @@ type AnyPart = ChatCompletionContentPart | TextPart;
 /**
  * Creates a token estimator with its own bounded cache.
  *
- * Message rule (plain-text messages give exactly what the simulated fleet counts): 3 per message +
+ * Message rule (plain-text messages give exactly what the simulated fleet counts): 3 per message + role +
  * content tokens (+ the name's tokens + 1 when `name` is set), + 3 to prime the reply. Content
  * arrays add their text and refusal parts, images by {@link imageTokens}; audio and file parts are
  * not estimated (0), their cost shows up in `usage`. Assistant tool calls add name + arguments +

@@ -7,7 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { checkAuth } from "./auth.js";
+import { type AuthConfig, checkAuth } from "./auth.js";
 import { type ChatRequest, type EmbeddingsRequest, parseChatBody, parseEmbeddingsBody } from "./body.js";
 import { type ChatPlan, renderCompletion, renderStream, type StreamEvent } from "./chat.js";
 import type { Clock } from "./clock.js";
@@ -92,6 +92,7 @@ export class SimServer {
   readonly #latency: LatencyModel;
   readonly #ids: Rng;
   readonly #fingerprints = new Map<string, string>();
+  readonly #auth: AuthConfig;
   #closing: Promise<void> | undefined;
   #url = "";
 
@@ -104,6 +105,7 @@ export class SimServer {
       mulberry32(deriveSeed(config.seed, config.name, "latency")),
     );
     this.#ids = mulberry32(deriveSeed(config.seed, config.name, "ids"));
+    this.#auth = { flavor: config.flavor, apiKey: config.apiKey, bearerPrefix: config.bearerPrefix };
     this.#server = createServer((req, res) => this.#onRequest(req, res));
     this.#server.on("connection", (socket: Socket) => this.#onConnection(socket));
     // A late server error (say EMFILE) must not crash the test process that hosts the fleet.
@@ -175,10 +177,7 @@ export class SimServer {
       this.#sendError(ex, route);
       return;
     }
-    const auth = checkAuth(
-      { flavor: this.config.flavor, apiKey: this.config.apiKey, bearerPrefix: this.config.bearerPrefix },
-      req.headers,
-    );
+    const auth = checkAuth(this.#auth, req.headers);
     if (auth !== "ok") {
       this.#sendError(ex, unauthorized(this.config.flavor, auth === "invalid"));
       return;

@@ -143,8 +143,8 @@ describe("createNativeGate", () => {
 
   it("an infinite limit never refuses", () => {
     const g = createNativeGate(Number.POSITIVE_INFINITY);
-    for (let i = 0; i < 10_000; i++) expect(g.tryAcquire()).toBeDefined();
-    expect(g.inflight).toBe(10_000);
+    for (let i = 0; i < 1_000; i++) expect(g.tryAcquire()).toBeDefined();
+    expect(g.inflight).toBe(1_000);
   });
 
   it("a limit of 0 admits nothing", () => {

@@ -24,6 +24,20 @@ export class FastForward {
     this.advanceTo(this.now() + ms);
   }
 
+  /**
+   * Advances by `ms`, one timer at a time, letting real I/O settle between timers: requests the router
+   * spaced out in virtual time must not reach the simulator at one virtual instant.
+   */
+  async advanceIdle(ms: number, idle: () => boolean): Promise<void> {
+    const target = this.now() + ms;
+    for (let next = this.nextDue(); next !== undefined && next <= target; next = this.nextDue()) {
+      await settle(idle);
+      this.advanceTo(Math.max(next, this.now()));
+    }
+    await settle(idle);
+    this.advanceTo(target);
+  }
+
   /** When the next timer is due, or undefined when none is scheduled. */
   nextDue(): number | undefined {
     return this.scheduler.actions[0]?.delay;

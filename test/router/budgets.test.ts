@@ -148,9 +148,10 @@ describe("the central queue", () => {
   }, 30_000);
 
   it("serves lower priority values first, FIFO within a priority, and ages waiting requests", async () => {
-    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+    const { router, fleet, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
       queue: { maxSize: 100, agingMs: 30_000 },
       timeoutMs: 3_600_000,
+      maxRetryAfterMs: 150_000,
     });
     await router.chat.completions.create(chat("takes the token"));
     const order: string[] = [];
@@ -163,15 +164,19 @@ describe("the central queue", () => {
     await clock.runUntil(() => outcomes.length === 5, idle);
     expect(order).toEqual(["high-1", "high-2", "low-1", "low-2"]);
 
-    // Aging: a priority-3 request that has waited 3 × agingMs outranks a fresh priority-0 one.
+    // Aging: while the lane cools for 150 s, a priority-3 request that has waited ~150 s outranks a
+    // priority-0 one that arrived ~55 s before the lane reopened (3 − 150/30 < 0 − 55/30).
     order.length = 0;
-    await clock.runUntil(() => router.snapshot().endpoints[0]?.rpm.remaining === 1, idle, 50);
-    router.requests.next({ id: "drain", kind: "chat", body: chat("d") });
+    fleet.setFaults("a", { rateLimitStormMs: 200_000 });
+    router.requests.next({ id: "trigger", kind: "chat", body: chat("t") });
+    await clock.advanceIdle(1_000, idle);
     router.requests.next({ id: "old-low", kind: "chat", body: chat("o"), priority: 3 });
-    clock.advanceBy(95_000);
+    await clock.advanceIdle(95_000, idle);
     router.requests.next({ id: "new-high", kind: "chat", body: chat("n"), priority: 0 });
+    fleet.setFaults("a", {});
     await clock.runUntil(() => outcomes.length === 8, idle);
-    expect(order.slice(-2)).toEqual(["old-low", "new-high"]);
+    expect(order).toEqual(["trigger", "old-low", "new-high"]);
+    expect(fleet.stats("a").byStatus[429]).toBe(1);
   }, 30_000);
 });
 
