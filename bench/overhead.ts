@@ -11,9 +11,13 @@
  * so a difference between the two HTTP stacks does not hide (or inflate) the router's own cost; the
  * difference with plain `sdk` is reported too.
  *
+ * Sequential calls are interleaved call by call (sdk, sdk+pool, router, then the next order...), so
+ * a burst of load from another process hits every arm alike; concurrent runs are blocks of calls per
+ * arm, in rotating order. The reported figure is the median over rounds of each round's own
+ * difference or ratio.
+ *
  * The fleet runs in a child process (its own core), so the sim's CPU is not charged to the client's
- * event loop; `--in-process` puts it in this process instead. The reported figure is the median over
- * rounds of each round's own difference or ratio: load from other processes hits all arms of a round.
+ * event loop; `--in-process` puts it in this process instead.
  * Budget (docs/benchmarks.md): router-added p50 ≤ 50 µs.
  */
 import { AzureOpenAI, OpenAI } from "openai";
@@ -31,9 +35,9 @@ import { cpuMicros, median, percentiles, round } from "./lib/stats.js";
 const USAGE = "npx tsx bench/overhead.ts [flags]: router vs SDK against one sim endpoint, latency 0";
 const opts = flags(USAGE, {
   sequential: 400,
-  concurrent: 1500,
+  concurrent: 800,
   concurrency: 64,
-  rounds: 3,
+  rounds: 4,
   warmup: 200,
   "in-process": false,
   out: "overhead",
@@ -100,19 +104,45 @@ function armsFor(e: SimEndpoint): { call: Record<Arm, () => Promise<unknown>>; r
   };
 }
 
-async function measure(call: () => Promise<unknown>, mode: Mode): Promise<Measurement> {
-  const calls = mode === "sequential" ? opts.sequential : opts.concurrent;
-  const concurrency = mode === "sequential" ? 1 : opts.concurrency;
+/** `--concurrent` calls of one arm with `--concurrency` in flight: throughput and CPU per call. */
+async function measureConcurrent(call: () => Promise<unknown>): Promise<Measurement> {
+  const calls = opts.concurrent;
   const latencies = new Float64Array(calls);
   collectGarbage();
   await tick();
   const cpu0 = cpuMicros();
   const t0 = performance.now();
-  await drive(calls, concurrency, () => call(), { latencies });
+  await drive(calls, opts.concurrency, () => call(), { latencies });
   const wallMs = performance.now() - t0;
   const cpu = cpuMicros() - cpu0;
   const { p50, p99 } = percentiles(latencies);
   return { calls, p50Us: p50, p99Us: p99, perSecond: (calls / wallMs) * 1000, clientCpuUs: cpu / calls };
+}
+
+/**
+ * `--sequential` calls per arm, one at a time, the arms interleaved call by call in rotating order.
+ * Throughput is calls ÷ the arm's summed latency; CPU per call cannot be split between interleaved
+ * arms and is reported as NaN.
+ */
+async function measureSequential(call: Record<Arm, () => Promise<unknown>>): Promise<Round> {
+  const n = opts.sequential;
+  const latencies = { sdk: new Float64Array(n), "sdk+pool": new Float64Array(n), router: new Float64Array(n) };
+  collectGarbage();
+  await tick();
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < ARMS.length; k++) {
+      const arm = ARMS[(i + k) % ARMS.length] as Arm;
+      const t0 = process.hrtime.bigint();
+      await call[arm]();
+      latencies[arm][i] = Number(process.hrtime.bigint() - t0) / 1_000;
+    }
+  }
+  const one = (arm: Arm): Measurement => {
+    const sum = latencies[arm].reduce((a, b) => a + b, 0);
+    const { p50, p99 } = percentiles(latencies[arm]);
+    return { calls: n, p50Us: p50, p99Us: p99, perSecond: (n / sum) * 1e6, clientCpuUs: Number.NaN };
+  };
+  return { sdk: one("sdk"), "sdk+pool": one("sdk+pool"), router: one("router") };
 }
 
 type Round = Readonly<Record<Arm, Measurement>>;
@@ -155,11 +185,10 @@ async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
   for (let r = 0; r < opts.rounds; r++) {
     // Rotate the order so no arm always runs first (or right after a GC-heavy one).
     const order = ARMS.map((_, i) => ARMS[(i + r) % ARMS.length] as Arm);
-    for (const mode of ["sequential", "concurrent"] as const) {
-      const got: Partial<Record<Arm, Measurement>> = {};
-      for (const arm of order) got[arm] = await measure(call[arm], mode);
-      perMode[mode].push(got as Round);
-    }
+    perMode.sequential.push(await measureSequential(call));
+    const got: Partial<Record<Arm, Measurement>> = {};
+    for (const arm of order) got[arm] = await measureConcurrent(call[arm]);
+    perMode.concurrent.push(got as Round);
     process.stdout.write(`  ${e.name}: round ${r + 1}/${opts.rounds} done\n`);
   }
   await router.close();
@@ -197,7 +226,7 @@ async function main(): Promise<void> {
     ],
   });
   console.log(
-    `overhead: ${opts.rounds} rounds × (${fmt(opts.sequential)} sequential + ${fmt(opts.concurrent)} at concurrency ${opts.concurrency}) per arm; sim ${opts["in-process"] ? "in this process" : "in a child process"}`,
+    `overhead: ${opts.rounds} rounds × (${fmt(opts.sequential)} sequential, interleaved + ${fmt(opts.concurrent)} at concurrency ${opts.concurrency}) per arm; sim ${opts["in-process"] ? "in this process" : "in a child process"}`,
   );
   const summaries: Summary[] = [];
   try {

@@ -23,6 +23,7 @@ export function printTable(title: string, header: readonly string[], rows: reado
 
 /** Formats a number with a fixed number of decimals and thousands separators. */
 export function fmt(value: number, decimals = 0): string {
+  if (Number.isNaN(value)) return "–";
   if (!Number.isFinite(value)) return String(value);
   return value.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }

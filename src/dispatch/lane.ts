@@ -254,9 +254,11 @@ export class Lane {
     }
     if (admission.kind === "stream" && report.ttftMs !== undefined) this.ttft.update(report.ttftMs, now);
     else this.latency.update(elapsed, now);
-    if (this.disabledReason) this.disabledReason = undefined;
     const transition = this.breaker.success();
-    if (transition) this.report(transition, now);
+    if (transition) {
+      this.disabledReason = undefined;
+      this.report(transition, now);
+    }
   }
 
   private onFailure(admission: Admission, failure: Failure, now: number): void {

@@ -63,10 +63,15 @@ export class CircuitBreaker {
     this.probing = false;
   }
 
+  /**
+   * A success closes a half-open breaker (its probe came back). While open, a success can only be a
+   * call that started before the breaker opened: it says nothing about the endpoint now, so it is ignored.
+   */
   success(): BreakerTransition {
+    if (this.current === "open") return undefined;
     this.consecutive = 0;
     this.record(true);
-    if (this.current !== "closed") {
+    if (this.current === "half-open") {
       this.current = "closed";
       this.probing = false;
       this.outcomes.length = 0;

@@ -28,6 +28,15 @@ function stripTrailingSlash(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 
+/** A malformed escape (`%zz`) is an unknown path, not a crash. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 function apiVersionOf(query: string): string | undefined {
   if (query === "") return undefined;
   const v = new URLSearchParams(query).get("api-version");
@@ -46,7 +55,10 @@ export function matchRoute(flavor: Flavor, method: string, url: string): Route |
       if (op !== undefined) return { op, deployment: undefined, apiVersion: "" };
     } else if (method === "GET") {
       if (path === "/v1/models") return { op: "list-models" };
-      if (path.startsWith("/v1/models/")) return { op: "get-model", id: decodeURIComponent(path.slice(11)) };
+      if (path.startsWith("/v1/models/")) {
+        const id = decodeSegment(path.slice(11));
+        if (id !== undefined) return { op: "get-model", id };
+      }
     }
     return unknownUrl(flavor, method, path);
   }
@@ -55,15 +67,12 @@ export function matchRoute(flavor: Flavor, method: string, url: string): Route |
     const v1 = AZURE_V1_OPS[path];
     if (v1 !== undefined) return { op: v1, deployment: undefined, apiVersion: apiVersionOf(query) ?? "v1" };
     const m = AZURE_DEPLOYMENT_PATH.exec(path);
-    if (m !== null) {
+    const deployment = m === null ? undefined : decodeSegment(m[1]!);
+    if (m !== null && deployment !== undefined) {
       // Azure answers a missing api-version with a bare 404, not a 400 naming the parameter.
       const apiVersion = apiVersionOf(query);
       if (apiVersion === undefined) return resourceNotFound();
-      return {
-        op: m[2] === "embeddings" ? "embeddings" : "chat",
-        deployment: decodeURIComponent(m[1]!),
-        apiVersion,
-      };
+      return { op: m[2] === "embeddings" ? "embeddings" : "chat", deployment, apiVersion };
     }
   } else if (method === "GET" && path === "/openai/v1/models") {
     return { op: "list-models" };

@@ -106,7 +106,7 @@ export class SimServer {
     );
     this.#ids = mulberry32(deriveSeed(config.seed, config.name, "ids"));
     this.#auth = { flavor: config.flavor, apiKey: config.apiKey, bearerPrefix: config.bearerPrefix };
-    this.#server = createServer((req, res) => this.#onRequest(req, res));
+    this.#server = createServer((req, res) => this.#guard(req, res, () => this.#onRequest(req, res)));
     this.#server.on("connection", (socket: Socket) => this.#onConnection(socket));
     // A late server error (say EMFILE) must not crash the test process that hosts the fleet.
     this.#server.on("error", () => {});
@@ -191,8 +191,32 @@ export class SimServer {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      this.#onBody(ex, route, raw.toString("utf8"));
+      this.#guard(req, res, () => this.#onBody(ex, route, raw.toString("utf8")));
     });
+  }
+
+  /**
+   * A bug in the sim must not take down the process hosting it (often a test runner): answer 500
+   * with the reason instead, or drop the connection if the headers are already out.
+   */
+  #guard(req: IncomingMessage, res: ServerResponse, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (res.headersSent) req.socket.destroy();
+      else {
+        const body = JSON.stringify({
+          error: {
+            message: `sim internal error: ${String(e)}`,
+            type: "server_error",
+            param: null,
+            code: null,
+          },
+        });
+        res.writeHead(500, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+        res.end(body);
+      }
+    }
   }
 
   #onClose(ex: Exchange): void {

@@ -181,6 +181,16 @@ describe("CircuitBreaker", () => {
       expect(b.canPass(15_000)).toBe(true);
     });
 
+    it("a late success of a call started before it opened does not close it", () => {
+      const b = breaker();
+      open(b, 0);
+      expect(b.success()).toBeUndefined();
+      expect(b.state(1)).toBe("open");
+      expect(b.canPass(1)).toBe(false);
+      // The probe after the cooldown still decides.
+      expect(call(b, true, 15_000)).toEqual({ started: "half-opened", ended: "closed" });
+    });
+
     it("a late failure of a call started before it opened neither reports nor extends the cooldown", () => {
       const b = breaker();
       open(b, 0);

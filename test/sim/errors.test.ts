@@ -122,6 +122,21 @@ describe("not found", () => {
     expect(status).toBe(404);
     expect(json.error.message).toBe("Invalid URL (POST /v1/completions)");
   });
+
+  it("404 (not a crash) for malformed escapes in the path", async () => {
+    const oai = asOpenAI(fleet.endpoint("oai"));
+    const res = await fetch(`${oai.baseURL}/models/%zz`, {
+      headers: { authorization: `Bearer ${oai.apiKey}` },
+    });
+    expect(res.status).toBe(404);
+    const east = asAzure(fleet.endpoint("east"));
+    const { status } = await post(
+      `${east.endpoint}/openai/deployments/%zz/chat/completions?api-version=${API_VERSION}`,
+      { "api-key": east.apiKey },
+      "{}",
+    );
+    expect(status).toBe(404);
+  });
 });
 
 describe("bad requests", () => {

@@ -133,39 +133,55 @@ describe("tokens per minute", () => {
   it("refills in real time too (small real wait, no speed assertion)", async () => {
     const f = await limited({ rpm: 240 }); // bucket of 40, one more every 250 ms
     const client = openaiClient(f.endpoint("oai"));
+    const ask = () =>
+      client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 1 });
+    // Drain the bucket in parallel bursts (faster than it refills even on a slow machine) …
+    for (let burst = 0; burst < 20 && f.stats("oai").byStatus[429] === undefined; burst++) {
+      await Promise.allSettled(Array.from({ length: 20 }, ask));
+    }
+    // … then probe alone, so nothing else takes the token the retry-after promises.
     let refused: RateLimitError | undefined;
-    for (let i = 0; i < 100 && refused === undefined; i++) {
-      try {
-        await client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 1 });
-      } catch (e) {
-        refused = e as RateLimitError;
-      }
+    for (let i = 0; i < 20 && refused === undefined; i++) {
+      refused = (await ask().then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as RateLimitError | undefined;
     }
     expect(refused).toBeInstanceOf(RateLimitError);
     const wait = Number(refused!.headers.get("retry-after-ms"));
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(250);
     await new Promise((r) => setTimeout(r, wait));
-    await expect(
-      client.chat.completions.create({ model: "gpt-4o", messages: user("hi"), max_tokens: 1 }),
-    ).resolves.toBeTruthy();
+    await expect(ask()).resolves.toBeTruthy();
   });
 });
 
 describe("concurrency", () => {
   it("refuses the request beyond the limit with retry-after 1 s, and counts peak concurrency", async () => {
-    const f = await limited({ concurrency: 2 }, undefined, { ttftMs: 150 });
+    const f = await limited({ concurrency: 2 });
+    // Hung requests stay in flight until aborted: no timing involved.
+    f.setFaults("oai", { hang: true });
     const client = openaiClient(f.endpoint("oai"));
-    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: user("hi") });
-    const first = [ask(), ask()];
+    const controller = new AbortController();
+    const ask = (signal?: AbortSignal) =>
+      client.chat.completions.create({ model: "gpt-4o", messages: user("hi") }, { signal });
+    const hung = [ask(controller.signal), ask(controller.signal)].map((p) => p.catch(() => undefined));
     while (f.stats("oai").inflight < 2) await new Promise((r) => setTimeout(r, 5));
     const e = (await rejection(ask())) as RateLimitError;
     expect(e).toBeInstanceOf(RateLimitError);
     expect(e.headers.get("retry-after")).toBe("1");
     expect(e.headers.get("retry-after-ms")).toBe("1000");
     expect(e.message).toMatch(/concurrent/);
-    await Promise.all(first);
+    controller.abort();
+    await Promise.all(hung);
+    while (f.stats("oai").inflight > 0) await new Promise((r) => setTimeout(r, 5));
+    f.setFaults("oai", {});
     await expect(ask()).resolves.toBeTruthy();
-    expect(f.stats("oai")).toMatchObject({ peakConcurrency: 2, inflight: 0, byStatus: { 200: 3, 429: 1 } });
+    expect(f.stats("oai")).toMatchObject({
+      peakConcurrency: 2,
+      inflight: 0,
+      dropped: 2,
+      byStatus: { 200: 1, 429: 1 },
+    });
   });
 });
