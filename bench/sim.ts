@@ -5,7 +5,8 @@
  *
  * The fleet runs in a child process (its own core) and the SDK load in this one, so the figures
  * are the sim's throughput and CPU, not the two fighting over one event loop. "sim capacity" is
- * req/s divided by the sim's CPU share: what one fully busy core of sim would serve.
+ * req/s divided by the sim's CPU share: what one fully busy core of sim would serve. The CPU
+ * columns are the figures to compare across runs: req/s swings with whatever else the machine runs.
  */
 import { fork } from "node:child_process";
 import { cpus } from "node:os";
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
       "p99 ms": Number(percentile(latencies, 0.99).toFixed(2)),
       "sim CPU": `${Math.round(simCpuShare * 100)}%`,
       "client CPU": `${Math.round(((clientUsage.user + clientUsage.system) / 1000 / wall) * 100)}%`,
+      "sim CPU µs/req": Math.round(simShare / latencies.length),
       "sim capacity req/s/core": Math.round(rps / simCpuShare),
     };
   };

@@ -1,4 +1,3 @@
-import { styleText } from "node:util";
 import type { RouterEvent } from "../events.js";
 import type { EndpointMetrics, RouterMetrics } from "../types.js";
 
@@ -15,11 +14,27 @@ export interface DashboardInfo {
   readonly recentEvents: readonly { readonly atMs: number; readonly text: string }[];
 }
 
-type Style = Parameters<typeof styleText>[0];
+/** The few SGR styles the dashboard uses (codes from ECMA-48; open and close). */
+const STYLES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  cyan: [36, 39],
+} as const;
 
-/** Paints text when colour is on; plain otherwise (pipes, CI, NO_COLOR). */
+type Style = keyof typeof STYLES;
+
+/**
+ * Paints text when colour is on; plain otherwise (pipes, CI, NO_COLOR). The caller decides, so the
+ * output does not depend on how each Node version's `styleText` detects a terminal.
+ */
 export function painter(color: boolean): (style: Style, text: string) => string {
-  return color ? (style, text) => styleText(style, text) : (_style, text) => text;
+  return color
+    ? (style, text) => `\x1b[${STYLES[style][0]}m${text}\x1b[${STYLES[style][1]}m`
+    : (_style, text) => text;
 }
 
 const fmt = (n: number | null | undefined, digits = 0): string =>

@@ -232,6 +232,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         const phase = PHASES[phaseIndex];
         phase?.apply(fleet);
         if (phase) events.push({ atMs: elapsed, text: `▶ ${phase.text}` });
+        if (phase && !options.live) options.out.write(`[${(elapsed / 1000).toFixed(1)}s] ▶ ${phase.text}\n`);
       }
       while (nextArrival <= elapsed) {
         fire();

@@ -20,7 +20,15 @@ interface SimEndpointCommon {
   readonly apiKey: string;
 }
 
-/** An openai.com-style endpoint; pass `baseURL` and `apiKey` to `new OpenAI(…)`. */
+/**
+ * An openai.com-style endpoint; pass `baseURL` and `apiKey` to `new OpenAI(…)`.
+ *
+ * @example
+ * ```ts
+ * const e = fleet.endpoint("oai");
+ * if (e.type === "openai") new OpenAI({ baseURL: e.baseURL, apiKey: e.apiKey });
+ * ```
+ */
 export interface SimOpenAIEndpoint extends SimEndpointCommon {
   readonly type: "openai";
   /** `${url}/v1`. */
@@ -28,7 +36,15 @@ export interface SimOpenAIEndpoint extends SimEndpointCommon {
   readonly models: readonly string[];
 }
 
-/** An Azure OpenAI resource; pass `endpoint` and `apiKey` to `new AzureOpenAI(…)`. */
+/**
+ * An Azure OpenAI resource; pass `endpoint` and `apiKey` to `new AzureOpenAI(…)`.
+ *
+ * @example
+ * ```ts
+ * const e = fleet.endpoint("east");
+ * if (e.type === "azure") new AzureOpenAI({ endpoint: e.endpoint, apiKey: e.apiKey, apiVersion: "2024-10-21" });
+ * ```
+ */
 export interface SimAzureEndpoint extends SimEndpointCommon {
   readonly type: "azure";
   /** Same as `url`: the SDK appends `/openai`. */
@@ -37,10 +53,30 @@ export interface SimAzureEndpoint extends SimEndpointCommon {
   readonly deployments: Readonly<Record<string, string>>;
 }
 
-/** A running endpoint's address and credentials. */
+/**
+ * A running endpoint's address and credentials, discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * const e = fleet.endpoint("east");
+ * const client = e.type === "azure"
+ *   ? new AzureOpenAI({ endpoint: e.endpoint, apiKey: e.apiKey, apiVersion: "2024-10-21" })
+ *   : new OpenAI({ baseURL: e.baseURL, apiKey: e.apiKey });
+ * ```
+ */
 export type SimEndpoint = SimOpenAIEndpoint | SimAzureEndpoint;
 
-/** A running simulated fleet. */
+/**
+ * A running simulated fleet.
+ *
+ * @example
+ * ```ts
+ * fleet.setFaults("east", { rateLimitStormMs: 2_000 }); // every request 429s for 2 s
+ * fleet.stats("east").byStatus[429];                     // how many were refused
+ * fleet.setFaults("east", {});                            // healthy again
+ * await fleet.close();
+ * ```
+ */
 export interface Fleet {
   /** Every endpoint, in the order configured. */
   readonly endpoints: readonly SimEndpoint[];
@@ -147,7 +183,28 @@ class RunningFleet implements Fleet {
 }
 
 /**
- * Starts one HTTP server per endpoint on loopback and resolves once all are listening.
+ * Starts a simulated fleet: one HTTP server per endpoint on loopback, each with its own key,
+ * limits, latency and faults, and resolves once all are listening. Everything random follows `seed`.
+ *
+ * @example
+ * ```ts
+ * import OpenAI from "openai";
+ * import { startFleet } from "openai-router/sim";
+ *
+ * const fleet = await startFleet({
+ *   seed: 1,
+ *   endpoints: [
+ *     { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" }, limits: { rpm: 600, tpm: 100_000 } },
+ *     { name: "oai", type: "openai", models: ["gpt-4o"], latency: { ttftMs: 300, tokensPerSecond: 60 } },
+ *   ],
+ * });
+ * const oai = fleet.endpoint("oai");
+ * if (oai.type === "openai") {
+ *   const client = new OpenAI({ apiKey: oai.apiKey, baseURL: oai.baseURL, maxRetries: 0 });
+ *   await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }] });
+ * }
+ * await fleet.close();
+ * ```
  * @throws SimError `SIM_CONFIG_INVALID` (every problem with its path), `SIM_LISTEN_FAILED`
  */
 export async function startFleet(options: StartFleetOptions): Promise<Fleet> {

@@ -3,6 +3,13 @@
  * Azure write `x-ratelimit-reset-*` headers: `0s`, `20ms`, `1.5µs`, `1s`, `1m30.5s`, `6m0s`, `2h0m0s`.
  *
  * The input is milliseconds (fractions allowed, resolved to whole nanoseconds, like Go).
+ *
+ * @example
+ * ```ts
+ * formatGoDuration(90_500); // "1m30.5s"
+ * formatGoDuration(20);     // "20ms"
+ * ```
+ * @throws RangeError for a non-finite input.
  */
 export function formatGoDuration(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`Expected a finite duration in ms, got ${ms}`);

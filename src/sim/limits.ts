@@ -5,6 +5,11 @@ import { formatGoDuration } from "./go-duration.js";
  * Output tokens charged against the TPM budget when a chat request sets neither
  * `max_completion_tokens` nor `max_tokens`. The services reserve the output cap at admission and
  * refund nothing; the router uses the same constant so its budgets agree with the fleet's.
+ *
+ * @example
+ * ```ts
+ * const charge = promptTokens + (body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_OUTPUT_CHARGE);
+ * ```
  */
 export const DEFAULT_OUTPUT_CHARGE = 1000;
 

@@ -6,6 +6,11 @@ import { SimError } from "./sim-error.js";
  * Injected misbehaviour of one endpoint. Every field is optional; `{}` means healthy.
  * Draws (`errorRate`, `resetBeforeHeaders`) come from a PRNG reseeded from (seed, endpoint name) on
  * every `setFaults`, so the same faults over the same requests fail the same requests.
+ *
+ * @example
+ * ```ts
+ * fleet.setFaults("east", { errorRate: 0.1, errorStatus: 503, slowFactor: 2 });
+ * ```
  */
 export interface Faults {
   /** Share of requests (0..1) answered with `errorStatus`. 1 fails every request. */
@@ -43,7 +48,14 @@ export interface Faults {
   readonly slowStartMs?: number | undefined;
 }
 
-/** How fast an endpoint answers. The default is instantaneous, so tests and benchmarks need no timers. */
+/**
+ * How fast an endpoint answers. The default is instantaneous, so tests and benchmarks need no timers.
+ *
+ * @example
+ * ```ts
+ * const latency: LatencyConfig = { ttftMs: 300, tokensPerSecond: 60, jitter: 0.2 };
+ * ```
+ */
 export interface LatencyConfig {
   /**
    * Time to the first content token.
@@ -63,7 +75,14 @@ export interface LatencyConfig {
   readonly jitter?: number | undefined;
 }
 
-/** Limits enforced like the services do (see docs/sim.md); each absent one is unlimited. */
+/**
+ * Limits enforced like the services do (see docs/sim.md); each absent one is unlimited.
+ *
+ * @example
+ * ```ts
+ * const limits: SimLimits = { rpm: 600, tpm: 100_000, concurrency: 64 };
+ * ```
+ */
 export interface SimLimits {
   /** Requests per minute (bucket of `max(1, rpm/6)`, refilled continuously). */
   readonly rpm?: number | undefined;
@@ -89,7 +108,14 @@ interface CommonEndpointConfig {
   readonly faults?: Faults | undefined;
 }
 
-/** An Azure OpenAI resource: `/openai/deployments/{deployment}/…?api-version=…` and `/openai/v1/…`. */
+/**
+ * An Azure OpenAI resource: `/openai/deployments/{deployment}/…?api-version=…` and `/openai/v1/…`.
+ *
+ * @example
+ * ```ts
+ * const east: AzureEndpointConfig = { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" } };
+ * ```
+ */
 export interface AzureEndpointConfig extends CommonEndpointConfig {
   readonly type: "azure";
   /** Model name → deployment name, e.g. `{ "gpt-4o": "gpt4o-east" }`. */
@@ -102,16 +128,44 @@ export interface AzureEndpointConfig extends CommonEndpointConfig {
   readonly acceptBearerPrefix?: string | null | undefined;
 }
 
-/** An openai.com-style endpoint: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`. */
+/**
+ * An openai.com-style endpoint: `/v1/chat/completions`, `/v1/embeddings`, `/v1/models`.
+ *
+ * @example
+ * ```ts
+ * const oai: OpenAIEndpointConfig = { name: "oai", type: "openai", models: ["gpt-4o", "text-embedding-3-small"] };
+ * ```
+ */
 export interface OpenAIEndpointConfig extends CommonEndpointConfig {
   readonly type: "openai";
   /** Model names served, e.g. `["gpt-4o", "text-embedding-3-small"]`. */
   readonly models: readonly string[];
 }
 
+/**
+ * One endpoint of `startFleet`, discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * const endpoints: SimEndpointConfig[] = [
+ *   { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" } },
+ *   { name: "oai", type: "openai", models: ["gpt-4o"] },
+ * ];
+ * ```
+ */
 export type SimEndpointConfig = AzureEndpointConfig | OpenAIEndpointConfig;
 
-/** Options of `startFleet`. */
+/**
+ * Options of `startFleet`.
+ *
+ * @example
+ * ```ts
+ * const options: StartFleetOptions = {
+ *   seed: 7,
+ *   endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"], limits: { rpm: 60, concurrency: 4 } }],
+ * };
+ * ```
+ */
 export interface StartFleetOptions {
   /**
    * Seed of every random choice (keys, ids, replies, vectors, fault draws, jitter).

@@ -1,7 +1,21 @@
-/** Stable codes of the simulator's own errors (not the HTTP errors it serves). */
+/**
+ * Stable codes of the simulator's own errors (not the HTTP errors it serves).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof SimError && e.code === "SIM_UNKNOWN_ENDPOINT") …
+ * ```
+ */
 export type SimErrorCode = "SIM_CONFIG_INVALID" | "SIM_UNKNOWN_ENDPOINT" | "SIM_CLOSED" | "SIM_LISTEN_FAILED";
 
-/** One problem found while validating options. */
+/**
+ * One problem found while validating options.
+ *
+ * @example
+ * ```ts
+ * for (const { path, message } of error.issues) console.error(`${path}: ${message}`);
+ * ```
+ */
 export interface SimIssue {
   /** Where, e.g. `endpoints[0].limits.rpm`. */
   readonly path: string;

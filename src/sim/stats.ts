@@ -1,4 +1,11 @@
-/** Counters of one endpoint since start or the last `resetStats`. */
+/**
+ * Counters of one endpoint since start or the last `resetStats`.
+ *
+ * @example
+ * ```ts
+ * const { requests, byStatus, peakConcurrency } = fleet.stats("east");
+ * ```
+ */
 export interface EndpointStats {
   /** HTTP requests received (whatever their outcome). */
   readonly requests: number;

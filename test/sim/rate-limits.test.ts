@@ -9,13 +9,13 @@ afterEach(async () => {
   fleet = undefined;
 });
 
-async function limited(limits: SimLimits, clock?: FakeClock, latency?: { ttftMs: number }) {
+async function limited(limits: SimLimits, clock?: FakeClock) {
   fleet = await startFleet({
     seed: 11,
     now: clock?.now,
     endpoints: [
-      { name: "oai", type: "openai", models: ["gpt-4o", "text-embedding-3-small"], limits, latency },
-      { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" }, limits, latency },
+      { name: "oai", type: "openai", models: ["gpt-4o", "text-embedding-3-small"], limits },
+      { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" }, limits },
     ],
   });
   return fleet;

@@ -1,0 +1,12 @@
+import { createRouter, type Transport, type UpstreamResult } from "../src/index.js";
+import { CHAT_BODY, COMPLETION, drive } from "./lib/fixtures.js";
+const R: UpstreamResult = { kind: "chat", data: COMPLETION, headers: undefined };
+const stub: Transport = () => Promise.resolve(R);
+const router = createRouter({ endpoints: [{ name: "e0", type: "openai", apiKey: "sk-bench-000000", baseURL: "http://e0.bench.invalid/v1", models: ["gpt-4o"] }] }, { transport: stub });
+await drive(20000, 1000, () => router.chat.completions.create(CHAT_BODY));
+const n = Number(process.argv[2] ?? 200000);
+const t0 = performance.now();
+await drive(n, 1000, () => router.chat.completions.create(CHAT_BODY));
+const w = performance.now() - t0;
+console.log("req/s", (n / w * 1000).toFixed(0));
+await router.close();

@@ -1,0 +1,30 @@
+import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..");
+const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts"));
+
+/** What each example must print when it works. */
+const expected: Record<string, RegExp[]> = {
+  "promise-api.ts": [/^chat: \S+/m, /^stream: \S+/m, /^embeddings: 2 vectors of 1536$/m, /^error code: NO_ENDPOINT_FOR_MODEL$/m],
+  "reactive-pipeline.ts": [/^job-11 ok via [ab] in \d+ ms$/m, /^route\(\): (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok$/m],
+  "azure-entra-id.ts": [/^request 3: \S+/m, /^tokens issued by the credential: 1 /m, /^requests per endpoint: sweden=2 france=2$/m],
+};
+
+describe("examples run as written against the simulated fleet", () => {
+  it("has an expectation for every example", () => {
+    expect(examples.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it.each(examples)("%s", async (file) => {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", join("examples", file)], {
+      cwd: root,
+      timeout: 30_000,
+    });
+    for (const pattern of expected[file] ?? []) expect(stdout).toMatch(pattern);
+  }, 40_000);
+});
