@@ -162,7 +162,9 @@ async function dispatchBench(): Promise<{ harness: Rate[]; results: DispatchResu
   for (const s of SCENARIOS) {
     for (const e of ENGINES) {
       const rounds = perArm.get(key(s, e)) ?? [];
-      const netMicros = median(rounds.map((x, i) => 1e6 / x.perSecond - 1e6 / (harness[i]?.perSecond ?? Infinity)));
+      const netMicros = median(
+        rounds.map((x, i) => 1e6 / x.perSecond - 1e6 / (harness[i]?.perSecond ?? Infinity)),
+      );
       results.push({ scenario: s.name, engine: e, median: medianRate(rounds), netMicros, rounds });
     }
   }
@@ -317,7 +319,8 @@ async function main(): Promise<void> {
   const memory = await memoryBench();
 
   const harnessRate = median(harness.map((h) => h.perSecond));
-  const nativeOf = (scenario: string) => results.find((x) => x.scenario === scenario && x.engine === "native");
+  const nativeOf = (scenario: string) =>
+    results.find((x) => x.scenario === scenario && x.engine === "native");
   printTable(
     `(a) Dispatch with a stub transport, one core (medians of ${opts.rounds} rounds; harness alone: ${fmt(harnessRate)} calls/s)`,
     ["scenario", "engine", "requests", "requests/s", "net µs/req", "CPU", "vs native", "failed"],
@@ -334,7 +337,17 @@ async function main(): Promise<void> {
   );
   printTable(
     "(b) SDK on an in-memory fetch: router vs SDK alone (medians of per-round figures)",
-    ["mode", "SDK calls/s", "router calls/s", "ratio", "added µs/call", "SDK p50 µs", "router p50 µs", "SDK p99", "router p99"],
+    [
+      "mode",
+      "SDK calls/s",
+      "router calls/s",
+      "ratio",
+      "added µs/call",
+      "SDK p50 µs",
+      "router p50 µs",
+      "SDK p99",
+      "router p99",
+    ],
     sdkRows.map((x) => [
       x.mode === "sequential" ? "sequential" : `${opts.concurrency} concurrent`,
       fmt(x.sdk.perSecond),
@@ -351,7 +364,13 @@ async function main(): Promise<void> {
     printTable(
       "(c) Memory: heapUsed after gc(), before and after each quarter of the run (MB)",
       ["scenario", "requests", "heap MB: start → quarters", "delta MB", "bytes/request"],
-      memory.map((m) => [m.scenario, fmt(m.requests), m.heapMB.join(" → "), fmt(m.deltaMB, 2), fmt(m.bytesPerRequest, 2)]),
+      memory.map((m) => [
+        m.scenario,
+        fmt(m.requests),
+        m.heapMB.join(" → "),
+        fmt(m.deltaMB, 2),
+        fmt(m.bytesPerRequest, 2),
+      ]),
     );
   } else {
     console.log("\n(c) Memory: skipped (run with node --expose-gc --import tsx bench/dispatch.ts)");

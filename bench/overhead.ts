@@ -73,7 +73,11 @@ async function startSim(options: StartFleetOptions): Promise<Fleetish> {
 }
 
 /** The SDK clients and the router for one endpoint, each with its call. */
-function armsFor(e: SimEndpoint): { call: Record<Arm, () => Promise<unknown>>; router: Router; pool: HttpPool } {
+function armsFor(e: SimEndpoint): {
+  call: Record<Arm, () => Promise<unknown>>;
+  router: Router;
+  pool: HttpPool;
+} {
   const pool = createHttpPool();
   const sdk = (fetchImpl: typeof fetch | undefined): OpenAI => {
     const common = { apiKey: e.apiKey, maxRetries: 0, ...(fetchImpl ? { fetch: fetchImpl } : {}) };
@@ -89,7 +93,13 @@ function armsFor(e: SimEndpoint): { call: Record<Arm, () => Promise<unknown>>; r
   const router = createRouter({
     endpoints: [
       e.type === "azure"
-        ? { name: e.name, type: "azure", endpoint: e.endpoint, apiKey: e.apiKey, deployments: { ...e.deployments } }
+        ? {
+            name: e.name,
+            type: "azure",
+            endpoint: e.endpoint,
+            apiKey: e.apiKey,
+            deployments: { ...e.deployments },
+          }
         : { name: e.name, type: "openai", baseURL: e.baseURL, apiKey: e.apiKey, models: [...e.models] },
     ],
   });
@@ -126,7 +136,11 @@ async function measureConcurrent(call: () => Promise<unknown>): Promise<Measurem
  */
 async function measureSequential(call: Record<Arm, () => Promise<unknown>>): Promise<Round> {
   const n = opts.sequential;
-  const latencies = { sdk: new Float64Array(n), "sdk+pool": new Float64Array(n), router: new Float64Array(n) };
+  const latencies = {
+    sdk: new Float64Array(n),
+    "sdk+pool": new Float64Array(n),
+    router: new Float64Array(n),
+  };
   collectGarbage();
   await tick();
   for (let i = 0; i < n; i++) {
@@ -241,13 +255,27 @@ async function main(): Promise<void> {
     summaries.flatMap((s) =>
       ARMS.map((arm) => {
         const m = s.arms[arm];
-        return [`${s.endpoint} ${s.mode} ${arm}`, fmt(m.p50Us), fmt(m.p99Us), fmt(m.perSecond), fmt(m.clientCpuUs)];
+        return [
+          `${s.endpoint} ${s.mode} ${arm}`,
+          fmt(m.p50Us),
+          fmt(m.p99Us),
+          fmt(m.perSecond),
+          fmt(m.clientCpuUs),
+        ];
       }),
     ),
   );
   printTable(
     "Router vs SDK on the same HTTP stack (sdk+pool); last columns vs the plain SDK (medians of per-round figures)",
-    ["endpoint / mode", "added p50 µs", "added p99 µs", "throughput ratio", "added CPU µs/call", "vs sdk: added p50", "vs sdk: ratio"],
+    [
+      "endpoint / mode",
+      "added p50 µs",
+      "added p99 µs",
+      "throughput ratio",
+      "added CPU µs/call",
+      "vs sdk: added p50",
+      "vs sdk: ratio",
+    ],
     summaries.map((s) => [
       `${s.endpoint} ${s.mode}`,
       fmt(s.addedP50Us, 1),
@@ -278,7 +306,10 @@ async function main(): Promise<void> {
       addedP99Us: round(s.addedP99Us),
       throughputRatio: round(s.throughputRatio, 4),
       addedCpuUsPerCall: round(s.addedCpuUsPerCall),
-      vsPlainSdk: { addedP50Us: round(s.vsPlainSdk.addedP50Us), throughputRatio: round(s.vsPlainSdk.throughputRatio, 4) },
+      vsPlainSdk: {
+        addedP50Us: round(s.vsPlainSdk.addedP50Us),
+        throughputRatio: round(s.vsPlainSdk.throughputRatio, 4),
+      },
     })),
     verdicts,
   });

@@ -27,7 +27,10 @@ const fleet = await startFleet({
 });
 
 const credential = new LocalCredential();
-const azureADTokenProvider = getBearerTokenProvider(credential, "https://cognitiveservices.azure.com/.default");
+const azureADTokenProvider = getBearerTokenProvider(
+  credential,
+  "https://cognitiveservices.azure.com/.default",
+);
 
 const router = createRouter({
   strategy: "round-robin",
@@ -50,7 +53,10 @@ for (let i = 0; i < 4; i++) {
   console.log(`request ${i}:`, res.choices[0]?.message.content);
 }
 console.log("tokens issued by the credential:", credential.issued, "(cached by getBearerTokenProvider)");
-console.log("requests per endpoint:", fleet.endpoints.map((e) => `${e.name}=${fleet.stats(e.name).requests}`).join(" "));
+console.log(
+  "requests per endpoint:",
+  fleet.endpoints.map((e) => `${e.name}=${fleet.stats(e.name).requests}`).join(" "),
+);
 
 await router.close();
 await fleet.close();

@@ -16,17 +16,28 @@ const fleet = await startFleet({
 const router = createRouter({
   strategy: "least-busy",
   metricsIntervalMs: 100,
-  endpoints: toRouterEndpoints(fleet, { a: { limits: { concurrency: 4 } }, b: { limits: { concurrency: 4 } } }),
+  endpoints: toRouterEndpoints(fleet, {
+    a: { limits: { concurrency: 4 } },
+    b: { limits: { concurrency: 4 } },
+  }),
 });
 
 // Live metrics: one line per snapshot while the work runs.
 const metrics = router.metrics$.subscribe((m) => {
-  const lanes = m.endpoints.map((e) => `${e.name} ${e.inflight}/${e.concurrency} ok=${e.succeeded}`).join("  ");
+  const lanes = m.endpoints
+    .map((e) => `${e.name} ${e.inflight}/${e.concurrency} ok=${e.succeeded}`)
+    .join("  ");
   console.log(`queue=${m.queue.depth}  ${lanes}`);
 });
 
 // 1. Subject in, completions$ out: exactly one outcome per pushed request.
-const done = lastValueFrom(router.completions$.pipe(filter((c) => c.id.startsWith("job-")), take(12), toArray()));
+const done = lastValueFrom(
+  router.completions$.pipe(
+    filter((c) => c.id.startsWith("job-")),
+    take(12),
+    toArray(),
+  ),
+);
 for (let i = 0; i < 12; i++) {
   router.requests.next({
     id: `job-${i}`,

@@ -69,67 +69,75 @@ const schedulerSchema = z.custom<SchedulerLike>(
   "must be an RxJS SchedulerLike",
 );
 
-const routerConfigSchema = z
-  .strictObject({
-    strategy: z
-      .union([z.enum(strategyNames as [StrategyName, ...StrategyName[]]), z.custom<Strategy>((v) => typeof v === "function")], {
+const routerConfigSchema = z.strictObject({
+  strategy: z
+    .union(
+      [
+        z.enum(strategyNames as [StrategyName, ...StrategyName[]]),
+        z.custom<Strategy>((v) => typeof v === "function"),
+      ],
+      {
         error: `must be one of ${strategyNames.join(", ")} or a Strategy function`,
-      })
-      .default("least-latency"),
-    priorityWithin: z.enum(strategyNames as [StrategyName, ...StrategyName[]]).exclude(["priority"]).default("least-busy"),
-    endpoints: z.array(z.discriminatedUnion("type", [azureEndpointSchema, openaiEndpointSchema])).min(1),
-    queue: z
-      .strictObject({
-        maxSize: z.number().int().positive().default(10_000),
-        agingMs: positive.default(10_000),
-      })
-      .default({ maxSize: 10_000, agingMs: 10_000 }),
-    timeoutMs: positive.default(600_000),
-    attemptTimeoutMs: positive.default(120_000),
-    firstTokenTimeoutMs: positive.default(60_000),
-    defaultOutputTokens: z.number().int().positive().default(1_000),
-    maxRetryAfterMs: positive.default(60_000),
-    retry: z
-      .strictObject({
-        maxAttempts: z.number().int().positive().default(5),
-        baseDelayMs: z.number().finite().nonnegative().default(100),
-        maxDelayMs: positive.default(8_000),
-      })
-      .default({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 8_000 }),
-    breaker: z
-      .strictObject({
-        consecutiveFailures: z.number().int().positive().default(5),
-        failureRatio: z.number().gt(0).lte(1).default(0.5),
-        window: z.number().int().positive().default(20),
-        minCalls: z.number().int().positive().default(10),
-        cooldownMs: positive.default(15_000),
-        disabledProbeMs: positive.default(300_000),
-      })
-      .default({
-        consecutiveFailures: 5,
-        failureRatio: 0.5,
-        window: 20,
-        minCalls: 10,
-        cooldownMs: 15_000,
-        disabledProbeMs: 300_000,
-      }),
-    fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
-    lanes: z
-      .strictObject({ engine: z.enum(["native", "bottleneck"]).default("native") })
-      .default({ engine: "native" }),
-    latency: z
-      .strictObject({
-        halfLifeMs: positive.default(10_000),
-        explorationInterval: z.number().int().positive().default(20),
-        minAlpha: z.number().gt(0).lte(1).default(0.3),
-        failurePenaltyMs: nonNegativeInt.default(2_000),
-      })
-      .default({ halfLifeMs: 10_000, minAlpha: 0.3, explorationInterval: 20, failurePenaltyMs: 2_000 }),
-    metricsIntervalMs: positive.default(500),
-    scheduler: schedulerSchema.optional(),
-    rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
-    fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a fetch function").optional(),
-  });
+      },
+    )
+    .default("least-latency"),
+  priorityWithin: z
+    .enum(strategyNames as [StrategyName, ...StrategyName[]])
+    .exclude(["priority"])
+    .default("least-busy"),
+  endpoints: z.array(z.discriminatedUnion("type", [azureEndpointSchema, openaiEndpointSchema])).min(1),
+  queue: z
+    .strictObject({
+      maxSize: z.number().int().positive().default(10_000),
+      agingMs: positive.default(10_000),
+    })
+    .default({ maxSize: 10_000, agingMs: 10_000 }),
+  timeoutMs: positive.default(600_000),
+  attemptTimeoutMs: positive.default(120_000),
+  firstTokenTimeoutMs: positive.default(60_000),
+  defaultOutputTokens: z.number().int().positive().default(1_000),
+  maxRetryAfterMs: positive.default(60_000),
+  retry: z
+    .strictObject({
+      maxAttempts: z.number().int().positive().default(5),
+      baseDelayMs: z.number().finite().nonnegative().default(100),
+      maxDelayMs: positive.default(8_000),
+    })
+    .default({ maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 8_000 }),
+  breaker: z
+    .strictObject({
+      consecutiveFailures: z.number().int().positive().default(5),
+      failureRatio: z.number().gt(0).lte(1).default(0.5),
+      window: z.number().int().positive().default(20),
+      minCalls: z.number().int().positive().default(10),
+      cooldownMs: positive.default(15_000),
+      disabledProbeMs: positive.default(300_000),
+    })
+    .default({
+      consecutiveFailures: 5,
+      failureRatio: 0.5,
+      window: 20,
+      minCalls: 10,
+      cooldownMs: 15_000,
+      disabledProbeMs: 300_000,
+    }),
+  fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+  lanes: z
+    .strictObject({ engine: z.enum(["native", "bottleneck"]).default("native") })
+    .default({ engine: "native" }),
+  latency: z
+    .strictObject({
+      halfLifeMs: positive.default(10_000),
+      explorationInterval: z.number().int().positive().default(20),
+      minAlpha: z.number().gt(0).lte(1).default(0.3),
+      failurePenaltyMs: nonNegativeInt.default(2_000),
+    })
+    .default({ halfLifeMs: 10_000, minAlpha: 0.3, explorationInterval: 20, failurePenaltyMs: 2_000 }),
+  metricsIntervalMs: positive.default(500),
+  scheduler: schedulerSchema.optional(),
+  rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
+  fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a fetch function").optional(),
+});
 
 /** Router configuration as the user writes it. Every field has a documented default (see docs/config.md). */
 export type RouterConfig = z.input<typeof routerConfigSchema>;
@@ -151,7 +159,10 @@ export function parseConfig(input: unknown): ResolvedConfig {
   const result = routerConfigSchema.safeParse(input);
   const issues: ConfigIssue[] = result.success
     ? []
-    : result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+    : result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join("."),
+        message: issue.message,
+      }));
   // Cross-field checks run on the raw input too, so one pass reports every problem at once.
   issues.push(...crossFieldIssues(input));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
@@ -177,7 +188,8 @@ function crossFieldIssues(input: unknown): ConfigIssue[] {
         });
       } else seen.set(name, i);
     }
-    if (typeof deployments === "object" && deployments !== null) for (const m of Object.keys(deployments)) served.add(m);
+    if (typeof deployments === "object" && deployments !== null)
+      for (const m of Object.keys(deployments)) served.add(m);
     if (Array.isArray(models)) for (const m of models) if (typeof m === "string") served.add(m);
   });
   if (typeof fallbacks === "object" && fallbacks !== null) {
@@ -185,7 +197,10 @@ function crossFieldIssues(input: unknown): ConfigIssue[] {
       if (!Array.isArray(chain)) continue;
       chain.forEach((fb: unknown, i) => {
         if (typeof fb === "string" && !served.has(fb)) {
-          issues.push({ path: `fallbacks.${model}.${i}`, message: "fallback model is served by no endpoint" });
+          issues.push({
+            path: `fallbacks.${model}.${i}`,
+            message: "fallback model is served by no endpoint",
+          });
         }
       });
     }

@@ -147,7 +147,9 @@ export class UpstreamError extends RouterError {
   readonly endpoint: string;
   constructor(endpoint: string, cause: unknown, redact: (text: string) => string = (t) => t) {
     const info = describeUpstream(cause);
-    super("UPSTREAM_ERROR", redact(`Endpoint "${endpoint}" rejected the request: ${info.summary}`), { cause });
+    super("UPSTREAM_ERROR", redact(`Endpoint "${endpoint}" rejected the request: ${info.summary}`), {
+      cause,
+    });
     this.status = info.status;
     this.upstreamCode = info.code;
     this.requestID = info.requestID;
@@ -201,7 +203,12 @@ export class StreamInterruptedError extends RouterError {
   readonly endpoint: string;
   readonly received: number;
   readonly status: number | undefined;
-  constructor(endpoint: string, received: number, cause: unknown, redact: (text: string) => string = (t) => t) {
+  constructor(
+    endpoint: string,
+    received: number,
+    cause: unknown,
+    redact: (text: string) => string = (t) => t,
+  ) {
     const info = describeUpstream(cause);
     super(
       "STREAM_INTERRUPTED",

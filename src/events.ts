@@ -6,7 +6,15 @@ import type { FailureKind } from "./resilience/classify.js";
  */
 export type RouterEvent =
   /** A request was bound to a lane (late binding: when that lane could admit it). */
-  | { type: "dispatched"; at: number; id: string; endpoint: string; model: string; attempt: number; queuedMs: number }
+  | {
+      type: "dispatched";
+      at: number;
+      id: string;
+      endpoint: string;
+      model: string;
+      attempt: number;
+      queuedMs: number;
+    }
   /** An attempt failed and the request goes back to the queue for another one. */
   | {
       type: "retried";
@@ -26,17 +34,37 @@ export type RouterEvent =
   /** A request was refused before it could wait (QUEUE_FULL, REQUEST_TOO_LARGE, …). */
   | { type: "rejected"; at: number; id: string; code: string }
   /** A 429 stopped admission to a lane until `until`. */
-  | { type: "cooled-down"; at: number; endpoint: string; until: number; retryAfterMs: number | undefined; capped: boolean }
+  | {
+      type: "cooled-down";
+      at: number;
+      endpoint: string;
+      until: number;
+      retryAfterMs: number | undefined;
+      capped: boolean;
+    }
   | { type: "circuit-opened"; at: number; endpoint: string; until: number; reason: FailureKind }
   | { type: "circuit-half-opened"; at: number; endpoint: string }
   /** A lane whose circuit was open (or that was disabled) served a request again. */
   | { type: "recovered"; at: number; endpoint: string }
   /** 401/403 or exhausted billing quota: the endpoint is taken out until a later probe. */
-  | { type: "endpoint-disabled"; at: number; endpoint: string; reason: FailureKind; status: number | undefined; until: number }
+  | {
+      type: "endpoint-disabled";
+      at: number;
+      endpoint: string;
+      reason: FailureKind;
+      status: number | undefined;
+      until: number;
+    }
   /** 404 for a model's deployment: that endpoint stops getting that model. */
   | { type: "model-disabled"; at: number; endpoint: string; model: string; status: number | undefined }
   /** The service's headers told a limit that differs from the configured one (or none was configured). */
-  | { type: "limits-learned"; at: number; endpoint: string; rpm: number | undefined; tpm: number | undefined };
+  | {
+      type: "limits-learned";
+      at: number;
+      endpoint: string;
+      rpm: number | undefined;
+      tpm: number | undefined;
+    };
 
 /** The `type` of a {@link RouterEvent}. */
 export type RouterEventType = RouterEvent["type"];

@@ -48,7 +48,11 @@ export {
 } from "./limits/budget-store.js";
 export { parseGoDuration } from "./limits/go-duration.js";
 export { parseRateLimitHeaders, parseRetryAfterMs } from "./limits/rate-limit-headers.js";
-export { createTokenEstimator, type TokenEstimator, type TokenEstimatorOptions } from "./limits/token-estimate.js";
+export {
+  createTokenEstimator,
+  type TokenEstimator,
+  type TokenEstimatorOptions,
+} from "./limits/token-estimate.js";
 export type { FailureKind } from "./resilience/classify.js";
 export { createRouter, Router, type RouterDependencies } from "./router.js";
 export {

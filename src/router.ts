@@ -1,5 +1,6 @@
-import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import type {
+  ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from "openai/resources/chat/completions";
@@ -21,13 +22,13 @@ import {
 import { modelsOf, parseConfig, type ResolvedConfig, type RouterConfig } from "./config.js";
 import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate.js";
 import { ChatStream, hasOutput, type StreamEnd } from "./dispatch/chat-stream.js";
+import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
 import type { Job, JobBody } from "./dispatch/job.js";
 import { type Admission, Lane } from "./dispatch/lane.js";
-import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
 import { createNativeGate } from "./dispatch/lane-gate.js";
-import { sdkTransport, type Transport } from "./dispatch/transport.js";
 import { ModelQueues } from "./dispatch/model-queues.js";
 import { type Assignment, type StuckReason, selectLane } from "./dispatch/select-lane.js";
+import { sdkTransport, type Transport } from "./dispatch/transport.js";
 import {
   AbortedError,
   AllEndpointsFailedError,
@@ -38,7 +39,7 @@ import {
   RequestInvalidError,
   RequestTooLargeError,
   RouterClosedError,
-  RouterError,
+  type RouterError,
   StreamInterruptedError,
   UpstreamError,
 } from "./errors.js";
@@ -71,7 +72,12 @@ interface JobHandle extends Job {
 }
 
 type Outcome =
-  | { ok: true; endpoint: string; response: ChatCompletion | CreateEmbeddingResponse | undefined; usage: Usage | undefined }
+  | {
+      ok: true;
+      endpoint: string;
+      response: ChatCompletion | CreateEmbeddingResponse | undefined;
+      usage: Usage | undefined;
+    }
   | { ok: false; error: RouterError };
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
@@ -110,7 +116,10 @@ export class Router {
   /** The SDK-shaped chat API. */
   readonly chat: {
     readonly completions: {
-      create(body: ChatCompletionCreateParamsNonStreaming, options?: RouterCallOptions): Promise<ChatCompletion>;
+      create(
+        body: ChatCompletionCreateParamsNonStreaming,
+        options?: RouterCallOptions,
+      ): Promise<ChatCompletion>;
       create(body: ChatCompletionCreateParamsStreaming, options?: RouterCallOptions): Promise<ChatStream>;
     };
   };
@@ -199,8 +208,10 @@ export class Router {
       this.requests.subscribe((request) => this.submitRequest(request, undefined)),
     );
 
-    const create = (body: ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming, options?: RouterCallOptions) =>
-      body.stream === true ? this.createStream(body, options) : this.call("chat", body, options);
+    const create = (
+      body: ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming,
+      options?: RouterCallOptions,
+    ) => (body.stream === true ? this.createStream(body, options) : this.call("chat", body, options));
     this.chat = {
       completions: { create: create as Router["chat"]["completions"]["create"] },
     };
@@ -272,7 +283,14 @@ export class Router {
 
   /** The current state of every endpoint and the queue (what `metrics$` emits). */
   snapshot(): RouterMetrics {
-    return collectMetrics(this.lanes, this.store, this.queue, this.config.queue.maxSize, this.live.size, this.scheduler.now());
+    return collectMetrics(
+      this.lanes,
+      this.store,
+      this.queue,
+      this.config.queue.maxSize,
+      this.live.size,
+      this.scheduler.now(),
+    );
   }
 
   /**
@@ -311,13 +329,20 @@ export class Router {
 
   // ——— intake ———
 
-  private call(kind: "chat" | "embeddings", body: JobBody, options: RouterCallOptions = {}): Promise<unknown> {
+  private call(
+    kind: "chat" | "embeddings",
+    body: JobBody,
+    options: RouterCallOptions = {},
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.submit(kind, body, options, (c) => (c.ok ? resolve(c.response) : reject(c.error)), undefined);
     });
   }
 
-  private createStream(body: ChatCompletionCreateParamsStreaming, options: RouterCallOptions = {}): Promise<ChatStream> {
+  private createStream(
+    body: ChatCompletionCreateParamsStreaming,
+    options: RouterCallOptions = {},
+  ): Promise<ChatStream> {
     return new Promise((resolve, reject) => {
       this.submit(
         "stream",
@@ -333,9 +358,20 @@ export class Router {
 
   private submitRequest(request: RouterRequest, deliver: ((c: Completion) => void) | undefined): void {
     const kind: unknown = request?.kind;
-    const options = { id: request?.id, priority: request?.priority, timeout: request?.timeoutMs, signal: request?.signal };
+    const options = {
+      id: request?.id,
+      priority: request?.priority,
+      timeout: request?.timeoutMs,
+      signal: request?.signal,
+    };
     if (kind !== "chat" && kind !== "embeddings") {
-      this.reject(options.id ?? this.nextId(), "chat", "", new RequestInvalidError('A request\'s kind must be "chat" or "embeddings".'), deliver);
+      this.reject(
+        options.id ?? this.nextId(),
+        "chat",
+        "",
+        new RequestInvalidError('A request\'s kind must be "chat" or "embeddings".'),
+        deliver,
+      );
       return;
     }
     if (kind === "chat" && (request.body as { stream?: unknown })?.stream === true) {
@@ -343,7 +379,9 @@ export class Router {
         options.id ?? this.nextId(),
         "chat",
         String(request.body?.model ?? ""),
-        new RequestInvalidError("Streamed requests go through router.stream() or chat.completions.create({ stream: true })."),
+        new RequestInvalidError(
+          "Streamed requests go through router.stream() or chat.completions.create({ stream: true }).",
+        ),
         deliver,
       );
       return;
@@ -360,19 +398,35 @@ export class Router {
   ): void {
     const id = options.id ?? this.nextId();
     const model = typeof body?.model === "string" ? body.model : "";
-    if (this.closing) return this.reject(id, kind, model, new RouterClosedError(), deliver);
+    if (this.closing) {
+      this.reject(id, kind, model, new RouterClosedError(), deliver);
+      return;
+    }
     const invalid = validateBody(kind, body);
-    if (invalid) return this.reject(id, kind, model, new RequestInvalidError(invalid), deliver);
-    if (options.signal?.aborted) return this.reject(id, kind, model, new AbortedError({ cause: options.signal.reason }), deliver);
+    if (invalid) {
+      this.reject(id, kind, model, new RequestInvalidError(invalid), deliver);
+      return;
+    }
+    if (options.signal?.aborted) {
+      this.reject(id, kind, model, new AbortedError({ cause: options.signal.reason }), deliver);
+      return;
+    }
     const fallbacks = [...(this.config.fallbacks[model] ?? [])];
     let current = model;
     while (!this.servedModels.has(current) && fallbacks.length > 0) current = fallbacks.shift() ?? current;
     if (!this.servedModels.has(current)) {
-      return this.reject(id, kind, model, new NoEndpointForModelError(model, [...this.servedModels]), deliver);
+      this.reject(id, kind, model, new NoEndpointForModelError(model, [...this.servedModels]), deliver);
+      return;
     }
-    const tokens = kind === "embeddings" ? this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams) : this.estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming);
+    const tokens =
+      kind === "embeddings"
+        ? this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams)
+        : this.estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming);
     const largest = this.largestTokenBudget(current);
-    if (tokens > largest) return this.reject(id, kind, model, new RequestTooLargeError(model, tokens, largest), deliver);
+    if (tokens > largest) {
+      this.reject(id, kind, model, new RequestTooLargeError(model, tokens, largest), deliver);
+      return;
+    }
     const now = this.scheduler.now();
     const timeoutMs = options.timeout ?? this.config.timeoutMs;
     const job: JobHandle = {
@@ -410,9 +464,26 @@ export class Router {
     this.jobs.next(job);
   }
 
-  private reject(id: string, kind: RequestKind, model: string, error: RouterError, deliver: ((c: Completion) => void) | undefined): void {
-    if (this.eventsSubject.observed) this.eventsSubject.next({ type: "rejected", at: this.scheduler.now(), id, code: error.code });
-    const completion: Completion = { id, ok: false, kind, error, endpoint: undefined, requestedModel: model, model, attempts: [], latencyMs: 0 };
+  private reject(
+    id: string,
+    kind: RequestKind,
+    model: string,
+    error: RouterError,
+    deliver: ((c: Completion) => void) | undefined,
+  ): void {
+    if (this.eventsSubject.observed)
+      this.eventsSubject.next({ type: "rejected", at: this.scheduler.now(), id, code: error.code });
+    const completion: Completion = {
+      id,
+      ok: false,
+      kind,
+      error,
+      endpoint: undefined,
+      requestedModel: model,
+      model,
+      attempts: [],
+      latencyMs: 0,
+    };
     if (!this.completionsSubject.closed) this.completionsSubject.next(completion);
     deliver?.(completion);
   }
@@ -475,13 +546,18 @@ export class Router {
       const common = this.common(job, admission);
       const result =
         job.kind === "embeddings"
-          ? await this.transport({ kind: "embeddings", body: this.bodyFor(job, admission) as EmbeddingCreateParams, common })
+          ? await this.transport({
+              kind: "embeddings",
+              body: this.bodyFor(job, admission) as EmbeddingCreateParams,
+              common,
+            })
           : await this.transport({
               kind: "chat",
               body: this.bodyFor(job, admission) as ChatCompletionCreateParamsNonStreaming,
               common,
             });
-      if (result.kind === "stream") throw new TypeError("transport returned a stream for a non-streamed call");
+      if (result.kind === "stream")
+        throw new TypeError("transport returned a stream for a non-streamed call");
       const data = result.data;
       lane.finish(admission, { headers: result.headers, usage: data.usage });
       this.record(job, admission, 200, undefined);
@@ -505,10 +581,17 @@ export class Router {
         stream: true,
         stream_options: { ...body.stream_options, include_usage: true },
       };
-      const result = await this.transport({ kind: "stream", body: streamBody, common: this.common(job, admission) });
+      const result = await this.transport({
+        kind: "stream",
+        body: streamBody,
+        common: this.common(job, admission),
+      });
       if (result.kind !== "stream") throw new TypeError("transport returned no stream for a streamed call");
       const { data, headers } = result;
-      const wait = Math.max(1, Math.min(this.config.firstTokenTimeoutMs, job.deadline - this.scheduler.now()));
+      const wait = Math.max(
+        1,
+        Math.min(this.config.firstTokenTimeoutMs, job.deadline - this.scheduler.now()),
+      );
       firstTokenTimer = this.scheduler.schedule(() => {
         firstTokenTimedOut = true;
         data.controller.abort();
@@ -549,7 +632,13 @@ export class Router {
     }
   }
 
-  private streamEnded(job: JobHandle, admission: Admission, headers: Headers | undefined, ttftMs: number, end: StreamEnd): void {
+  private streamEnded(
+    job: JobHandle,
+    admission: Admission,
+    headers: Headers | undefined,
+    ttftMs: number,
+    end: StreamEnd,
+  ): void {
     const lane = admission.lane;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });
@@ -569,7 +658,12 @@ export class Router {
     this.settle(job, { ok: false, error: new StreamInterruptedError(lane.id, 0, end.error, this.redact) });
   }
 
-  private record(job: JobHandle, admission: Admission, status: number | undefined, errorCode: string | undefined): void {
+  private record(
+    job: JobHandle,
+    admission: Admission,
+    status: number | undefined,
+    errorCode: string | undefined,
+  ): void {
     const attempt: AttemptRecord = {
       endpoint: admission.lane.id,
       model: job.model,
@@ -587,26 +681,44 @@ export class Router {
     if (job.state === "settled") return;
     const now = this.scheduler.now();
     if (failure.kind === "aborted" || job.signal?.aborted) {
-      return this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason ?? failure.error }) });
+      this.settle(job, {
+        ok: false,
+        error: new AbortedError({ cause: job.signal?.reason ?? failure.error }),
+      });
+      return;
     }
     if (now >= job.deadline) {
-      return this.settle(job, { ok: false, error: new DeadlineExceededError(job.timeoutMs, "running", { cause: failure.error }) });
+      this.settle(job, {
+        ok: false,
+        error: new DeadlineExceededError(job.timeoutMs, "running", { cause: failure.error }),
+      });
+      return;
     }
     if (!failure.retryable && !failure.failoverOnly) {
-      return this.settle(job, { ok: false, error: new UpstreamError(lane.id, failure.error, this.redact) });
+      this.settle(job, { ok: false, error: new UpstreamError(lane.id, failure.error, this.redact) });
+      return;
     }
     if (job.modelAttempts >= this.config.retry.maxAttempts) {
       if (this.useFallback(job)) return;
-      return this.settle(job, { ok: false, error: this.allFailed(job, failure) });
+      this.settle(job, { ok: false, error: this.allFailed(job, failure) });
+      return;
     }
     job.avoid ??= new Set();
     job.avoid.add(lane.id);
     const others = this.lanes.some((l) => l !== lane && l.serves(job.model));
     if (others && this.eventsSubject.observed) {
-      this.eventsSubject.next({ type: "failed-over", at: now, id: job.id, from: lane.id, model: job.model, reason: failure.kind });
+      this.eventsSubject.next({
+        type: "failed-over",
+        at: now,
+        id: job.id,
+        from: lane.id,
+        model: job.model,
+        reason: failure.kind,
+      });
     }
     // A 429 cools its lane (honouring retry-after there); the request itself may go elsewhere at once.
-    const delayMs = failure.kind === "rate-limited" ? 0 : Math.round(this.backoff(job.modelAttempts - 1, this.rng));
+    const delayMs =
+      failure.kind === "rate-limited" ? 0 : Math.round(this.backoff(job.modelAttempts - 1, this.rng));
     if (this.eventsSubject.observed) {
       this.eventsSubject.next({
         type: "retried",
@@ -629,10 +741,13 @@ export class Router {
       return;
     }
     job.state = "backoff";
-    job.timer = this.scheduler.schedule(() => {
-      job.timer = undefined;
-      if (job.state === "backoff") this.jobs.next(job);
-    }, Math.min(delayMs, Math.max(0, job.deadline - this.scheduler.now())));
+    job.timer = this.scheduler.schedule(
+      () => {
+        job.timer = undefined;
+        if (job.state === "backoff") this.jobs.next(job);
+      },
+      Math.min(delayMs, Math.max(0, job.deadline - this.scheduler.now())),
+    );
   }
 
   private allFailed(job: JobHandle, failure: Failure): RouterError {
@@ -643,7 +758,13 @@ export class Router {
     const next = job.fallbacks.shift();
     if (next === undefined) return false;
     if (this.eventsSubject.observed) {
-      this.eventsSubject.next({ type: "fallback-used", at: this.scheduler.now(), id: job.id, from: job.model, to: next });
+      this.eventsSubject.next({
+        type: "fallback-used",
+        at: this.scheduler.now(),
+        id: job.id,
+        from: job.model,
+        to: next,
+      });
     }
     job.model = next;
     job.body = { ...job.body, model: next };
@@ -656,9 +777,11 @@ export class Router {
   private onStuck(job: JobHandle, reason: StuckReason): void {
     switch (reason) {
       case "queue-full":
-        return this.settle(job, { ok: false, error: new QueueFullError(this.config.queue.maxSize) });
+        this.settle(job, { ok: false, error: new QueueFullError(this.config.queue.maxSize) });
+        return;
       case "deadline":
-        return this.settle(job, { ok: false, error: new DeadlineExceededError(job.timeoutMs, "queued") });
+        this.settle(job, { ok: false, error: new DeadlineExceededError(job.timeoutMs, "queued") });
+        return;
       case "too-late":
       case "unservable": {
         if (this.useFallback(job)) return;
@@ -666,14 +789,16 @@ export class Router {
           job.attempts.length > 0
             ? new AllEndpointsFailedError(job.requestedModel, job.attempts, undefined)
             : new NoEndpointForModelError(job.model, [...this.servedModels]);
-        return this.settle(job, { ok: false, error });
+        this.settle(job, { ok: false, error });
+        return;
       }
     }
   }
 
   private onAbort(job: JobHandle): void {
     if (job.state === "queued") {
-      if (this.queue.remove(job)) this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
+      if (this.queue.remove(job))
+        this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
     } else if (job.state === "backoff") {
       this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
     }
@@ -705,24 +830,30 @@ export class Router {
 
   private readonly redact = (text: string): string => {
     let out = text;
-    for (const secret of this.secrets) if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
+    for (const secret of this.secrets)
+      if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
     return out;
   };
 }
 
 function validateBody(kind: RequestKind, body: JobBody): string | undefined {
   if (typeof body !== "object" || body === null) return "The request body must be an object.";
-  if (typeof body.model !== "string" || body.model.length === 0) return "The request body needs a `model` string.";
+  if (typeof body.model !== "string" || body.model.length === 0)
+    return "The request body needs a `model` string.";
   if (kind === "embeddings") {
     return "input" in body && body.input !== undefined ? undefined : "An embeddings request needs `input`.";
   }
-  return Array.isArray((body as { messages?: unknown }).messages) ? undefined : "A chat request needs a `messages` array.";
+  return Array.isArray((body as { messages?: unknown }).messages)
+    ? undefined
+    : "A chat request needs a `messages` array.";
 }
 
 function headersOf(error: unknown): Headers | undefined {
   const headers = (error as { headers?: unknown } | undefined)?.headers;
   // Duck-typed: the undici package's Headers is not `instanceof` the global Headers class.
-  return typeof (headers as { get?: unknown } | undefined)?.get === "function" ? (headers as Headers) : undefined;
+  return typeof (headers as { get?: unknown } | undefined)?.get === "function"
+    ? (headers as Headers)
+    : undefined;
 }
 
 function abortedFailure(): Failure {
@@ -740,5 +871,12 @@ function abortedFailure(): Failure {
 }
 
 function timeoutFailure(error: unknown): Failure {
-  return { ...abortedFailure(), kind: "timeout", retryable: true, laneEffect: "failure", code: "first_token_timeout", error };
+  return {
+    ...abortedFailure(),
+    kind: "timeout",
+    retryable: true,
+    laneEffect: "failure",
+    code: "first_token_timeout",
+    error,
+  };
 }

@@ -10,9 +10,21 @@ const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".
 
 /** What each example must print when it works. */
 const expected: Record<string, RegExp[]> = {
-  "promise-api.ts": [/^chat: \S+/m, /^stream: \S+/m, /^embeddings: 2 vectors of 1536$/m, /^error code: NO_ENDPOINT_FOR_MODEL$/m],
-  "reactive-pipeline.ts": [/^job-11 ok via [ab] in \d+ ms$/m, /^route\(\): (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok$/m],
-  "azure-entra-id.ts": [/^request 3: \S+/m, /^tokens issued by the credential: 1 /m, /^requests per endpoint: sweden=2 france=2$/m],
+  "promise-api.ts": [
+    /^chat: \S+/m,
+    /^stream: \S+/m,
+    /^embeddings: 2 vectors of 1536$/m,
+    /^error code: NO_ENDPOINT_FOR_MODEL$/m,
+  ],
+  "reactive-pipeline.ts": [
+    /^job-11 ok via [ab] in \d+ ms$/m,
+    /^route\(\): (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok$/m,
+  ],
+  "azure-entra-id.ts": [
+    /^request 3: \S+/m,
+    /^tokens issued by the credential: 1 /m,
+    /^requests per endpoint: sweden=2 france=2$/m,
+  ],
 };
 
 describe("examples run as written against the simulated fleet", () => {
@@ -20,11 +32,15 @@ describe("examples run as written against the simulated fleet", () => {
     expect(examples.sort()).toEqual(Object.keys(expected).sort());
   });
 
-  it.each(examples)("%s", async (file) => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", join("examples", file)], {
-      cwd: root,
-      timeout: 30_000,
-    });
-    for (const pattern of expected[file] ?? []) expect(stdout).toMatch(pattern);
-  }, 40_000);
+  it.each(examples)(
+    "%s",
+    async (file) => {
+      const { stdout } = await run(process.execPath, ["--import", "tsx", join("examples", file)], {
+        cwd: root,
+        timeout: 30_000,
+      });
+      for (const pattern of expected[file] ?? []) expect(stdout).toMatch(pattern);
+    },
+    40_000,
+  );
 });

@@ -1,4 +1,7 @@
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+} from "openai/resources/chat/completions";
 
 /** The model every benchmark asks for. */
 export const MODEL = "gpt-4o";
@@ -25,7 +28,8 @@ export const COMPLETION: ChatCompletion = {
       index: 0,
       message: {
         role: "assistant",
-        content: "One queue in front of every endpoint lets each request take the first endpoint that can serve it.",
+        content:
+          "One queue in front of every endpoint lets each request take the first endpoint that can serve it.",
         refusal: null,
         annotations: [],
       },

@@ -10,7 +10,11 @@ export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 export type Cell = string | number;
 
 /** Prints an aligned text table (first column left-aligned, the others right-aligned). */
-export function printTable(title: string, header: readonly string[], rows: readonly (readonly Cell[])[]): void {
+export function printTable(
+  title: string,
+  header: readonly string[],
+  rows: readonly (readonly Cell[])[],
+): void {
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: readonly string[]) =>

@@ -5,7 +5,14 @@ import { mulberry32, type Rng } from "../sim/prng.js";
 import { type RouterEndpointExtras, toRouterEndpoints } from "../sim/router-endpoints.js";
 import type { StrategyName } from "../strategies/types.js";
 import type { Completion } from "../types.js";
-import { type DashboardInfo, describeEvent, painter, percentile, renderDashboard, renderPlain } from "./dashboard.js";
+import {
+  type DashboardInfo,
+  describeEvent,
+  painter,
+  percentile,
+  renderDashboard,
+  renderPlain,
+} from "./dashboard.js";
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -99,7 +106,11 @@ interface Phase {
 const PHASES: readonly Phase[] = [
   { at: 0, text: "steady: every endpoint healthy", apply: () => undefined },
   { at: 0.35, text: "ptu-east slows down 5×", apply: (f) => f.setFaults("ptu-east", { slowFactor: 5 }) },
-  { at: 0.55, text: "ptu-east is down (connections reset)", apply: (f) => f.setFaults("ptu-east", { down: true }) },
+  {
+    at: 0.55,
+    text: "ptu-east is down (connections reset)",
+    apply: (f) => f.setFaults("ptu-east", { down: true }),
+  },
   { at: 0.75, text: "ptu-east recovered", apply: (f) => f.setFaults("ptu-east", {}) },
 ];
 
@@ -183,7 +194,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     else if (r < 0.8) void consumeStream();
     else {
       const n = 1 + Math.floor(rng() * 6);
-      const input = Array.from({ length: n }, (_, i) => `document ${offered}-${i}: ${TOPICS[i % TOPICS.length]}`);
+      const input = Array.from(
+        { length: n },
+        (_, i) => `document ${offered}-${i}: ${TOPICS[i % TOPICS.length]}`,
+      );
       void router.embeddings.create({ model: "text-embedding-3-small", input }).catch(() => undefined);
     }
   };
@@ -283,7 +297,11 @@ export function renderSummary(summary: DemoSummary, color: boolean): string[] {
   const lines = ["", paint("bold", "summary")];
   lines.push(
     `  requests offered ${summary.offered} · succeeded ${summary.succeeded} · failed ${summary.failed}` +
-      (summary.failed > 0 ? ` (${Object.entries(summary.failuresByCode).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""),
+      (summary.failed > 0
+        ? ` (${Object.entries(summary.failuresByCode)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")})`
+        : ""),
   );
   lines.push(`  429s that reached the caller: ${summary.callerRateLimited}`);
   lines.push(`  caller latency p50 ${summary.p50Ms ?? "–"} ms · p99 ${summary.p99Ms ?? "–"} ms`);

@@ -30,7 +30,9 @@ Commands:
 `;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -78,7 +80,8 @@ async function main(argv: string[]): Promise<void> {
     fail((error as Error).message);
   }
   const strategy = (values.strategy as string | undefined) ?? "least-latency";
-  if (!STRATEGIES.includes(strategy as StrategyName)) fail(`--strategy must be one of ${STRATEGIES.join(", ")}`);
+  if (!STRATEGIES.includes(strategy as StrategyName))
+    fail(`--strategy must be one of ${STRATEGIES.join(", ")}`);
   const live = process.stdout.isTTY === true && !values.plain && !process.env.CI && !process.env.NO_COLOR;
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());

@@ -42,7 +42,9 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
     if (this.consumed) {
-      throw new Error("Cannot iterate over a consumed stream, use `.tee()` on the SDK stream or call the router again.");
+      throw new Error(
+        "Cannot iterate over a consumed stream, use `.tee()` on the SDK stream or call the router again.",
+      );
     }
     this.consumed = true;
     let finished = false;
@@ -71,7 +73,11 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
       }
       finished = true;
       // The SDK ends an aborted stream quietly; an abort is a stop, not a completion.
-      this.end(this.controller.signal.aborted ? { kind: "stopped", usage: this.usage } : { kind: "done", usage: this.usage });
+      this.end(
+        this.controller.signal.aborted
+          ? { kind: "stopped", usage: this.usage }
+          : { kind: "done", usage: this.usage },
+      );
     } finally {
       if (!finished) {
         // The consumer stopped early (break/return): stop the upstream request too.

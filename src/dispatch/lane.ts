@@ -7,7 +7,7 @@ import type { BudgetStore, Reservation } from "../limits/budget-store.js";
 import { parseRateLimitHeaders } from "../limits/rate-limit-headers.js";
 import { Ewma } from "../metrics/ewma.js";
 import { RateMeter } from "../metrics/rate-meter.js";
-import { type BreakerState, CircuitBreaker, type BreakerTransition } from "../resilience/circuit-breaker.js";
+import { type BreakerState, type BreakerTransition, CircuitBreaker } from "../resilience/circuit-breaker.js";
 import type { Failure } from "../resilience/classify.js";
 import type { LaneSnapshot, LaneState, RequestKind } from "../strategies/types.js";
 import type { GateTicket, LaneGate } from "./lane-gate.js";
@@ -347,7 +347,13 @@ export class Lane {
     const report = parseRateLimitHeaders(headers);
     const learned = this.deps.store.calibrate(this.id, report, reservation, now);
     if (learned) {
-      this.deps.emit({ type: "limits-learned", at: now, endpoint: this.id, rpm: learned.rpm, tpm: learned.tpm });
+      this.deps.emit({
+        type: "limits-learned",
+        at: now,
+        endpoint: this.id,
+        rpm: learned.rpm,
+        tpm: learned.tpm,
+      });
     }
   }
 

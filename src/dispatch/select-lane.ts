@@ -129,10 +129,13 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         job.queuedAt = t;
         queue.push(job);
         if (!job.timer && Number.isFinite(job.deadline)) {
-          job.timer = scheduler.schedule(() => {
-            job.timer = undefined;
-            if (queue.remove(job)) onStuck(job, "deadline");
-          }, Math.max(0, job.deadline - t));
+          job.timer = scheduler.schedule(
+            () => {
+              job.timer = undefined;
+              if (queue.remove(job)) onStuck(job, "deadline");
+            },
+            Math.max(0, job.deadline - t),
+          );
         }
       };
 

@@ -9,9 +9,17 @@ import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/reso
 
 /** One upstream call as the router makes it. */
 export type UpstreamCall =
-  | { readonly kind: "chat"; readonly body: ChatCompletionCreateParamsNonStreaming; readonly common: CallCommon }
+  | {
+      readonly kind: "chat";
+      readonly body: ChatCompletionCreateParamsNonStreaming;
+      readonly common: CallCommon;
+    }
   | { readonly kind: "embeddings"; readonly body: EmbeddingCreateParams; readonly common: CallCommon }
-  | { readonly kind: "stream"; readonly body: ChatCompletionCreateParamsStreaming; readonly common: CallCommon };
+  | {
+      readonly kind: "stream";
+      readonly body: ChatCompletionCreateParamsStreaming;
+      readonly common: CallCommon;
+    };
 
 /** What every upstream call carries. */
 export interface CallCommon {
@@ -30,7 +38,11 @@ export type ChunkStream = AsyncIterable<ChatCompletionChunk> & { readonly contro
 /** What an upstream call returns: the SDK's data and the response headers (for calibration). */
 export type UpstreamResult =
   | { readonly kind: "chat"; readonly data: ChatCompletion; readonly headers: Headers | undefined }
-  | { readonly kind: "embeddings"; readonly data: CreateEmbeddingResponse; readonly headers: Headers | undefined }
+  | {
+      readonly kind: "embeddings";
+      readonly data: CreateEmbeddingResponse;
+      readonly headers: Headers | undefined;
+    }
   | { readonly kind: "stream"; readonly data: ChunkStream; readonly headers: Headers | undefined };
 
 /**

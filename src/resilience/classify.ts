@@ -49,7 +49,13 @@ export interface Failure {
  * the service's `x-should-retry` header overrides for statuses it covers.
  */
 export function classifyFailure(error: unknown, now: number): Failure {
-  const base = { error, status: undefined, code: undefined, retryAfterMs: undefined, exhausted: "both" as const };
+  const base = {
+    error,
+    status: undefined,
+    code: undefined,
+    retryAfterMs: undefined,
+    exhausted: "both" as const,
+  };
   if (error instanceof APIUserAbortError) {
     return { ...base, kind: "aborted", retryable: false, failoverOnly: false, laneEffect: "none" };
   }
@@ -70,7 +76,13 @@ export function classifyFailure(error: unknown, now: number): Failure {
   if (status === 429) {
     const body = error.error;
     if (code === "insufficient_quota" || (error as { type?: unknown }).type === "insufficient_quota") {
-      return { ...common, kind: "quota-exhausted", retryable: false, failoverOnly: true, laneEffect: "disable" };
+      return {
+        ...common,
+        kind: "quota-exhausted",
+        retryable: false,
+        failoverOnly: true,
+        laneEffect: "disable",
+      };
     }
     return {
       ...common,
@@ -86,7 +98,13 @@ export function classifyFailure(error: unknown, now: number): Failure {
     return { ...common, kind: "auth", retryable: false, failoverOnly: true, laneEffect: "disable" };
   }
   if (status === 404) {
-    return { ...common, kind: "not-found", retryable: false, failoverOnly: true, laneEffect: "disable-model" };
+    return {
+      ...common,
+      kind: "not-found",
+      retryable: false,
+      failoverOnly: true,
+      laneEffect: "disable-model",
+    };
   }
   const transient = status === 408 || status === 409 || status >= 500;
   if (transient) {

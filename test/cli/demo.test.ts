@@ -75,7 +75,15 @@ describe("dashboard", () => {
   it("describes the events worth showing and skips dispatches", () => {
     expect(describeEvent({ type: "recovered", at: 0, endpoint: "east" })).toBe("east recovered");
     expect(
-      describeEvent({ type: "dispatched", at: 0, id: "x", endpoint: "east", model: "m", attempt: 1, queuedMs: 0 }),
+      describeEvent({
+        type: "dispatched",
+        at: 0,
+        id: "x",
+        endpoint: "east",
+        model: "m",
+        attempt: 1,
+        queuedMs: 0,
+      }),
     ).toBeUndefined();
   });
 
@@ -102,7 +110,12 @@ describe("demo", () => {
     expect(summary.callerRateLimited).toBe(0);
     // Only failures the design allows: streams cut after content reached the caller.
     for (const code of Object.keys(summary.failuresByCode)) expect(code).toBe("STREAM_INTERRUPTED");
-    expect(summary.endpoints.map((e) => e.name)).toEqual(["ptu-east", "paygo-west", "paygo-sweden", "openai"]);
+    expect(summary.endpoints.map((e) => e.name)).toEqual([
+      "ptu-east",
+      "paygo-west",
+      "paygo-sweden",
+      "openai",
+    ]);
     expect(output).toContain("summary");
     expect(output).toContain("ptu-east is down");
     expect(output).not.toContain("\x1b[");

@@ -1,6 +1,6 @@
+import { createRouter, type Router, type RouterConfig, type RouterDependencies } from "../../src/index.js";
 import { startFleet } from "../../src/sim/index.js";
 import { type RouterEndpointExtras, toRouterEndpoints } from "../../src/sim/router-endpoints.js";
-import { createRouter, type Router, type RouterConfig, type RouterDependencies } from "../../src/index.js";
 
 type FleetOptions = Parameters<typeof startFleet>[0];
 type Fleet = Awaited<ReturnType<typeof startFleet>>;

@@ -2,7 +2,14 @@ import { inspect } from "node:util";
 import { AzureOpenAI, OpenAI } from "openai";
 import { firstValueFrom, from, lastValueFrom, take, toArray } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChatStream, type Completion, ConfigError, createRouter, type RouterEvent, RouterError } from "../../src/index.js";
+import {
+  ChatStream,
+  type Completion,
+  ConfigError,
+  createRouter,
+  RouterError,
+  type RouterEvent,
+} from "../../src/index.js";
 import { chat, type Rig, rig } from "../helpers/setup.js";
 
 const FLEET = {
@@ -103,10 +110,14 @@ describe("SDK-shaped API", () => {
       code: "NO_ENDPOINT_FOR_MODEL",
     });
     await expect(
-      router.chat.completions.create({ model: "gpt-4o" } as unknown as Parameters<typeof router.chat.completions.create>[0]),
+      router.chat.completions.create({ model: "gpt-4o" } as unknown as Parameters<
+        typeof router.chat.completions.create
+      >[0]),
     ).rejects.toMatchObject({ code: "REQUEST_INVALID" });
     const aborted = AbortSignal.abort();
-    await expect(router.chat.completions.create(chat(), { signal: aborted })).rejects.toMatchObject({ code: "ABORTED" });
+    await expect(router.chat.completions.create(chat(), { signal: aborted })).rejects.toMatchObject({
+      code: "ABORTED",
+    });
   });
 
   it("keeps the upstream error as cause for a final 400", async () => {
@@ -130,7 +141,11 @@ describe("reactive API", () => {
     const outcomes = firstValueFrom(router.completions$.pipe(take(30), toArray()));
     for (let i = 0; i < 25; i++) router.requests.next({ id: `c${i}`, kind: "chat", body: chat(`q${i}`) });
     for (let i = 0; i < 4; i++) {
-      router.requests.next({ id: `e${i}`, kind: "embeddings", body: { model: "text-embedding-3-small", input: `t${i}` } });
+      router.requests.next({
+        id: `e${i}`,
+        kind: "embeddings",
+        body: { model: "text-embedding-3-small", input: `t${i}` },
+      });
     }
     router.requests.next({ id: "bad", kind: "chat", body: chat("x", 5, "unknown-model") });
     const list = await outcomes;
@@ -149,7 +164,11 @@ describe("reactive API", () => {
   it("route() maps a stream of requests to their outcomes and completes", async () => {
     current = await rig(FLEET);
     const { router } = current;
-    const requests = Array.from({ length: 12 }, (_, i) => ({ id: `r${i}`, kind: "chat" as const, body: chat(`r${i}`) }));
+    const requests = Array.from({ length: 12 }, (_, i) => ({
+      id: `r${i}`,
+      kind: "chat" as const,
+      body: chat(`r${i}`),
+    }));
     const out: Completion[] = await lastValueFrom(from(requests).pipe(router.route(), toArray()));
     expect(out.map((c) => c.id).sort()).toEqual(requests.map((r) => r.id).sort());
     expect(out.every((c) => c.ok)).toBe(true);
@@ -224,7 +243,13 @@ describe("config and secrets", () => {
     const events: RouterEvent[] = [];
     router.events$.subscribe((e) => events.push(e));
     await router.chat.completions.create(chat());
-    const everything = [String(router), inspect(router, { depth: 10 }), JSON.stringify(router), JSON.stringify(router.snapshot()), JSON.stringify(events)].join("\n");
+    const everything = [
+      String(router),
+      inspect(router, { depth: 10 }),
+      JSON.stringify(router),
+      JSON.stringify(router.snapshot()),
+      JSON.stringify(events),
+    ].join("\n");
     for (const e of fleet.endpoints) expect(everything).not.toContain(e.apiKey);
     expect(String(router)).toContain("east");
   });

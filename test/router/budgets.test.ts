@@ -13,11 +13,21 @@ afterEach(async () => {
 
 /** A fleet and a router sharing one virtual clock. */
 async function virtualRig(
-  endpoints: { name: string; rpm?: number; tpm?: number; concurrency?: number; priority?: number; known?: boolean }[],
+  endpoints: {
+    name: string;
+    rpm?: number;
+    tpm?: number;
+    concurrency?: number;
+    priority?: number;
+    known?: boolean;
+  }[],
   config: Parameters<typeof rig>[1] = {},
 ) {
   const clock = new FastForward();
-  const extras: Record<string, { limits?: { rpm?: number; tpm?: number; concurrency?: number }; priority?: number }> = {};
+  const extras: Record<
+    string,
+    { limits?: { rpm?: number; tpm?: number; concurrency?: number }; priority?: number }
+  > = {};
   for (const e of endpoints) {
     extras[e.name] = {
       ...(e.known === false ? {} : { limits: { rpm: e.rpm, tpm: e.tpm, concurrency: e.concurrency } }),
@@ -77,14 +87,21 @@ describe("budgets against the services' limits", () => {
   }, 60_000);
 
   it("learns unconfigured limits from the rate-limit headers and then stays under them", async () => {
-    const { router, fleet, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 60, tpm: 100_000, known: false }], {
-      queue: { maxSize: 1_000 },
-      timeoutMs: 3_600_000,
-    });
+    const { router, fleet, clock, outcomes, idle } = await virtualRig(
+      [{ name: "a", rpm: 60, tpm: 100_000, known: false }],
+      {
+        queue: { maxSize: 1_000 },
+        timeoutMs: 3_600_000,
+      },
+    );
     const events: RouterEvent[] = [];
     router.events$.subscribe((e) => events.push(e));
     await router.chat.completions.create(chat("first"));
-    expect(events.find((e) => e.type === "limits-learned")).toMatchObject({ endpoint: "a", rpm: 60, tpm: 100_000 });
+    expect(events.find((e) => e.type === "limits-learned")).toMatchObject({
+      endpoint: "a",
+      rpm: 60,
+      tpm: 100_000,
+    });
     expect(router.snapshot().endpoints[0]?.rpm.limit).toBe(60);
     for (let i = 0; i < 40; i++) router.requests.next({ id: `l${i}`, kind: "chat", body: chat(`l${i}`) });
     await clock.runUntil(() => outcomes.length === 41, idle);
@@ -182,7 +199,9 @@ describe("the central queue", () => {
 
 describe("metrics", () => {
   it("show queue depth per priority and each lane's budget, refill and cooldown", async () => {
-    const { router } = await virtualRig([{ name: "a", rpm: 60, tpm: 6_000, concurrency: 4 }], { timeoutMs: 3_600_000 });
+    const { router } = await virtualRig([{ name: "a", rpm: 60, tpm: 6_000, concurrency: 4 }], {
+      timeoutMs: 3_600_000,
+    });
     await router.chat.completions.create(chat("x", 100));
     const a = router.snapshot().endpoints[0];
     expect(a?.rpm).toEqual({ limit: 60, capacity: 10, remaining: 9 });

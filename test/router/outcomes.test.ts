@@ -18,14 +18,22 @@ describe.each(["native", "bottleneck"] as const)("exactly one outcome per reques
         seed: 31,
         endpoints: [
           { name: "a", type: "openai" as const, models, latency: { ttftMs: 2 } },
-          { name: "b", type: "azure" as const, deployments: { "gpt-4o": "g", "text-embedding-3-small": "e" } },
+          {
+            name: "b",
+            type: "azure" as const,
+            deployments: { "gpt-4o": "g", "text-embedding-3-small": "e" },
+          },
           { name: "c", type: "openai" as const, models, latency: { ttftMs: 5, tokensPerSecond: 2_000 } },
         ],
       },
       {
         strategy: "least-busy",
         lanes: { engine },
-        extras: { a: { limits: { concurrency: 16 } }, b: { limits: { concurrency: 16 } }, c: { limits: { concurrency: 16 } } },
+        extras: {
+          a: { limits: { concurrency: 16 } },
+          b: { limits: { concurrency: 16 } },
+          c: { limits: { concurrency: 16 } },
+        },
       },
     );
     const { router } = current;
@@ -45,7 +53,12 @@ describe.each(["native", "bottleneck"] as const)("exactly one outcome per reques
       if (i % 2 === 0) {
         router.requests.next(
           r < 0.7
-            ? { id: `s${i}`, kind: "chat", body: chat(`s${i}`), ...(controller ? { signal: controller.signal } : {}) }
+            ? {
+                id: `s${i}`,
+                kind: "chat",
+                body: chat(`s${i}`),
+                ...(controller ? { signal: controller.signal } : {}),
+              }
             : {
                 id: `s${i}`,
                 kind: "embeddings",
@@ -55,9 +68,10 @@ describe.each(["native", "bottleneck"] as const)("exactly one outcome per reques
         );
       } else if (r < 0.5) {
         promises.push(
-          router.chat.completions
-            .create(chat(`p${i}`), { id: `p${i}`, signal: controller?.signal })
-            .then(() => "ok", (e: { code: string }) => e.code),
+          router.chat.completions.create(chat(`p${i}`), { id: `p${i}`, signal: controller?.signal }).then(
+            () => "ok",
+            (e: { code: string }) => e.code,
+          ),
         );
       } else {
         promises.push(

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { type Completion, createRouter, type Router, type RouterEvent } from "../../src/index.js";
 import { startFleet } from "../../src/sim/index.js";
 import { toRouterEndpoints } from "../../src/sim/router-endpoints.js";
-import { type Completion, createRouter, type Router, type RouterEvent } from "../../src/index.js";
 import { chat, type Rig, rig } from "../helpers/setup.js";
 import { FastForward } from "../helpers/virtual-time.js";
 
@@ -44,7 +44,11 @@ describe("429 and retry-after", () => {
     fleet.setFaults("a", { rateLimitStormMs: 3_000 });
     const res = await router.chat.completions.create(chat("one"));
     expect(res.object).toBe("chat.completion");
-    expect(events.find((e) => e.type === "cooled-down")).toMatchObject({ endpoint: "a", retryAfterMs: 3_000, capped: false });
+    expect(events.find((e) => e.type === "cooled-down")).toMatchObject({
+      endpoint: "a",
+      retryAfterMs: 3_000,
+      capped: false,
+    });
     // While a cools, nothing more is sent to it.
     for (let i = 0; i < 5; i++) await router.chat.completions.create(chat(`more ${i}`));
     expect(fleet.stats("a").requests).toBe(1);
@@ -62,7 +66,10 @@ describe("429 and retry-after", () => {
     fleet.setFaults("a", { rateLimitStormMs: 2_500 });
     const start = clock.now();
     void router.chat.completions.create(chat("patient"));
-    await clock.runUntil(() => outcomes.length === 1, () => router.snapshot().totals.inflight === 0);
+    await clock.runUntil(
+      () => outcomes.length === 1,
+      () => router.snapshot().totals.inflight === 0,
+    );
     expect(outcomes[0]?.ok).toBe(true);
     expect(fleet.stats("a").byStatus).toEqual({ 200: 1, 429: 1 });
     expect(clock.now() - start).toBe(2_500);
@@ -100,7 +107,9 @@ describe("errors that retry, fail over, or end the request", () => {
 
   it("401 takes the endpoint out, fails over, and says so in events and metrics", async () => {
     const fleet = await startFleet(two());
-    const endpoints = toRouterEndpoints(fleet).map((e) => (e.name === "a" ? { ...e, apiKey: "sk-wrong-key-000" } : e));
+    const endpoints = toRouterEndpoints(fleet).map((e) =>
+      e.name === "a" ? { ...e, apiKey: "sk-wrong-key-000" } : e,
+    );
     const router = createRouter({ strategy: "round-robin", endpoints });
     cleanups.push(async () => {
       await router.close();
@@ -108,7 +117,11 @@ describe("errors that retry, fail over, or end the request", () => {
     });
     const { events } = watch(router);
     await router.chat.completions.create(chat());
-    expect(events.find((e) => e.type === "endpoint-disabled")).toMatchObject({ endpoint: "a", reason: "auth", status: 401 });
+    expect(events.find((e) => e.type === "endpoint-disabled")).toMatchObject({
+      endpoint: "a",
+      reason: "auth",
+      status: 401,
+    });
     expect(router.snapshot().endpoints[0]?.state).toBe("disabled");
     for (let i = 0; i < 4; i++) await router.chat.completions.create(chat(`n${i}`));
     expect(fleet.stats("a").requests).toBe(1);
@@ -132,12 +145,18 @@ describe("errors that retry, fail over, or end the request", () => {
     const fleet = await startFleet({
       seed: 24,
       endpoints: [
-        { name: "az", type: "azure" as const, deployments: { "gpt-4o": "gpt4o", "text-embedding-3-small": "emb" } },
+        {
+          name: "az",
+          type: "azure" as const,
+          deployments: { "gpt-4o": "gpt4o", "text-embedding-3-small": "emb" },
+        },
         { name: "oai", type: "openai" as const, models },
       ],
     });
     const endpoints = toRouterEndpoints(fleet).map((e) =>
-      e.type === "azure" ? { ...e, deployments: { "gpt-4o": "missing-deployment", "text-embedding-3-small": "emb" } } : e,
+      e.type === "azure"
+        ? { ...e, deployments: { "gpt-4o": "missing-deployment", "text-embedding-3-small": "emb" } }
+        : e,
     );
     const router = createRouter({ strategy: "round-robin", endpoints });
     cleanups.push(async () => {
@@ -146,7 +165,11 @@ describe("errors that retry, fail over, or end the request", () => {
     });
     const { events, outcomes } = watch(router);
     await router.chat.completions.create(chat());
-    expect(events.find((e) => e.type === "model-disabled")).toMatchObject({ endpoint: "az", model: "gpt-4o", status: 404 });
+    expect(events.find((e) => e.type === "model-disabled")).toMatchObject({
+      endpoint: "az",
+      model: "gpt-4o",
+      status: 404,
+    });
     expect(outcomes[0]?.ok && outcomes[0].endpoint).toBe("oai");
     for (let i = 0; i < 3; i++) await router.chat.completions.create(chat(`c${i}`));
     await router.embeddings.create({ model: "text-embedding-3-small", input: "x" });
@@ -165,7 +188,10 @@ describe("circuit breaker", () => {
     });
     fleet.setFaults("a", { errorRate: 1, errorStatus: 500 });
     for (let i = 0; i < 6; i++) await router.chat.completions.create(chat(`f${i}`));
-    expect(events.find((e) => e.type === "circuit-opened")).toMatchObject({ endpoint: "a", reason: "server" });
+    expect(events.find((e) => e.type === "circuit-opened")).toMatchObject({
+      endpoint: "a",
+      reason: "server",
+    });
     expect(router.snapshot().endpoints[0]?.state).toBe("open");
     expect(fleet.stats("a").requests).toBe(3);
     for (let i = 0; i < 4; i++) await router.chat.completions.create(chat(`g${i}`));
@@ -175,7 +201,10 @@ describe("circuit breaker", () => {
     clock.advanceBy(10_000);
     expect(router.snapshot().endpoints[0]?.state).toBe("half-open");
     // Two at once: exactly one probe goes to a.
-    await Promise.all([router.chat.completions.create(chat("p1")), router.chat.completions.create(chat("p2"))]);
+    await Promise.all([
+      router.chat.completions.create(chat("p1")),
+      router.chat.completions.create(chat("p2")),
+    ]);
     expect(fleet.stats("a").requests).toBe(4);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["circuit-half-opened", "recovered"]));
     expect(router.snapshot().endpoints[0]?.state).toBe("healthy");
@@ -199,8 +228,16 @@ describe("model fallbacks", () => {
     fleet.setFaults("big", { errorRate: 1, errorStatus: 500 });
     const res = await router.chat.completions.create(chat());
     expect(res.object).toBe("chat.completion");
-    expect(outcomes[0]).toMatchObject({ ok: true, requestedModel: "gpt-4o", model: "gpt-4o-mini", endpoint: "small" });
-    expect(events.find((e) => e.type === "fallback-used")).toMatchObject({ from: "gpt-4o", to: "gpt-4o-mini" });
+    expect(outcomes[0]).toMatchObject({
+      ok: true,
+      requestedModel: "gpt-4o",
+      model: "gpt-4o-mini",
+      endpoint: "small",
+    });
+    expect(events.find((e) => e.type === "fallback-used")).toMatchObject({
+      from: "gpt-4o",
+      to: "gpt-4o-mini",
+    });
   });
 
   it("falls back at once when the primary's budget cannot recover before the deadline", async () => {
@@ -214,7 +251,11 @@ describe("model fallbacks", () => {
           { name: "small", type: "openai" as const, models: ["gpt-4o-mini"] },
         ],
       },
-      { scheduler: clock.scheduler, fallbacks: { "gpt-4o": ["gpt-4o-mini"] }, extras: { big: { limits: { rpm: 6 } } } },
+      {
+        scheduler: clock.scheduler,
+        fallbacks: { "gpt-4o": ["gpt-4o-mini"] },
+        extras: { big: { limits: { rpm: 6 } } },
+      },
     );
     const { router } = current;
     const { outcomes } = watch(router);
@@ -254,7 +295,9 @@ describe("timeouts and cancellation", () => {
     fleet.setFaults("a", { hang: true });
     fleet.setFaults("b", { hang: true });
     const controller = new AbortController();
-    const running = router.chat.completions.create(chat(), { signal: controller.signal }).catch((e: unknown) => e);
+    const running = router.chat.completions
+      .create(chat(), { signal: controller.signal })
+      .catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 30));
     expect(router.snapshot().totals.inflight).toBe(1);
     controller.abort();

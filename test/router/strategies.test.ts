@@ -49,7 +49,10 @@ describe("least-busy", () => {
           { name: "fast", type: "openai" as const, models: both, latency: { ttftMs: 5 } },
         ],
       },
-      { strategy: "least-busy", extras: { slow: { limits: { concurrency: 10 } }, fast: { limits: { concurrency: 10 } } } },
+      {
+        strategy: "least-busy",
+        extras: { slow: { limits: { concurrency: 10 } }, fast: { limits: { concurrency: 10 } } },
+      },
     );
     const { router, fleet } = current;
     const calls: Promise<unknown>[] = [];
@@ -128,7 +131,10 @@ describe("priority", () => {
       },
       {
         strategy: "priority",
-        extras: { ptu: { priority: 0, limits: { concurrency: 4 } }, paygo: { priority: 1, limits: { concurrency: 4 } } },
+        extras: {
+          ptu: { priority: 0, limits: { concurrency: 4 } },
+          paygo: { priority: 1, limits: { concurrency: 4 } },
+        },
       },
     );
     const { router, fleet } = current;
@@ -148,7 +154,14 @@ describe("streams hold their slot", () => {
     current = await rig(
       {
         seed: 5,
-        endpoints: [{ name: "only", type: "openai" as const, models: both, latency: { ttftMs: 5, tokensPerSecond: 100 } }],
+        endpoints: [
+          {
+            name: "only",
+            type: "openai" as const,
+            models: both,
+            latency: { ttftMs: 5, tokensPerSecond: 100 },
+          },
+        ],
       },
       { extras: { only: { limits: { concurrency: 1 } } } },
     );
@@ -174,7 +187,14 @@ describe("streams hold their slot", () => {
     current = await rig(
       {
         seed: 6,
-        endpoints: [{ name: "only", type: "openai" as const, models: both, latency: { ttftMs: 5, tokensPerSecond: 100 } }],
+        endpoints: [
+          {
+            name: "only",
+            type: "openai" as const,
+            models: both,
+            latency: { ttftMs: 5, tokensPerSecond: 100 },
+          },
+        ],
       },
       { extras: { only: { limits: { concurrency: 1 } } } },
     );
