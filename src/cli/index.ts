@@ -1,17 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { strategyNames } from "../strategies/index.js";
 import type { StrategyName } from "../strategies/types.js";
 import { runDemo } from "./demo.js";
 import { runSimCommand } from "./sim-command.js";
 
-const STRATEGIES: readonly StrategyName[] = [
-  "round-robin",
-  "least-busy",
-  "least-latency",
-  "usage-based",
-  "weighted",
-  "priority",
-];
+const STRATEGIES = strategyNames;
 
 const HELP = `openai-router <command> [options]
 

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Completion, RouterEvent } from "../../src/index.js";
-import { chat, type Rig, rig } from "../helpers/setup.js";
-import { FastForward } from "../helpers/virtual-time.js";
+import { chat, type Rig, type rig, virtualRig } from "../helpers/setup.js";
 
 const models = ["gpt-4o", "text-embedding-3-small"];
 
@@ -11,33 +10,19 @@ afterEach(async () => {
   current = undefined;
 });
 
-/** A fleet and a router sharing one virtual clock. */
-async function virtualRig(
-  endpoints: {
-    name: string;
-    rpm?: number;
-    tpm?: number;
-    concurrency?: number;
-    priority?: number;
-    known?: boolean;
-  }[],
+/** Openai-type endpoints with the given limits (`known: false`: the router is not told them), on one virtual clock. */
+async function limitedRig(
+  endpoints: { name: string; rpm?: number; tpm?: number; concurrency?: number; known?: boolean }[],
   config: Parameters<typeof rig>[1] = {},
 ) {
-  const clock = new FastForward();
-  const extras: Record<
-    string,
-    { limits?: { rpm?: number; tpm?: number; concurrency?: number }; priority?: number }
-  > = {};
+  const extras: Record<string, { limits?: { rpm?: number; tpm?: number; concurrency?: number } }> = {};
   for (const e of endpoints) {
-    extras[e.name] = {
-      ...(e.known === false ? {} : { limits: { rpm: e.rpm, tpm: e.tpm, concurrency: e.concurrency } }),
-      ...(e.priority !== undefined ? { priority: e.priority } : {}),
-    };
+    extras[e.name] =
+      e.known === false ? {} : { limits: { rpm: e.rpm, tpm: e.tpm, concurrency: e.concurrency } };
   }
-  current = await rig(
+  const r = await virtualRig(
     {
       seed: 11,
-      now: clock.now,
       endpoints: endpoints.map((e) => ({
         name: e.name,
         type: "openai" as const,
@@ -45,12 +30,12 @@ async function virtualRig(
         limits: { rpm: e.rpm, tpm: e.tpm, concurrency: e.concurrency },
       })),
     },
-    { scheduler: clock.scheduler, extras, ...config },
+    { extras, ...config },
   );
+  current = r;
   const outcomes: Completion[] = [];
-  current.router.completions$.subscribe((c) => outcomes.push(c));
-  const idle = () => (current ? current.router.snapshot().totals.inflight === 0 : true);
-  return { ...current, clock, outcomes, idle };
+  r.router.completions$.subscribe((c) => outcomes.push(c));
+  return { ...r, outcomes };
 }
 
 describe("budgets against the services' limits", () => {
@@ -60,7 +45,7 @@ describe("budgets against the services' limits", () => {
       { name: "b", rpm: 120, tpm: 4_000 },
       { name: "c", rpm: 30, tpm: 20_000 },
     ];
-    const { router, fleet, clock, outcomes, idle } = await virtualRig(limits, {
+    const { router, fleet, clock, outcomes, idle } = await limitedRig(limits, {
       strategy: "usage-based",
       queue: { maxSize: 5_000 },
       timeoutMs: 3_600_000,
@@ -87,7 +72,7 @@ describe("budgets against the services' limits", () => {
   }, 60_000);
 
   it("learns unconfigured limits from the rate-limit headers and then stays under them", async () => {
-    const { router, fleet, clock, outcomes, idle } = await virtualRig(
+    const { router, fleet, clock, outcomes, idle } = await limitedRig(
       [{ name: "a", rpm: 60, tpm: 100_000, known: false }],
       {
         queue: { maxSize: 1_000 },
@@ -112,7 +97,7 @@ describe("budgets against the services' limits", () => {
 
 describe("the central queue", () => {
   it("fails fast with QUEUE_FULL past its bound, and every request still settles exactly once", async () => {
-    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+    const { router, clock, outcomes, idle } = await limitedRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
       queue: { maxSize: 5 },
       timeoutMs: 3_600_000,
     });
@@ -127,7 +112,7 @@ describe("the central queue", () => {
   }, 30_000);
 
   it("fails fast with REQUEST_TOO_LARGE when no endpoint's TPM could ever fit the request", async () => {
-    const { router, fleet } = await virtualRig([
+    const { router, fleet } = await limitedRig([
       { name: "a", rpm: 60, tpm: 1_000 },
       { name: "b", rpm: 60, tpm: 1_500 },
     ]);
@@ -137,7 +122,7 @@ describe("the central queue", () => {
   });
 
   it("an aborted signal removes a queued request at once and gives back nothing it never took", async () => {
-    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+    const { router, clock, outcomes, idle } = await limitedRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
       timeoutMs: 3_600_000,
     });
     await router.chat.completions.create(chat("uses the only request token"));
@@ -154,7 +139,7 @@ describe("the central queue", () => {
   }, 30_000);
 
   it("a deadline covers queue time: DEADLINE_EXCEEDED when the budget refills too late", async () => {
-    const { router, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }]);
+    const { router, clock, outcomes, idle } = await limitedRig([{ name: "a", rpm: 6, tpm: 100_000 }]);
     await router.chat.completions.create(chat("first"));
     const start = clock.now();
     const late = router.chat.completions.create(chat("late"), { timeout: 4_000 });
@@ -165,7 +150,7 @@ describe("the central queue", () => {
   }, 30_000);
 
   it("serves lower priority values first, FIFO within a priority, and ages waiting requests", async () => {
-    const { router, fleet, clock, outcomes, idle } = await virtualRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
+    const { router, fleet, clock, outcomes, idle } = await limitedRig([{ name: "a", rpm: 6, tpm: 100_000 }], {
       queue: { maxSize: 100, agingMs: 30_000 },
       timeoutMs: 3_600_000,
       maxRetryAfterMs: 150_000,
@@ -199,7 +184,7 @@ describe("the central queue", () => {
 
 describe("metrics", () => {
   it("show queue depth per priority and each lane's budget, refill and cooldown", async () => {
-    const { router } = await virtualRig([{ name: "a", rpm: 60, tpm: 6_000, concurrency: 4 }], {
+    const { router } = await limitedRig([{ name: "a", rpm: 60, tpm: 6_000, concurrency: 4 }], {
       timeoutMs: 3_600_000,
     });
     await router.chat.completions.create(chat("x", 100));
@@ -214,18 +199,17 @@ describe("metrics", () => {
 
 describe("cooldowns", () => {
   it("caps a huge retry-after and says so", async () => {
-    const clock = new FastForward();
-    current = await rig(
+    current = await virtualRig(
       {
         seed: 12,
-        now: clock.now,
         endpoints: [
           { name: "a", type: "openai" as const, models },
           { name: "b", type: "openai" as const, models },
         ],
       },
-      { scheduler: clock.scheduler, strategy: "round-robin", maxRetryAfterMs: 2_000 },
+      { strategy: "round-robin", maxRetryAfterMs: 2_000 },
     );
+    const { clock } = current as Awaited<ReturnType<typeof virtualRig>>;
     const { router, fleet } = current;
     const events: RouterEvent[] = [];
     router.events$.subscribe((e) => events.push(e));

@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Completion, createRouter, type Router, type RouterEvent } from "../../src/index.js";
 import { startFleet } from "../../src/sim/index.js";
 import { toRouterEndpoints } from "../../src/sim/router-endpoints.js";
-import { chat, type Rig, rig } from "../helpers/setup.js";
-import { FastForward } from "../helpers/virtual-time.js";
+import { chat, type Rig, rig, virtualRig } from "../helpers/setup.js";
 
 const models = ["gpt-4o", "text-embedding-3-small"];
 const two = (extra: object = {}) => ({
@@ -31,11 +30,9 @@ function watch(router: Router) {
 }
 
 async function virtual(fleetOptions: ReturnType<typeof two>, config: Parameters<typeof rig>[1] = {}) {
-  const clock = new FastForward();
-  current = await rig({ ...fleetOptions, now: clock.now }, { scheduler: clock.scheduler, ...config });
-  const { router } = current;
-  const idle = () => router.snapshot().totals.inflight === 0;
-  return { ...current, clock, idle, ...watch(router) };
+  const r = await virtualRig(fleetOptions, config);
+  current = r;
+  return { ...r, ...watch(r.router) };
 }
 
 describe("429 and retry-after", () => {
@@ -56,11 +53,12 @@ describe("429 and retry-after", () => {
   });
 
   it("with a single endpoint, waits out the retry-after instead of hammering or failing", async () => {
-    const clock = new FastForward();
-    current = await rig(
-      { seed: 22, now: clock.now, endpoints: [{ name: "a", type: "openai" as const, models }] },
-      { scheduler: clock.scheduler },
-    );
+    const single = await virtualRig({
+      seed: 22,
+      endpoints: [{ name: "a", type: "openai" as const, models }],
+    });
+    current = single;
+    const { clock } = single;
     const { router, fleet } = current;
     const { outcomes } = watch(router);
     fleet.setFaults("a", { rateLimitStormMs: 2_500 });
@@ -241,21 +239,15 @@ describe("model fallbacks", () => {
   });
 
   it("falls back at once when the primary's budget cannot recover before the deadline", async () => {
-    const clock = new FastForward();
-    current = await rig(
+    current = await virtualRig(
       {
         seed: 26,
-        now: clock.now,
         endpoints: [
           { name: "big", type: "openai" as const, models: ["gpt-4o"], limits: { rpm: 6 } },
           { name: "small", type: "openai" as const, models: ["gpt-4o-mini"] },
         ],
       },
-      {
-        scheduler: clock.scheduler,
-        fallbacks: { "gpt-4o": ["gpt-4o-mini"] },
-        extras: { big: { limits: { rpm: 6 } } },
-      },
+      { fallbacks: { "gpt-4o": ["gpt-4o-mini"] }, extras: { big: { limits: { rpm: 6 } } } },
     );
     const { router } = current;
     const { outcomes } = watch(router);

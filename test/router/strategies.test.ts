@@ -149,22 +149,22 @@ describe("priority", () => {
   });
 });
 
+/** One endpoint with a single slot that streams at 100 tokens/s. */
+function oneSlowStreamingLane(seed: number): Promise<Rig> {
+  return rig(
+    {
+      seed,
+      endpoints: [
+        { name: "only", type: "openai" as const, models: both, latency: { ttftMs: 5, tokensPerSecond: 100 } },
+      ],
+    },
+    { extras: { only: { limits: { concurrency: 1 } } } },
+  );
+}
+
 describe("streams hold their slot", () => {
   it("keeps the lane busy until the stream ends, not just until headers", async () => {
-    current = await rig(
-      {
-        seed: 5,
-        endpoints: [
-          {
-            name: "only",
-            type: "openai" as const,
-            models: both,
-            latency: { ttftMs: 5, tokensPerSecond: 100 },
-          },
-        ],
-      },
-      { extras: { only: { limits: { concurrency: 1 } } } },
-    );
+    current = await oneSlowStreamingLane(5);
     const { router, fleet } = current;
     const stream = await router.chat.completions.create({ ...chat("long answer", 40), stream: true });
     const iterator = stream[Symbol.asyncIterator]();
@@ -184,20 +184,7 @@ describe("streams hold their slot", () => {
   });
 
   it("frees the slot when the consumer stops early", async () => {
-    current = await rig(
-      {
-        seed: 6,
-        endpoints: [
-          {
-            name: "only",
-            type: "openai" as const,
-            models: both,
-            latency: { ttftMs: 5, tokensPerSecond: 100 },
-          },
-        ],
-      },
-      { extras: { only: { limits: { concurrency: 1 } } } },
-    );
+    current = await oneSlowStreamingLane(6);
     const { router } = current;
     const outcomes: string[] = [];
     router.completions$.subscribe((c) => outcomes.push(c.ok ? "ok" : c.error.code));
