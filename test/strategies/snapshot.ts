@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../src/sim/prng.js";
 import type { LaneSnapshot, SelectionRequest, StrategyContext } from "../../src/strategies/types.js";
 
 /** Fields of a snapshot a test may override; `id` and `index` default from the position. */
@@ -44,16 +45,9 @@ export function request(overrides: Partial<SelectionRequest> = {}): SelectionReq
   return { model: "gpt-4o", kind: "chat", tokens: 100, ...overrides };
 }
 
-/** A deterministic rng (mulberry32) so random tie-breaks are reproducible. */
+/** A deterministic rng (the sim's mulberry32) so random tie-breaks are reproducible. */
 export function seededRng(seed = 42): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** A strategy context with a seeded rng. */
