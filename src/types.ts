@@ -79,6 +79,8 @@ export interface BudgetMetrics {
   readonly limit: number | null;
   readonly remaining: number | null;
   readonly capacity: number | null;
+  /** Milliseconds until the budget is full again (its next complete refill); 0 when full or unlimited. */
+  readonly msUntilFull: number;
 }
 
 /** Live figures of one endpoint. */

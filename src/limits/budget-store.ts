@@ -77,6 +77,7 @@ interface LaneBudget {
 }
 
 const UNLIMITED: BudgetView = {
+  msUntilFull: 0,
   limit: undefined,
   remaining: Number.POSITIVE_INFINITY,
   capacity: Number.POSITIVE_INFINITY,
@@ -204,5 +205,10 @@ export class InMemoryBudgetStore implements BudgetStore {
 }
 
 function bucketView(bucket: TokenBucket, now: number): BudgetView {
-  return { limit: bucket.perMinute, remaining: bucket.available(now), capacity: bucket.capacity };
+  return {
+    limit: bucket.perMinute,
+    remaining: bucket.available(now),
+    capacity: bucket.capacity,
+    msUntilFull: bucket.msUntilFull(now),
+  };
 }

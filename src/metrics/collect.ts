@@ -11,6 +11,7 @@ function budget(view: BudgetView): BudgetMetrics {
     limit: finite(view.limit),
     remaining: view.remaining === Number.POSITIVE_INFINITY ? null : Math.floor(view.remaining),
     capacity: finite(view.capacity),
+    msUntilFull: view.msUntilFull,
   };
 }
 

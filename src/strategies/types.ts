@@ -18,6 +18,8 @@ export interface BudgetView {
   readonly remaining: number;
   /** Bucket capacity (the largest burst), `Infinity` when unlimited. */
   readonly capacity: number;
+  /** Milliseconds until the bucket is full again (the `x-ratelimit-reset-*` meaning); 0 when full or unlimited. */
+  readonly msUntilFull: number;
 }
 
 /** A frozen, read-only view of one lane at selection time. */

@@ -70,11 +70,13 @@ describe("InMemoryBudgetStore", () => {
         limit: undefined,
         remaining: Number.POSITIVE_INFINITY,
         capacity: Number.POSITIVE_INFINITY,
+        msUntilFull: 0,
       });
       expect(view.tpm).toEqual({
         limit: undefined,
         remaining: Number.POSITIVE_INFINITY,
         capacity: Number.POSITIVE_INFINITY,
+        msUntilFull: 0,
       });
       expect(store.msUntilAvailable("east", 1_000_000, 0)).toBe(0);
       expect(view.outstanding).toBe(1_000);
@@ -99,7 +101,12 @@ describe("InMemoryBudgetStore", () => {
   describe("request bucket", () => {
     it("holds ten seconds' worth of the rpm (rpm / 6)", () => {
       const store = storeWith({ rpm: 600 });
-      expect(store.view("east", 0).rpm).toEqual({ limit: 600, remaining: 100, capacity: 100 });
+      expect(store.view("east", 0).rpm).toEqual({
+        limit: 600,
+        remaining: 100,
+        capacity: 100,
+        msUntilFull: 0,
+      });
       for (let i = 0; i < 100; i++) expect(store.reserve("east", 0, 0)).toBeDefined();
       expect(store.reserve("east", 0, 0)).toBeUndefined();
     });
@@ -129,7 +136,12 @@ describe("InMemoryBudgetStore", () => {
 
     it("the token bucket holds a whole minute of tpm", () => {
       const store = storeWith({ tpm: 30_000 });
-      expect(store.view("east", 0).tpm).toEqual({ limit: 30_000, remaining: 30_000, capacity: 30_000 });
+      expect(store.view("east", 0).tpm).toEqual({
+        limit: 30_000,
+        remaining: 30_000,
+        capacity: 30_000,
+        msUntilFull: 0,
+      });
     });
   });
 
@@ -276,8 +288,8 @@ describe("InMemoryBudgetStore", () => {
       const learned = store.calibrate("east", report({ limit: 600 }, { limit: 30_000 }), undefined, 0);
       expect(learned).toEqual({ rpm: 600, tpm: 30_000 });
       const view = store.view("east", 0);
-      expect(view.rpm).toEqual({ limit: 600, remaining: 100, capacity: 100 });
-      expect(view.tpm).toEqual({ limit: 30_000, remaining: 30_000, capacity: 30_000 });
+      expect(view.rpm).toEqual({ limit: 600, remaining: 100, capacity: 100, msUntilFull: 0 });
+      expect(view.tpm).toEqual({ limit: 30_000, remaining: 30_000, capacity: 30_000, msUntilFull: 0 });
     });
 
     it("learns only what the headers tell", () => {
@@ -307,8 +319,8 @@ describe("InMemoryBudgetStore", () => {
       const learned = store.calibrate("east", report({ limit: 1_200 }, { limit: 20_000 }), undefined, 0);
       expect(learned).toEqual({ rpm: 1_200, tpm: 20_000 });
       const view = store.view("east", 0);
-      expect(view.rpm).toEqual({ limit: 1_200, remaining: 100, capacity: 200 });
-      expect(view.tpm).toEqual({ limit: 20_000, remaining: 10_000, capacity: 20_000 });
+      expect(view.rpm).toEqual({ limit: 1_200, remaining: 100, capacity: 200, msUntilFull: 5_000 });
+      expect(view.tpm).toEqual({ limit: 20_000, remaining: 10_000, capacity: 20_000, msUntilFull: 30_000 });
     });
 
     it("reports only the limit that changed", () => {

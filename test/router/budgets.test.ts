@@ -189,7 +189,7 @@ describe("metrics", () => {
     });
     await router.chat.completions.create(chat("x", 100));
     const a = router.snapshot().endpoints[0];
-    expect(a?.rpm).toEqual({ limit: 60, capacity: 10, remaining: 9 });
+    expect(a?.rpm).toEqual({ limit: 60, capacity: 10, remaining: 9, msUntilFull: 1_000 });
     expect(a?.tpm.limit).toBe(6_000);
     expect(a?.tpm.remaining).toBeLessThan(6_000 - 100);
     expect(a?.concurrency).toBe(4);

@@ -11,6 +11,7 @@ const unlimited = {
   limit: undefined,
   remaining: Number.POSITIVE_INFINITY,
   capacity: Number.POSITIVE_INFINITY,
+  msUntilFull: 0,
 };
 
 /** A frozen lane snapshot: healthy, idle, unlimited, no latency samples, unless overridden. */
