@@ -86,9 +86,7 @@ export class Lane {
   private readonly disabledModels = new Set<string>();
   private disabledReason: Failure["kind"] | undefined;
   private readonly breaker: CircuitBreaker;
-  private readonly msPerToken: Ewma;
-  private readonly ttft: Ewma;
-  private readonly latency: Ewma;
+  private figures: LatencyFigures;
 
   constructor(
     endpoint: ResolvedEndpoint,
@@ -105,10 +103,7 @@ export class Lane {
     );
     this.client = createClient(endpoint, deps.config, deps.fetch);
     this.breaker = new CircuitBreaker(deps.config.breaker);
-    const ewma = { halfLifeMs: deps.config.latency.halfLifeMs, minAlpha: deps.config.latency.minAlpha };
-    this.msPerToken = new Ewma(ewma);
-    this.ttft = new Ewma(ewma);
-    this.latency = new Ewma(ewma);
+    this.figures = freshFigures(deps.config);
     deps.store.register(this.id, { rpm: endpoint.limits?.rpm, tpm: endpoint.limits?.tpm }, deps.now());
   }
 
@@ -225,9 +220,9 @@ export class Lane {
       concurrency: this.deps.gate.limit,
       weight: this.weight,
       priority: this.priority,
-      msPerToken: this.msPerToken.value,
-      ttftMs: this.ttft.value,
-      latencyMs: this.latency.value,
+      msPerToken: this.figures.msPerToken.value,
+      ttftMs: this.figures.ttft.value,
+      latencyMs: this.figures.latency.value,
       rpm: view.rpm,
       tpm: view.tpm,
     };
@@ -243,22 +238,34 @@ export class Lane {
     const c = this.counters;
     c.succeeded += 1;
     c.byStatus["200"] = (c.byStatus["200"] ?? 0) + 1;
-    const elapsed = now - admission.startedAt;
     const usage = report.usage;
     if (usage) {
-      const completion = "completion_tokens" in usage ? usage.completion_tokens : 0;
       c.promptTokens += usage.prompt_tokens;
-      c.completionTokens += completion;
+      c.completionTokens += "completion_tokens" in usage ? usage.completion_tokens : 0;
       this.tokenRate.add(usage.total_tokens, now);
-      if (admission.kind === "chat") this.msPerToken.update(elapsed / Math.max(1, completion), now);
     }
-    if (admission.kind === "stream" && report.ttftMs !== undefined) this.ttft.update(report.ttftMs, now);
-    else this.latency.update(elapsed, now);
+    this.onSuccessSample(admission, report, now);
     const transition = this.breaker.success();
     if (transition) {
       this.disabledReason = undefined;
+      // The figures describe the outage, not the endpoint that just came back: start afresh, so
+      // least-latency explores it at once instead of waiting for the penalties to decay.
+      this.figures = freshFigures(this.deps.config);
+      this.onSuccessSample(admission, report, now);
       this.report(transition, now);
     }
+  }
+
+  /** Latency figures from a successful attempt. */
+  private onSuccessSample(admission: Admission, report: AttemptReport, now: number): void {
+    const elapsed = now - admission.startedAt;
+    const usage = report.usage;
+    if (admission.kind === "chat" && usage && "completion_tokens" in usage) {
+      this.figures.msPerToken.update(elapsed / Math.max(1, usage.completion_tokens), now);
+    }
+    if (admission.kind === "stream" && report.ttftMs !== undefined)
+      this.figures.ttft.update(report.ttftMs, now);
+    else this.figures.latency.update(elapsed, now);
   }
 
   private onFailure(admission: Admission, failure: Failure, now: number): void {
@@ -335,9 +342,9 @@ export class Lane {
   private penalize(now: number): void {
     const floor = this.deps.config.latency.failurePenaltyMs;
     for (const [ewma, min] of [
-      [this.latency, floor],
-      [this.ttft, floor],
-      [this.msPerToken, floor / 100],
+      [this.figures.latency, floor],
+      [this.figures.ttft, floor],
+      [this.figures.msPerToken, floor / 100],
     ] as const) {
       ewma.update(Math.min(4 * min, Math.max(2 * (ewma.value ?? 0), min)), now);
     }
@@ -372,6 +379,18 @@ export class Lane {
       this.deps.emit({ type: "recovered", at: now, endpoint: this.id });
     }
   }
+}
+
+/** Time-decayed latency figures of a lane. */
+interface LatencyFigures {
+  readonly msPerToken: Ewma;
+  readonly ttft: Ewma;
+  readonly latency: Ewma;
+}
+
+function freshFigures(config: ResolvedConfig): LatencyFigures {
+  const options = { halfLifeMs: config.latency.halfLifeMs, minAlpha: config.latency.minAlpha };
+  return { msPerToken: new Ewma(options), ttft: new Ewma(options), latency: new Ewma(options) };
 }
 
 function createClient(endpoint: ResolvedEndpoint, config: ResolvedConfig, fetchImpl: typeof fetch): OpenAI {

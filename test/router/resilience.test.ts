@@ -191,6 +191,7 @@ describe("circuit breaker", () => {
       reason: "server",
     });
     expect(router.snapshot().endpoints[0]?.state).toBe("open");
+    expect(router.snapshot().endpoints[0]?.latencyMs).toBeGreaterThanOrEqual(2_000);
     expect(fleet.stats("a").requests).toBe(3);
     for (let i = 0; i < 4; i++) await router.chat.completions.create(chat(`g${i}`));
     expect(fleet.stats("a").requests).toBe(3);
@@ -206,6 +207,8 @@ describe("circuit breaker", () => {
     expect(fleet.stats("a").requests).toBe(4);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["circuit-half-opened", "recovered"]));
     expect(router.snapshot().endpoints[0]?.state).toBe("healthy");
+    // The outage's penalty figures are dropped: the recovered lane is judged on what it does now.
+    expect(router.snapshot().endpoints[0]?.latencyMs).toBeLessThan(2_000);
   });
 });
 
