@@ -39,7 +39,7 @@ import {
   RequestInvalidError,
   RequestTooLargeError,
   RouterClosedError,
-  type RouterError,
+  RouterError,
   StreamInterruptedError,
   UpstreamError,
 } from "./errors.js";
@@ -655,7 +655,11 @@ export class Router {
     const failure = classifyFailure(end.error, this.scheduler.now());
     lane.finish(admission, { failure });
     this.record(job, admission, failure.status, failure.code ?? failure.kind);
-    this.settle(job, { ok: false, error: new StreamInterruptedError(lane.id, 0, end.error, this.redact) });
+    const error =
+      end.surfaced instanceof RouterError
+        ? end.surfaced
+        : new StreamInterruptedError(lane.id, 0, end.error, this.redact);
+    this.settle(job, { ok: false, error });
   }
 
   private record(

@@ -4,7 +4,14 @@ import type { CompletionUsage } from "openai/resources/completions";
 /** How a stream ended, reported once to the router. */
 export type StreamEnd =
   | { readonly kind: "done"; readonly usage: CompletionUsage | undefined }
-  | { readonly kind: "error"; readonly error: unknown; readonly usage: CompletionUsage | undefined }
+  | {
+      readonly kind: "error";
+      /** What the upstream threw. */
+      readonly error: unknown;
+      /** What the caller's loop got (the same error the outcome reports). */
+      readonly surfaced: unknown;
+      readonly usage: CompletionUsage | undefined;
+    }
   | { readonly kind: "stopped"; readonly usage: CompletionUsage | undefined };
 
 /**
@@ -64,8 +71,9 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
             this.end({ kind: "stopped", usage: this.usage });
             return;
           }
-          this.end({ kind: "error", error, usage: this.usage });
-          throw this.wrapError(error, this.delivered);
+          const surfaced = this.wrapError(error, this.delivered);
+          this.end({ kind: "error", error, surfaced, usage: this.usage });
+          throw surfaced;
         }
         if (result.done) break;
         const out = this.filter(result.value);

@@ -66,6 +66,11 @@ export function classifyFailure(error: unknown, now: number): Failure {
     return { ...base, kind: "connection", retryable: true, failoverOnly: false, laneEffect: "failure" };
   }
   if (!(error instanceof APIError) || error.status === undefined) {
+    // A body cut by the peer surfaces from undici as a bare `TypeError: terminated` (the SDK's stream
+    // iterator rethrows it unwrapped): a connection failure, not a bug in the request.
+    if (isNetworkError(error)) {
+      return { ...base, kind: "connection", retryable: true, failoverOnly: false, laneEffect: "failure" };
+    }
     return { ...base, kind: "unknown", retryable: false, failoverOnly: false, laneEffect: "none" };
   }
   const status = error.status;
@@ -140,4 +145,26 @@ function exhaustedBudget(message: string, headers: Headers | undefined): "reques
   if (/token/i.test(message) && !/request|call/i.test(message)) return "tokens";
   if (/request|call/i.test(message) && !/token/i.test(message)) return "requests";
   return "both";
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** undici's errors for a connection that failed or closed mid-response, possibly wrapped in `cause`. */
+function isNetworkError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    if (e instanceof TypeError && (e.message === "terminated" || e.message === "fetch failed")) return true;
+  }
+  return false;
 }

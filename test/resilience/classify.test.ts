@@ -324,6 +324,29 @@ describe("classifyFailure", () => {
     });
   });
 
+  it("undici's `terminated` (a body cut by the peer) is a retryable connection failure", () => {
+    const cut = new TypeError("terminated", {
+      cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }),
+    });
+    expect(classifyFailure(cut, NOW)).toMatchObject({
+      kind: "connection",
+      retryable: true,
+      laneEffect: "failure",
+    });
+    const reset = new Error("read", {
+      cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+    });
+    expect(classifyFailure(reset, NOW)).toMatchObject({ kind: "connection", retryable: true });
+  });
+
+  it("any other non-SDK error is final and not held against the lane", () => {
+    expect(classifyFailure(new TypeError("x is not a function"), NOW)).toMatchObject({
+      kind: "unknown",
+      retryable: false,
+      laneEffect: "none",
+    });
+  });
+
   it("keeps the original error", () => {
     const error = sdkError(500, { message: "oops" });
     expect(classifyFailure(error, NOW).error).toBe(error);
