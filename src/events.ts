@@ -42,10 +42,21 @@ export type RouterEvent =
       retryAfterMs: number | undefined;
       capped: boolean;
     }
-  | { type: "circuit-opened"; at: number; endpoint: string; until: number; reason: FailureKind }
-  | { type: "circuit-half-opened"; at: number; endpoint: string }
+  /**
+   * A lane's circuit opened. `scope: "endpoint"` stops every call; `"streams"` only streams (the
+   * endpoint cut streams after answering, while plain calls may still work).
+   */
+  | {
+      type: "circuit-opened";
+      at: number;
+      endpoint: string;
+      scope: CircuitScope;
+      until: number;
+      reason: FailureKind;
+    }
+  | { type: "circuit-half-opened"; at: number; endpoint: string; scope: CircuitScope }
   /** A lane whose circuit was open (or that was disabled) served a request again. */
-  | { type: "recovered"; at: number; endpoint: string }
+  | { type: "recovered"; at: number; endpoint: string; scope: CircuitScope }
   /** 401/403 or exhausted billing quota: the endpoint is taken out until a later probe. */
   | {
       type: "endpoint-disabled";
@@ -65,6 +76,9 @@ export type RouterEvent =
       rpm: number | undefined;
       tpm: number | undefined;
     };
+
+/** Which circuit of a lane an event is about. */
+export type CircuitScope = "endpoint" | "streams";
 
 /** The `type` of a {@link RouterEvent}. */
 export type RouterEventType = RouterEvent["type"];

@@ -571,6 +571,7 @@ export class Router {
     const lane = admission.lane;
     const startedAt = this.scheduler.now();
     let firstTokenTimedOut = false;
+    let headersReceived = false;
     let firstTokenTimer: Subscription | undefined;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
@@ -588,6 +589,7 @@ export class Router {
       });
       if (result.kind !== "stream") throw new TypeError("transport returned no stream for a streamed call");
       const { data, headers } = result;
+      headersReceived = true;
       const wait = Math.max(
         1,
         Math.min(this.config.firstTokenTimeoutMs, job.deadline - this.scheduler.now()),
@@ -607,7 +609,12 @@ export class Router {
       firstTokenTimer.unsubscribe();
       // The SDK ends an aborted stream quietly instead of throwing: tell a stall from a caller's abort.
       if (data.controller.signal.aborted) {
-        this.attemptFailed(job, admission, firstTokenTimedOut ? timeoutFailure(undefined) : abortedFailure());
+        this.attemptFailed(
+          job,
+          admission,
+          firstTokenTimedOut ? timeoutFailure(undefined) : abortedFailure(),
+          true,
+        );
         return;
       }
       const ttftMs = this.scheduler.now() - startedAt;
@@ -628,7 +635,7 @@ export class Router {
       firstTokenTimer?.unsubscribe();
       const now = this.scheduler.now();
       const failure = firstTokenTimedOut ? timeoutFailure(error) : classifyFailure(error, now);
-      this.attemptFailed(job, admission, failure);
+      this.attemptFailed(job, admission, failure, headersReceived);
     }
   }
 
@@ -653,7 +660,7 @@ export class Router {
       return;
     }
     const failure = classifyFailure(end.error, this.scheduler.now());
-    lane.finish(admission, { failure });
+    lane.finish(admission, { failure, afterHeaders: true });
     this.record(job, admission, failure.status, failure.code ?? failure.kind);
     const error =
       end.surfaced instanceof RouterError
@@ -678,9 +685,9 @@ export class Router {
     job.attempts.push(attempt);
   }
 
-  private attemptFailed(job: JobHandle, admission: Admission, failure: Failure): void {
+  private attemptFailed(job: JobHandle, admission: Admission, failure: Failure, afterHeaders = false): void {
     const lane = admission.lane;
-    lane.finish(admission, { headers: headersOf(failure.error), failure });
+    lane.finish(admission, { headers: headersOf(failure.error), failure, afterHeaders });
     this.record(job, admission, failure.status, failure.code ?? failure.kind);
     if (job.state === "settled") return;
     const now = this.scheduler.now();

@@ -89,6 +89,8 @@ export interface EndpointMetrics {
   readonly type: "azure" | "openai";
   readonly models: readonly string[];
   readonly state: LaneState;
+  /** The lane's stream circuit: `open` when it cut streams after answering, while plain calls may still work. */
+  readonly streamCircuit: "closed" | "open" | "half-open";
   readonly inflight: number;
   readonly concurrency: number | null;
   readonly peakInflight: number;

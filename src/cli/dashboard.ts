@@ -153,11 +153,11 @@ export function describeEvent(event: RouterEvent): string | undefined {
     case "cooled-down":
       return `${event.endpoint} cooling down for ${Math.round(event.until - event.at)} ms (429)`;
     case "circuit-opened":
-      return `${event.endpoint} circuit opened (${event.reason})`;
+      return `${event.endpoint} ${circuit(event.scope)} opened (${event.reason})`;
     case "circuit-half-opened":
-      return `${event.endpoint} circuit half-open: probing`;
+      return `${event.endpoint} ${circuit(event.scope)} half-open: probing`;
     case "recovered":
-      return `${event.endpoint} recovered`;
+      return `${event.endpoint} recovered${event.scope === "streams" ? " (streams)" : ""}`;
     case "endpoint-disabled":
       return `${event.endpoint} disabled (${event.reason})`;
     case "model-disabled":
@@ -172,6 +172,9 @@ export function describeEvent(event: RouterEvent): string | undefined {
       return undefined;
   }
 }
+
+const circuit = (scope: "endpoint" | "streams"): string =>
+  scope === "streams" ? "stream circuit" : "circuit";
 
 /** Nearest-rank percentile of an unsorted sample. */
 export function percentile(values: readonly number[], p: number): number | undefined {

@@ -29,6 +29,11 @@ export interface AttemptReport {
   readonly usage?: CompletionUsage | { prompt_tokens: number; total_tokens: number } | null | undefined;
   /** Time to first token for streams. */
   readonly ttftMs?: number | undefined;
+  /**
+   * The failure came after the response headers of a stream (cut mid-way, no first token): it counts
+   * against the lane's stream circuit only, since the endpoint answered.
+   */
+  readonly afterHeaders?: boolean | undefined;
   /** Set when the attempt failed. */
   readonly failure?: Failure | undefined;
 }
@@ -85,7 +90,13 @@ export class Lane {
   private readonly deployments: ReadonlyMap<string, string>;
   private readonly disabledModels = new Set<string>();
   private disabledReason: Failure["kind"] | undefined;
+  /** Health of the endpoint as a whole (every kind of call). */
   private readonly breaker: CircuitBreaker;
+  /**
+   * Health of its streams: an endpoint (or a proxy in front of it) may cut streams while answering
+   * plain calls, and those calls' successes must not hide it.
+   */
+  private readonly streamBreaker: CircuitBreaker;
   private figures: LatencyFigures;
 
   constructor(
@@ -103,6 +114,7 @@ export class Lane {
     );
     this.client = createClient(endpoint, deps.config, deps.fetch);
     this.breaker = new CircuitBreaker(deps.config.breaker);
+    this.streamBreaker = new CircuitBreaker(deps.config.breaker);
     this.figures = freshFigures(deps.config);
     deps.store.register(this.id, { rpm: endpoint.limits?.rpm, tpm: endpoint.limits?.tpm }, deps.now());
   }
@@ -126,12 +138,12 @@ export class Lane {
     return this.deployments.get(model) ?? model;
   }
 
-  /** Synchronous admission check: slot free, breaker passing, budget there, not cooling. */
-  canAdmit(tokens: number, now: number): boolean {
+  /** Synchronous admission check: slot free, circuits passing, budget there, not cooling. */
+  canAdmit(kind: RequestKind, tokens: number, now: number): boolean {
     const gate = this.deps.gate;
     return (
       gate.inflight < gate.limit &&
-      this.breaker.canPass(now) &&
+      this.circuitsPass(kind, now) &&
       this.deps.store.msUntilAvailable(this.id, tokens, now) === 0
     );
   }
@@ -140,19 +152,20 @@ export class Lane {
    * When this lane could next admit `tokens`, ignoring its concurrency (a freed slot is announced on
    * `changed$`): 0 = now; Infinity = not on its own (e.g. a probe in flight).
    */
-  msUntilAdmissible(tokens: number, now: number): number {
-    const breakerWait =
-      this.breaker.state(now) === "open"
-        ? this.breaker.reopensAt - now
-        : this.breaker.canPass(now)
-          ? 0
-          : Number.POSITIVE_INFINITY;
-    return Math.max(breakerWait, this.deps.store.msUntilAvailable(this.id, tokens, now));
+  msUntilAdmissible(kind: RequestKind, tokens: number, now: number): number {
+    let wait = this.deps.store.msUntilAvailable(this.id, tokens, now);
+    for (const breaker of this.circuitsOf(kind)) {
+      const state = breaker.state(now);
+      const ms =
+        state === "open" ? breaker.reopensAt - now : breaker.canPass(now) ? 0 : Number.POSITIVE_INFINITY;
+      wait = Math.max(wait, ms);
+    }
+    return wait;
   }
 
   /** Takes a slot and charges the budget, atomically; undefined (nothing taken) when it cannot. */
   admit(model: string, kind: RequestKind, tokens: number, now: number): Admission | undefined {
-    if (!this.breaker.canPass(now)) return undefined;
+    if (!this.circuitsPass(kind, now)) return undefined;
     const ticket = this.deps.gate.tryAcquire();
     if (!ticket) return undefined;
     const reservation = this.deps.store.reserve(this.id, tokens, now);
@@ -160,8 +173,10 @@ export class Lane {
       ticket.release();
       return undefined;
     }
-    const transition = this.breaker.onStart(now);
-    if (transition) this.report(transition, now);
+    for (const breaker of this.circuitsOf(kind)) {
+      const transition = breaker.onStart(now);
+      if (transition) this.report(transition, breaker, now);
+    }
     const c = this.counters;
     c.attempts += 1;
     if (this.deps.gate.inflight > c.peakInflight) c.peakInflight = this.deps.gate.inflight;
@@ -185,7 +200,7 @@ export class Lane {
       const charged = failure.laneEffect === "failure" || failure.laneEffect === "none";
       if (charged) store.commit(admission.reservation);
       else store.refund(admission.reservation, now);
-      this.onFailure(admission, failure, now);
+      this.onFailure(admission, failure, report.afterHeaders === true, now);
     }
     admission.ticket.release();
     this.changed$.next();
@@ -199,6 +214,11 @@ export class Lane {
     if (breaker === "half-open") return "half-open";
     if (this.deps.store.coolingUntil(this.id) > now) return "cooling";
     return "healthy";
+  }
+
+  /** State of the lane's stream circuit (see `streamBreaker`). */
+  streamCircuit(now: number): BreakerState {
+    return this.streamBreaker.state(now);
   }
 
   /** Epoch ms when an open breaker lets a probe through (0 when not open). */
@@ -245,14 +265,17 @@ export class Lane {
       this.tokenRate.add(usage.total_tokens, now);
     }
     this.onSuccessSample(admission, report, now);
-    const transition = this.breaker.success();
-    if (transition) {
-      this.disabledReason = undefined;
-      // The figures describe the outage, not the endpoint that just came back: start afresh, so
-      // least-latency explores it at once instead of waiting for the penalties to decay.
-      this.figures = freshFigures(this.deps.config);
-      this.onSuccessSample(admission, report, now);
-      this.report(transition, now);
+    for (const breaker of this.circuitsOf(admission.kind)) {
+      const transition = breaker.success();
+      if (!transition) continue;
+      if (breaker === this.breaker) {
+        this.disabledReason = undefined;
+        // The figures describe the outage, not the endpoint that just came back: start afresh, so
+        // least-latency explores it at once instead of waiting for the penalties to decay.
+        this.figures = freshFigures(this.deps.config);
+        this.onSuccessSample(admission, report, now);
+      }
+      this.report(transition, breaker, now);
     }
   }
 
@@ -268,12 +291,16 @@ export class Lane {
     else this.figures.latency.update(elapsed, now);
   }
 
-  private onFailure(admission: Admission, failure: Failure, now: number): void {
+  private onFailure(admission: Admission, failure: Failure, afterHeaders: boolean, now: number): void {
     const c = this.counters;
     const statusKey = failure.status === undefined ? failure.kind : String(failure.status);
     c.byStatus[statusKey] = (c.byStatus[statusKey] ?? 0) + 1;
+    const circuits = this.circuitsOf(admission.kind);
+    const neutral = () => {
+      for (const breaker of circuits) breaker.onNeutral();
+    };
     if (failure.kind === "aborted") {
-      this.breaker.onNeutral();
+      neutral();
       return;
     }
     c.failed += 1;
@@ -286,7 +313,7 @@ export class Lane {
         const wait = Math.min(asked ?? 1_000, cap);
         const until = now + wait;
         this.deps.store.cool(this.id, until, failure.exhausted, now);
-        this.breaker.onNeutral();
+        neutral();
         this.deps.emit({
           type: "cooled-down",
           at: now,
@@ -313,7 +340,7 @@ export class Lane {
       }
       case "disable-model":
         this.disabledModels.add(admission.model);
-        this.breaker.onNeutral();
+        neutral();
         this.deps.emit({
           type: "model-disabled",
           at: now,
@@ -324,12 +351,17 @@ export class Lane {
         return;
       case "failure": {
         this.penalize(now);
-        const transition = this.breaker.failure(now);
-        if (transition) this.report(transition, now, failure.kind);
+        // After a stream's headers the endpoint did answer: only its stream circuit takes the blame.
+        const blamed = afterHeaders && admission.kind === "stream" ? this.streamBreaker : this.breaker;
+        for (const breaker of circuits) {
+          if (breaker !== blamed) breaker.onNeutral();
+        }
+        const transition = blamed.failure(now);
+        if (transition) this.report(transition, blamed, now, failure.kind);
         return;
       }
       case "none":
-        this.breaker.onNeutral();
+        neutral();
         return;
     }
   }
@@ -364,19 +396,35 @@ export class Lane {
     }
   }
 
-  private report(transition: NonNullable<BreakerTransition>, now: number, reason?: Failure["kind"]): void {
+  /** Both circuits must pass for a stream; the endpoint's circuit for anything else. */
+  private circuitsPass(kind: RequestKind, now: number): boolean {
+    return this.breaker.canPass(now) && (kind !== "stream" || this.streamBreaker.canPass(now));
+  }
+
+  private circuitsOf(kind: RequestKind): readonly CircuitBreaker[] {
+    return kind === "stream" ? [this.breaker, this.streamBreaker] : [this.breaker];
+  }
+
+  private report(
+    transition: NonNullable<BreakerTransition>,
+    breaker: CircuitBreaker,
+    now: number,
+    reason?: Failure["kind"],
+  ): void {
+    const scope = breaker === this.streamBreaker ? ("streams" as const) : ("endpoint" as const);
     if (transition === "opened") {
       this.deps.emit({
         type: "circuit-opened",
         at: now,
         endpoint: this.id,
-        until: this.breaker.reopensAt,
+        scope,
+        until: breaker.reopensAt,
         reason: reason ?? "unknown",
       });
     } else if (transition === "half-opened") {
-      this.deps.emit({ type: "circuit-half-opened", at: now, endpoint: this.id });
+      this.deps.emit({ type: "circuit-half-opened", at: now, endpoint: this.id, scope });
     } else {
-      this.deps.emit({ type: "recovered", at: now, endpoint: this.id });
+      this.deps.emit({ type: "recovered", at: now, endpoint: this.id, scope });
     }
   }
 }

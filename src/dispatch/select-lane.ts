@@ -86,8 +86,8 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
 
       const tryDispatch = (job: Job, t: number): boolean => {
         usable(job, t, candidates, avoided);
-        let pick = candidates.filter((lane) => lane.canAdmit(job.tokens, t));
-        if (pick.length === 0) pick = avoided.filter((lane) => lane.canAdmit(job.tokens, t));
+        let pick = candidates.filter((lane) => lane.canAdmit(job.kind, job.tokens, t));
+        if (pick.length === 0) pick = avoided.filter((lane) => lane.canAdmit(job.kind, job.tokens, t));
         if (pick.length === 0) return false;
         let lane: Lane | undefined = pick[0];
         if (pick.length > 1) {
@@ -119,7 +119,7 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         for (const lane of [...candidates, ...avoided]) {
           if (lane.inflight > 0) anyBusy = true;
           if (lane.state(t) === "disabled") continue;
-          best = Math.min(best, lane.msUntilAdmissible(job.tokens, t));
+          best = Math.min(best, lane.msUntilAdmissible(job.kind, job.tokens, t));
         }
         return best === Number.POSITIVE_INFINITY && anyBusy ? -1 : best;
       };

@@ -41,6 +41,7 @@ export function collectMetrics(
       type: lane.type,
       models: lane.models,
       state: snap.state,
+      streamCircuit: lane.streamCircuit(now),
       inflight: snap.inflight,
       concurrency: finite(snap.concurrency),
       peakInflight: c.peakInflight,

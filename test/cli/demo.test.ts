@@ -12,6 +12,7 @@ const metrics: RouterMetrics = {
       type: "azure",
       models: ["gpt-4o"],
       state: "cooling",
+      streamCircuit: "closed",
       inflight: 2,
       concurrency: 8,
       peakInflight: 8,
@@ -73,7 +74,19 @@ describe("dashboard", () => {
   });
 
   it("describes the events worth showing and skips dispatches", () => {
-    expect(describeEvent({ type: "recovered", at: 0, endpoint: "east" })).toBe("east recovered");
+    expect(describeEvent({ type: "recovered", at: 0, endpoint: "east", scope: "endpoint" })).toBe(
+      "east recovered",
+    );
+    expect(
+      describeEvent({
+        type: "circuit-opened",
+        at: 0,
+        endpoint: "east",
+        scope: "streams",
+        until: 1,
+        reason: "connection",
+      }),
+    ).toBe("east stream circuit opened (connection)");
     expect(
       describeEvent({
         type: "dispatched",

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Completion, createRouter, type Router, type RouterEvent } from "../../src/index.js";
+import {
+  type Completion,
+  createRouter,
+  type Router,
+  type RouterEvent,
+  StreamInterruptedError,
+} from "../../src/index.js";
 import { startFleet } from "../../src/sim/index.js";
 import { toRouterEndpoints } from "../../src/sim/router-endpoints.js";
 import { chat, type Rig, rig, virtualRig } from "../helpers/setup.js";
@@ -355,5 +361,80 @@ describe("streams", () => {
     expect(error).toMatchObject({ code: "STREAM_INTERRUPTED", endpoint: "a" });
     expect(outcomes[0]).toMatchObject({ ok: false });
     expect(router.snapshot().totals.inflight).toBe(0);
+  });
+});
+
+describe("streams cut by an endpoint (found by the chaos suite)", () => {
+  const drain = async (stream: AsyncIterable<unknown>): Promise<number> => {
+    let n = 0;
+    for await (const _ of stream) n += 1;
+    return n;
+  };
+
+  it("a stream cut after its headers but before any content fails over (nothing reached the caller)", async () => {
+    current = await rig(two(), { strategy: "round-robin" });
+    const { router, fleet } = current;
+    const { outcomes } = watch(router);
+    // Headers and the role chunk are written, then the socket is destroyed before the first content chunk.
+    fleet.setFaults("a", { resetMidStreamAfterChunks: 0 });
+    await router.chat.completions
+      .create({ ...chat("cut before content"), stream: true })
+      .then(drain)
+      .catch(() => undefined);
+    expect(outcomes[0]?.ok).toBe(true);
+    expect(outcomes[0]?.attempts.map((a) => a.endpoint)).toEqual(["a", "b"]);
+  });
+
+  it("an endpoint that cuts every stream mid-way opens its stream circuit", async () => {
+    current = await rig(two(), {
+      strategy: "round-robin",
+      breaker: { consecutiveFailures: 3, cooldownMs: 60_000 },
+    });
+    const { router, fleet } = current;
+    const { events } = watch(router);
+    fleet.setFaults("a", { resetMidStreamAfterChunks: 2 });
+    for (let i = 0; i < 12; i++) {
+      const stream = await router.chat.completions.create({ ...chat(`cut ${i}`), stream: true });
+      await drain(stream).catch(() => undefined);
+    }
+    const a = router.snapshot().endpoints[0];
+    expect(a?.streamCircuit).toBe("open");
+    // The endpoint answered every time: it is not taken out for plain calls.
+    expect(a?.state).toBe("healthy");
+    expect(events.find((e) => e.type === "circuit-opened")).toMatchObject({
+      endpoint: "a",
+      scope: "streams",
+    });
+    expect(fleet.stats("a").requests).toBe(3);
+  });
+
+  it("stops sending streams to it while plain chat there keeps working", async () => {
+    current = await rig(two(), { strategy: "round-robin" });
+    const { router, fleet } = current;
+    fleet.setFaults("a", { resetMidStreamAfterChunks: 2 });
+    let cut = 0;
+    for (let i = 0; i < 90; i++) {
+      // Two plain chats for every stream, as in a mixed load: their successes must not hide the cuts.
+      if (i % 3 !== 0) {
+        await router.chat.completions.create(chat(`plain ${i}`));
+        continue;
+      }
+      const stream = await router.chat.completions.create({ ...chat(`stream ${i}`), stream: true });
+      await drain(stream).catch(() => (cut += 1));
+    }
+    expect(cut).toBeLessThanOrEqual(6);
+    expect(fleet.stats("a").byStatus[200]).toBeGreaterThanOrEqual(25);
+  });
+
+  it("completions$ reports the same STREAM_INTERRUPTED the caller's loop threw (same chunk count)", async () => {
+    current = await rig({ seed: 32, endpoints: [{ name: "a", type: "openai" as const, models }] });
+    const { router, fleet } = current;
+    const { outcomes } = watch(router);
+    fleet.setFaults("a", { resetMidStreamAfterChunks: 3 });
+    const stream = await router.chat.completions.create({ ...chat("cut", 50), stream: true });
+    const thrown = await drain(stream).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(StreamInterruptedError);
+    const outcome = outcomes[0];
+    expect(outcome?.ok === false ? outcome.error : undefined).toBe(thrown);
   });
 });
