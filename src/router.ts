@@ -496,7 +496,7 @@ export class Router {
     let largest = 0;
     const now = this.scheduler.now();
     for (const lane of this.lanes) {
-      if (!lane.models.includes(model)) continue;
+      if (!lane.isConfiguredFor(model)) continue;
       largest = Math.max(largest, this.store.view(lane.id, now).tpm.capacity);
     }
     return largest;
@@ -675,13 +675,13 @@ export class Router {
     status: number | undefined,
     errorCode: string | undefined,
   ): void {
-    const attempt: AttemptRecord = {
+    const attempt: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = {
       endpoint: admission.lane.id,
       model: job.model,
       durationMs: this.scheduler.now() - admission.startedAt,
-      ...(status !== undefined ? { status } : {}),
-      ...(errorCode !== undefined ? { errorCode } : {}),
     };
+    if (status !== undefined) attempt.status = status;
+    if (errorCode !== undefined) attempt.errorCode = errorCode;
     job.attempts.push(attempt);
   }
 
@@ -823,17 +823,32 @@ export class Router {
     job.timer = undefined;
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
     this.live.delete(job);
-    const base = {
-      id: job.id,
-      kind: job.kind,
-      requestedModel: job.requestedModel,
-      model: job.model,
-      attempts: job.attempts,
-      latencyMs: this.scheduler.now() - job.arrivedAt,
-    };
+    const latencyMs = this.scheduler.now() - job.arrivedAt;
+    // Plain literals, not `{ ...base, … }`: on Node 20 that spread costs ~6 µs per request (bench/dispatch).
     const completion: Completion = outcome.ok
-      ? { ...base, ok: true, endpoint: outcome.endpoint, response: outcome.response, usage: outcome.usage }
-      : { ...base, ok: false, endpoint: job.endpoint, error: outcome.error };
+      ? {
+          id: job.id,
+          kind: job.kind,
+          requestedModel: job.requestedModel,
+          model: job.model,
+          attempts: job.attempts,
+          latencyMs,
+          ok: true,
+          endpoint: outcome.endpoint,
+          response: outcome.response,
+          usage: outcome.usage,
+        }
+      : {
+          id: job.id,
+          kind: job.kind,
+          requestedModel: job.requestedModel,
+          model: job.model,
+          attempts: job.attempts,
+          latencyMs,
+          ok: false,
+          endpoint: job.endpoint,
+          error: outcome.error,
+        };
     if (this.completionsSubject.observed) this.completionsSubject.next(completion);
     job.deliver(completion);
     if (this.drained && this.live.size === 0) this.drained();

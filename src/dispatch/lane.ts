@@ -128,6 +128,11 @@ export class Lane {
     return this.deps.gate.inflight;
   }
 
+  /** True when this lane's config names `model` (whether or not a 404 has disabled it since). */
+  isConfiguredFor(model: string): boolean {
+    return this.deployments.has(model);
+  }
+
   /** True when this lane is configured for `model` and has not been told the deployment is missing. */
   serves(model: string): boolean {
     return this.deployments.has(model) && !this.disabledModels.has(model);

@@ -32,12 +32,19 @@ export class ModelQueues {
     return removed;
   }
 
-  /** Queues with waiting jobs, in model order. */
-  *waiting(): Generator<[string, PriorityWaitQueue<Job>]> {
-    for (const entry of this.byModel) if (entry[1].size > 0) yield entry;
+  /** Queues with waiting jobs, in model order, with their model (allocates: for diagnostics and metrics). */
+  waiting(): [string, PriorityWaitQueue<Job>][] {
+    const out: [string, PriorityWaitQueue<Job>][] = [];
+    for (const entry of this.byModel) if (entry[1].size > 0) out.push(entry);
+    return out;
   }
 
-  /** Call after shifting from a queue obtained from `waiting()`. */
+  /** Every model's queue, in model order (some may be empty: check `size`). Allocation-free: runs per pump. */
+  queues(): IterableIterator<PriorityWaitQueue<Job>> {
+    return this.byModel.values();
+  }
+
+  /** Call after shifting from a queue obtained from `queues()` or `waiting()`. */
   shifted(): void {
     this.total -= 1;
   }
@@ -54,7 +61,7 @@ export class ModelQueues {
   /** Waiting jobs per model. */
   sizesByModel(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [model, q] of this.byModel) if (q.size > 0) out[model] = q.size;
+    for (const [model, q] of this.waiting()) out[model] = q.size;
     return out;
   }
 }

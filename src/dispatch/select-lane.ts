@@ -59,6 +59,7 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       const isAlternative = options.isAlternative ?? ((lane: Lane, t: number) => lane.state(t) === "healthy");
       const candidates: Lane[] = [];
       const avoided: Lane[] = [];
+      const admissible: Lane[] = [];
       const context = { rng };
       let wake: { at: number; sub: Subscription } | undefined;
       let pumping = false;
@@ -86,8 +87,11 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
 
       const tryDispatch = (job: Job, t: number): boolean => {
         usable(job, t, candidates, avoided);
-        let pick = candidates.filter((lane) => lane.canAdmit(job.kind, job.tokens, t));
-        if (pick.length === 0) pick = avoided.filter((lane) => lane.canAdmit(job.kind, job.tokens, t));
+        const pick = admissible;
+        pick.length = 0;
+        for (const lane of candidates) if (lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
+        if (pick.length === 0)
+          for (const lane of avoided) if (lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
         if (pick.length === 0) return false;
         let lane: Lane | undefined = pick[0];
         if (pick.length > 1) {
@@ -116,10 +120,12 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         if (candidates.length + avoided.length === 0) return Number.NaN;
         let best = Number.POSITIVE_INFINITY;
         let anyBusy = false;
-        for (const lane of [...candidates, ...avoided]) {
-          if (lane.inflight > 0) anyBusy = true;
-          if (lane.state(t) === "disabled") continue;
-          best = Math.min(best, lane.msUntilAdmissible(job.kind, job.tokens, t));
+        for (const list of [candidates, avoided]) {
+          for (const lane of list) {
+            if (lane.inflight > 0) anyBusy = true;
+            if (lane.state(t) === "disabled") continue;
+            best = Math.min(best, lane.msUntilAdmissible(job.kind, job.tokens, t));
+          }
         }
         return best === Number.POSITIVE_INFINITY && anyBusy ? -1 : best;
       };
@@ -149,7 +155,8 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
           do {
             again = false;
             const t = now();
-            for (const [, q] of queue.waiting()) {
+            for (const q of queue.queues()) {
+              if (q.size === 0) continue;
               for (let job = q.peek(t); job; job = q.peek(t)) {
                 if (!tryDispatch(job, t)) break;
                 q.shift(t);
@@ -173,7 +180,8 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         const t = now();
         let next = Number.POSITIVE_INFINITY;
         const stuck: Job[] = [];
-        for (const [, q] of queue.waiting()) {
+        for (const q of queue.queues()) {
+          if (q.size === 0) continue;
           const head = q.peek(t);
           if (!head) continue;
           const ms = soonest(head, t);

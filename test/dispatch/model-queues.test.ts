@@ -192,3 +192,15 @@ describe("ModelQueues", () => {
     expect(total).toBe(queues.size);
   });
 });
+
+describe("ModelQueues.queues()", () => {
+  it("yields every model's queue, empty ones included, in model order", () => {
+    const job = jobs();
+    const queues = new ModelQueues(1_000);
+    const a = job("a1", "a");
+    queues.push(a);
+    queues.push(job("b1", "b"));
+    queues.remove(a);
+    expect([...queues.queues()].map((q) => q.size)).toEqual([0, 1]);
+  });
+});
