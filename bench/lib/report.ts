@@ -9,7 +9,10 @@ export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 /** A table cell: numbers are printed as given (format them before), strings as they are. */
 export type Cell = string | number;
 
-/** Prints an aligned text table (first column left-aligned, the others right-aligned). */
+/** A cell that reads as a figure (number, share, ratio, duration), so its column is right-aligned. */
+const FIGURE = /^[-+]?[\d,.–]+\s*(%|×|µs|ms|s|MB|req\/s)?( \(.*\))?$/;
+
+/** Prints an aligned text table: columns of figures right-aligned, text columns left-aligned. */
 export function printTable(
   title: string,
   header: readonly string[],
@@ -17,8 +20,14 @@ export function printTable(
 ): void {
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const right = header.map(
+    (_, i) => i > 0 && rows.every((r) => (r[i] ?? "") === "" || FIGURE.test(String(r[i]))),
+  );
   const line = (r: readonly string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+    r
+      .map((c, i) => (right[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(cells[0] ?? []));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
