@@ -81,6 +81,9 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
   private readonly removed = new WeakMap<T, Fifo<T>>();
   private readonly levelOf = new WeakMap<T, Fifo<T>>();
   private count = 0;
+  /** The level of the item the last `best()` returned. */
+  private bestLevel: Fifo<T> | undefined;
+  private readonly isRemoved = (item: T): boolean => this.removed.has(item);
 
   /** @param agingMs time after which a waiting item counts as one priority level more urgent @default 10000 */
   constructor(private readonly agingMs: number) {}
@@ -107,16 +110,17 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
   }
 
   peek(now: number): T | undefined {
-    return this.best(now)?.item;
+    return this.best(now);
   }
 
   shift(now: number): T | undefined {
-    const best = this.best(now);
-    if (!best) return undefined;
-    best.level.dropFirst();
-    this.levelOf.delete(best.item);
+    const item = this.best(now);
+    const level = this.bestLevel;
+    if (item === undefined || level === undefined) return undefined;
+    level.dropFirst();
+    this.levelOf.delete(item);
     this.count -= 1;
-    return best.item;
+    return item;
   }
 
   remove(item: T): boolean {
@@ -136,19 +140,26 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     return out;
   }
 
-  private best(now: number): { item: T; level: Fifo<T> } | undefined {
+  /**
+   * The item to serve at `now`; its level is left in `bestLevel`. Allocation-free: it runs on every
+   * pump of the dispatcher, several times per request when requests queue.
+   */
+  private best(now: number): T | undefined {
+    this.bestLevel = undefined;
     if (this.count === 0) return undefined;
-    let best: { item: T; level: Fifo<T>; score: number } | undefined;
-    const isRemoved = (item: T) => this.removed.has(item);
+    let bestItem: T | undefined;
+    let bestScore = Number.POSITIVE_INFINITY;
     for (const [priority, level] of this.levels) {
       if (level.live === 0) continue;
-      const item = level.first(isRemoved);
+      const item = level.first(this.isRemoved);
       if (!item) continue;
       const score = priority - (now - item.enqueuedAt) / this.agingMs;
-      if (!best || score < best.score || (score === best.score && item.seq < best.item.seq)) {
-        best = { item, level, score };
+      if (bestItem === undefined || score < bestScore || (score === bestScore && item.seq < bestItem.seq)) {
+        bestItem = item;
+        bestScore = score;
+        this.bestLevel = level;
       }
     }
-    return best && { item: best.item, level: best.level };
+    return bestItem;
   }
 }
