@@ -67,7 +67,15 @@ export type RouterEvent =
       until: number;
     }
   /** 404 for a model's deployment: that endpoint stops getting that model. */
-  | { type: "model-disabled"; at: number; endpoint: string; model: string; status: number | undefined }
+  | {
+      type: "model-disabled";
+      at: number;
+      endpoint: string;
+      model: string;
+      status: number | undefined;
+      /** When the model is tried on this endpoint again (`breaker.disabledProbeMs` later). */
+      until: number;
+    }
   /** The service's headers told a limit that differs from the configured one (or none was configured). */
   | {
       type: "limits-learned";

@@ -63,7 +63,12 @@ export interface RouterDependencies {
 
 interface JobHandle extends Job {
   readonly arrivedAt: number;
+  /** Failed attempts on the current model that count toward `retry.maxAttempts` (plain 429s wait instead). */
   modelAttempts: number;
+  /** The running attempt's controller: aborting it stops the upstream call (caller's abort, timers). */
+  attempt: AbortController | undefined;
+  /** What the last failed attempt threw: the cause when the request fails without another attempt. */
+  lastError: unknown;
   deliver: (completion: Completion) => void;
   /** Streams: called once the first content chunk arrived (the promise API resolves here). */
   started: ((stream: ChatStream) => void) | undefined;
@@ -450,6 +455,8 @@ export class Router {
       state: "queued",
       timer: undefined,
       modelAttempts: 0,
+      attempt: undefined,
+      lastError: undefined,
       deliver,
       started,
       onAbort: undefined,
@@ -508,7 +515,6 @@ export class Router {
     const handle = job as JobHandle;
     const lane = admission.lane;
     handle.endpoint = lane.id;
-    handle.modelAttempts += 1;
     if (this.eventsSubject.observed) {
       this.eventsSubject.next({
         type: "dispatched",
@@ -520,17 +526,45 @@ export class Router {
         queuedMs: admission.startedAt - job.queuedAt,
       });
     }
-    if (job.kind === "stream") void this.runStream(handle, admission);
-    else void this.runCall(handle, admission);
+    // Our own controller, not the caller's signal: the router's timers must be able to stop the call
+    // too (the SDK's `timeout` ends at the response headers), and say why they did.
+    const attempt = new AbortController();
+    handle.attempt = attempt;
+    this.armAttemptTimer(handle, this.config.attemptTimeoutMs, "response");
+    if (job.kind === "stream") void this.runStream(handle, admission, attempt);
+    else void this.runCall(handle, admission, attempt);
   }
 
-  private common(job: JobHandle, admission: Admission) {
-    const remaining = job.deadline - this.scheduler.now();
+  /**
+   * One timer per running attempt: its current phase's limit (`limitMs`) or the request's deadline,
+   * whichever comes first. Firing aborts the attempt with the reason, which `attemptFailed` reads.
+   */
+  private armAttemptTimer(job: JobHandle, limitMs: number, phase: AttemptTimeout["phase"]): void {
+    job.timer?.unsubscribe();
+    job.timer = undefined;
+    const attempt = job.attempt;
+    const untilDeadline = job.deadline - this.scheduler.now();
+    const byDeadline = untilDeadline <= limitMs;
+    const ms = byDeadline ? untilDeadline : limitMs;
+    if (attempt === undefined || !Number.isFinite(ms)) return;
+    job.timer = this.scheduler.schedule(
+      () => {
+        job.timer = undefined;
+        if (job.attempt !== attempt) return;
+        attempt.abort(
+          byDeadline ? new DeadlineExceededError(job.timeoutMs, "running") : new AttemptTimeout(phase),
+        );
+      },
+      Math.max(0, ms),
+    );
+  }
+
+  private common(admission: Admission, attempt: AbortController) {
     return {
       endpoint: admission.lane.id,
       client: admission.lane.client,
-      signal: job.signal,
-      timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)),
+      signal: attempt.signal,
+      timeout: this.config.attemptTimeoutMs,
     };
   }
 
@@ -539,11 +573,11 @@ export class Router {
     return model === job.body.model ? job.body : { ...job.body, model };
   }
 
-  private async runCall(job: JobHandle, admission: Admission): Promise<void> {
+  private async runCall(job: JobHandle, admission: Admission, attempt: AbortController): Promise<void> {
     const lane = admission.lane;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
-      const common = this.common(job, admission);
+      const common = this.common(admission, attempt);
       const result =
         job.kind === "embeddings"
           ? await this.transport({
@@ -563,16 +597,14 @@ export class Router {
       this.record(job, admission, 200, undefined);
       this.settle(job, { ok: true, endpoint: lane.id, response: data, usage: data.usage });
     } catch (error) {
-      this.attemptFailed(job, admission, classifyFailure(error, this.scheduler.now()));
+      this.attemptFailed(job, admission, error);
     }
   }
 
-  private async runStream(job: JobHandle, admission: Admission): Promise<void> {
+  private async runStream(job: JobHandle, admission: Admission, attempt: AbortController): Promise<void> {
     const lane = admission.lane;
     const startedAt = this.scheduler.now();
-    let firstTokenTimedOut = false;
     let headersReceived = false;
-    let firstTokenTimer: Subscription | undefined;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
       const body = this.bodyFor(job, admission) as ChatCompletionCreateParamsStreaming;
@@ -585,19 +617,12 @@ export class Router {
       const result = await this.transport({
         kind: "stream",
         body: streamBody,
-        common: this.common(job, admission),
+        common: this.common(admission, attempt),
       });
       if (result.kind !== "stream") throw new TypeError("transport returned no stream for a streamed call");
       const { data, headers } = result;
       headersReceived = true;
-      const wait = Math.max(
-        1,
-        Math.min(this.config.firstTokenTimeoutMs, job.deadline - this.scheduler.now()),
-      );
-      firstTokenTimer = this.scheduler.schedule(() => {
-        firstTokenTimedOut = true;
-        data.controller.abort();
-      }, wait);
+      this.armAttemptTimer(job, this.config.firstTokenTimeoutMs, "first-token");
       const iterator = data[Symbol.asyncIterator]();
       const buffered: ChatCompletionChunk[] = [];
       for (;;) {
@@ -606,36 +631,30 @@ export class Router {
         buffered.push(next.value);
         if (hasOutput(next.value)) break;
       }
-      firstTokenTimer.unsubscribe();
-      // The SDK ends an aborted stream quietly instead of throwing: tell a stall from a caller's abort.
-      if (data.controller.signal.aborted) {
-        this.attemptFailed(
-          job,
-          admission,
-          firstTokenTimedOut ? timeoutFailure(undefined) : abortedFailure(),
-          true,
-        );
+      // The SDK ends an aborted stream quietly instead of throwing: the abort's reason says why.
+      if (attempt.signal.aborted || data.controller.signal.aborted) {
+        this.attemptFailed(job, admission, attempt.signal.reason, true);
         return;
       }
+      // Content reached us: from here only the request's deadline limits the stream.
+      this.armAttemptTimer(job, Number.POSITIVE_INFINITY, "response");
       const ttftMs = this.scheduler.now() - startedAt;
-      const stream = new ChatStream(
+      const stream = new ChatStream({
         buffered,
-        iterator,
-        data.controller,
+        upstream: iterator,
+        controller: data.controller,
+        attemptSignal: attempt.signal,
         includeUsage,
-        (end) => this.streamEnded(job, admission, headers, ttftMs, end),
-        (error, received) => new StreamInterruptedError(lane.id, received, error, this.redact),
-      );
+        onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end),
+        wrapError: (error, received) => new StreamInterruptedError(lane.id, received, error, this.redact),
+      });
       if (job.state === "settled") {
         await stream.cancel();
         return;
       }
       job.started?.(stream);
     } catch (error) {
-      firstTokenTimer?.unsubscribe();
-      const now = this.scheduler.now();
-      const failure = firstTokenTimedOut ? timeoutFailure(error) : classifyFailure(error, now);
-      this.attemptFailed(job, admission, failure, headersReceived);
+      this.attemptFailed(job, admission, error, headersReceived);
     }
   }
 
@@ -647,16 +666,19 @@ export class Router {
     end: StreamEnd,
   ): void {
     const lane = admission.lane;
+    job.attempt = undefined;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });
       this.record(job, admission, 200, undefined);
       this.settle(job, { ok: true, endpoint: lane.id, response: undefined, usage: end.usage });
       return;
     }
-    if (end.kind === "stopped") {
-      lane.finish(admission, { failure: abortedFailure() });
-      this.record(job, admission, undefined, "aborted");
-      this.settle(job, { ok: false, error: new AbortedError() });
+    if (end.kind === "stopped" || end.error instanceof DeadlineExceededError) {
+      // The caller stopped it, or its deadline did: neither says anything about the endpoint.
+      const stop = end.kind === "stopped" ? new AbortedError() : (end.error as DeadlineExceededError);
+      lane.finish(admission, { failure: abortedFailure(undefined) });
+      this.record(job, admission, undefined, stop.code.toLowerCase());
+      this.settle(job, { ok: false, error: stop });
       return;
     }
     const failure = classifyFailure(end.error, this.scheduler.now());
@@ -685,12 +707,33 @@ export class Router {
     job.attempts.push(attempt);
   }
 
-  private attemptFailed(job: JobHandle, admission: Admission, failure: Failure, afterHeaders = false): void {
+  /**
+   * Ends a failed attempt: tells its lane, then retries, fails over, falls back or settles. What stopped
+   * the attempt decides first: the request's deadline (not the endpoint's fault), an attempt timer (the
+   * endpoint's), the caller's abort, else the SDK's error.
+   */
+  private attemptFailed(job: JobHandle, admission: Admission, error: unknown, afterHeaders = false): void {
     const lane = admission.lane;
+    const attempt = job.attempt;
+    job.attempt = undefined;
+    job.timer?.unsubscribe();
+    job.timer = undefined;
+    const now = this.scheduler.now();
+    const stoppedBy = attempt?.signal.aborted ? attempt.signal.reason : undefined;
+    const failure =
+      stoppedBy instanceof AttemptTimeout
+        ? timeoutFailure(error, stoppedBy.phase)
+        : stoppedBy !== undefined
+          ? abortedFailure(error)
+          : classifyFailure(error, now);
     lane.finish(admission, { headers: headersOf(failure.error), failure, afterHeaders });
+    if (stoppedBy instanceof DeadlineExceededError) {
+      this.record(job, admission, undefined, "deadline_exceeded");
+      this.settle(job, { ok: false, error: stoppedBy });
+      return;
+    }
     this.record(job, admission, failure.status, failure.code ?? failure.kind);
     if (job.state === "settled") return;
-    const now = this.scheduler.now();
     if (failure.kind === "aborted" || job.signal?.aborted) {
       this.settle(job, {
         ok: false,
@@ -698,6 +741,7 @@ export class Router {
       });
       return;
     }
+    job.lastError = failure.error;
     if (now >= job.deadline) {
       this.settle(job, {
         ok: false,
@@ -709,6 +753,10 @@ export class Router {
       this.settle(job, { ok: false, error: new UpstreamError(lane.id, failure.error, this.redact) });
       return;
     }
+    // A plain 429 is a reason to wait (its lane cools), not a failure of the request: only the deadline
+    // bounds how long it waits for budget.
+    const throttled = failure.kind === "rate-limited" && failure.retryable;
+    if (!throttled) job.modelAttempts += 1;
     if (job.modelAttempts >= this.config.retry.maxAttempts) {
       if (this.useFallback(job)) return;
       this.settle(job, { ok: false, error: this.allFailed(job, failure) });
@@ -716,8 +764,9 @@ export class Router {
     }
     job.avoid ??= new Set();
     job.avoid.add(lane.id);
-    const others = this.lanes.some((l) => l !== lane && l.serves(job.model));
-    if (others && this.eventsSubject.observed) {
+    const avoid = job.avoid;
+    const elsewhere = this.lanes.some((l) => !avoid.has(l.id) && l.serves(job.model));
+    if (elsewhere && this.eventsSubject.observed) {
       this.eventsSubject.next({
         type: "failed-over",
         at: now,
@@ -727,9 +776,11 @@ export class Router {
         reason: failure.kind,
       });
     }
-    // A 429 cools its lane (honouring retry-after there); the request itself may go elsewhere at once.
+    // A lane that named a retry-after cools until then; the request itself may go elsewhere at once.
     const delayMs =
-      failure.kind === "rate-limited" ? 0 : Math.round(this.backoff(job.modelAttempts - 1, this.rng));
+      throttled || failure.retryAfterMs !== undefined
+        ? 0
+        : Math.round(this.backoff(job.modelAttempts - 1, this.rng));
     if (this.eventsSubject.observed) {
       this.eventsSubject.next({
         type: "retried",
@@ -752,12 +803,21 @@ export class Router {
       return;
     }
     job.state = "backoff";
+    const untilDeadline = Math.max(0, job.deadline - this.scheduler.now());
+    const pastDeadline = delayMs >= untilDeadline;
     job.timer = this.scheduler.schedule(
       () => {
         job.timer = undefined;
-        if (job.state === "backoff") this.jobs.next(job);
+        if (job.state !== "backoff") return;
+        // Never start an attempt with no time left: it could only fail, and blame its endpoint.
+        if (pastDeadline) {
+          this.settle(job, {
+            ok: false,
+            error: new DeadlineExceededError(job.timeoutMs, "queued", { cause: job.lastError }),
+          });
+        } else this.jobs.next(job);
       },
-      Math.min(delayMs, Math.max(0, job.deadline - this.scheduler.now())),
+      pastDeadline ? untilDeadline : delayMs,
     );
   }
 
@@ -791,19 +851,27 @@ export class Router {
         this.settle(job, { ok: false, error: new QueueFullError(this.config.queue.maxSize) });
         return;
       case "deadline":
-        this.settle(job, { ok: false, error: new DeadlineExceededError(job.timeoutMs, "queued") });
+        this.settle(job, {
+          ok: false,
+          error: new DeadlineExceededError(job.timeoutMs, "queued", { cause: job.lastError }),
+        });
         return;
       case "too-late":
       case "unservable": {
         if (this.useFallback(job)) return;
-        const error =
-          job.attempts.length > 0
-            ? new AllEndpointsFailedError(job.requestedModel, job.attempts, undefined)
-            : new NoEndpointForModelError(job.model, [...this.servedModels]);
-        this.settle(job, { ok: false, error });
+        this.settle(job, { ok: false, error: this.unservable(job) });
         return;
       }
     }
+  }
+
+  /** Why no lane will take a job: its budget shrank below it, its attempts failed, or nobody serves it. */
+  private unservable(job: JobHandle): RouterError {
+    const largest = this.largestTokenBudget(job.model);
+    if (job.tokens > largest) return new RequestTooLargeError(job.model, job.tokens, largest);
+    if (job.attempts.length > 0)
+      return new AllEndpointsFailedError(job.requestedModel, job.attempts, job.lastError);
+    return new NoEndpointForModelError(job.model, [...this.servedModels]);
   }
 
   private onAbort(job: JobHandle): void {
@@ -812,8 +880,10 @@ export class Router {
         this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
     } else if (job.state === "backoff") {
       this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
+    } else if (job.state === "running") {
+      // Stops the upstream call; the attempt settles on its way out (slot and reservation released there).
+      job.attempt?.abort(job.signal?.reason);
     }
-    // A running attempt sees the same signal through the SDK and settles on its way out.
   }
 
   private settle(job: JobHandle, outcome: Outcome): void {
@@ -821,6 +891,7 @@ export class Router {
     job.state = "settled";
     job.timer?.unsubscribe();
     job.timer = undefined;
+    job.attempt = undefined;
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
     this.live.delete(job);
     const latencyMs = this.scheduler.now() - job.arrivedAt;
@@ -882,7 +953,15 @@ function headersOf(error: unknown): Headers | undefined {
     : undefined;
 }
 
-function abortedFailure(): Failure {
+/** Why the router's own timer stopped an attempt: its endpoint was too slow. */
+class AttemptTimeout extends Error {
+  constructor(readonly phase: "response" | "first-token") {
+    super(phase === "response" ? "The attempt timed out." : "No first token in time.");
+  }
+}
+
+/** An attempt stopped by the caller or by the request's deadline: no verdict on the endpoint. */
+function abortedFailure(error: unknown): Failure {
   return {
     kind: "aborted",
     status: undefined,
@@ -892,17 +971,18 @@ function abortedFailure(): Failure {
     laneEffect: "none",
     retryAfterMs: undefined,
     exhausted: "both",
-    error: undefined,
+    error,
   };
 }
 
-function timeoutFailure(error: unknown): Failure {
+/** An attempt the endpoint did not answer in time: a failure of that endpoint, retried elsewhere. */
+function timeoutFailure(error: unknown, phase: AttemptTimeout["phase"]): Failure {
   return {
-    ...abortedFailure(),
+    ...abortedFailure(error),
     kind: "timeout",
     retryable: true,
     laneEffect: "failure",
-    code: "first_token_timeout",
-    error,
+    // The same record as the SDK's own timeout (kind "timeout") unless it was the first token.
+    code: phase === "first-token" ? "first_token_timeout" : undefined,
   };
 }

@@ -1,5 +1,6 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
+import { RouterError } from "../errors.js";
 
 /** How a stream ended, reported once to the router. */
 export type StreamEnd =
@@ -13,6 +14,24 @@ export type StreamEnd =
       readonly usage: CompletionUsage | undefined;
     }
   | { readonly kind: "stopped"; readonly usage: CompletionUsage | undefined };
+
+/** What the router hands a {@link ChatStream} once the first content chunk arrived. */
+export interface ChatStreamParts {
+  /** Chunks read before the first content (role, filter results, the first content chunk). */
+  readonly buffered: ChatCompletionChunk[];
+  readonly upstream: AsyncIterator<ChatCompletionChunk>;
+  /** The SDK stream's controller. */
+  readonly controller: AbortController;
+  /**
+   * The attempt's own signal: when the router stops the stream (its deadline), the reason is a
+   * `RouterError` that the caller's loop throws, so a cut stream never looks like a finished one.
+   */
+  readonly attemptSignal: AbortSignal;
+  /** The caller asked for the usage chunk (else the router's own request for it is hidden). */
+  readonly includeUsage: boolean;
+  readonly onEnd: (end: StreamEnd) => void;
+  readonly wrapError: (error: unknown, received: number) => unknown;
+}
 
 /**
  * A streamed chat completion, shaped like the SDK's `Stream<ChatCompletionChunk>`: iterate it once with
@@ -29,17 +48,22 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
   private ended = false;
   private usage: CompletionUsage | undefined;
   private delivered = 0;
+  private readonly buffered: ChatCompletionChunk[];
+  private readonly upstream: AsyncIterator<ChatCompletionChunk>;
+  private readonly attemptSignal: AbortSignal;
+  private readonly includeUsage: boolean;
+  private readonly onEnd: (end: StreamEnd) => void;
+  private readonly wrapError: (error: unknown, received: number) => unknown;
 
   /** @internal built by the router once the first content chunk arrived */
-  constructor(
-    private readonly buffered: ChatCompletionChunk[],
-    private readonly upstream: AsyncIterator<ChatCompletionChunk>,
-    controller: AbortController,
-    private readonly includeUsage: boolean,
-    private readonly onEnd: (end: StreamEnd) => void,
-    private readonly wrapError: (error: unknown, received: number) => unknown,
-  ) {
-    this.controller = controller;
+  constructor(parts: ChatStreamParts) {
+    this.controller = parts.controller;
+    this.buffered = parts.buffered;
+    this.upstream = parts.upstream;
+    this.attemptSignal = parts.attemptSignal;
+    this.includeUsage = parts.includeUsage;
+    this.onEnd = parts.onEnd;
+    this.wrapError = parts.wrapError;
   }
 
   /** Stops the stream (the same as `controller.abort()`). */
@@ -68,7 +92,7 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
           finished = true;
           // The SDK aborts its own controller when a stream errors, so only an abort *error* means "stopped".
           if (isAbortError(error)) {
-            this.end({ kind: "stopped", usage: this.usage });
+            this.stopped();
             return;
           }
           const surfaced = this.wrapError(error, this.delivered);
@@ -81,11 +105,8 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
       }
       finished = true;
       // The SDK ends an aborted stream quietly; an abort is a stop, not a completion.
-      this.end(
-        this.controller.signal.aborted
-          ? { kind: "stopped", usage: this.usage }
-          : { kind: "done", usage: this.usage },
-      );
+      if (this.controller.signal.aborted || this.attemptSignal.aborted) this.stopped();
+      else this.end({ kind: "done", usage: this.usage });
     } finally {
       if (!finished) {
         // The consumer stopped early (break/return): stop the upstream request too.
@@ -102,6 +123,17 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.controller.abort();
     await this.upstream.return?.().catch(() => undefined);
     this.end({ kind: "stopped", usage: this.usage });
+  }
+
+  /** The stream was aborted: by the caller (a stop), or by the router, whose reason the caller gets. */
+  private stopped(): void {
+    const reason: unknown = this.attemptSignal.aborted ? this.attemptSignal.reason : undefined;
+    if (!(reason instanceof RouterError)) {
+      this.end({ kind: "stopped", usage: this.usage });
+      return;
+    }
+    this.end({ kind: "error", error: reason, surfaced: reason, usage: this.usage });
+    throw reason;
   }
 
   private end(end: StreamEnd): void {

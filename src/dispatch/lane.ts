@@ -7,7 +7,12 @@ import type { BudgetStore, Reservation } from "../limits/budget-store.js";
 import { parseRateLimitHeaders } from "../limits/rate-limit-headers.js";
 import { Ewma } from "../metrics/ewma.js";
 import { RateMeter } from "../metrics/rate-meter.js";
-import { type BreakerState, type BreakerTransition, CircuitBreaker } from "../resilience/circuit-breaker.js";
+import {
+  type BreakerPass,
+  type BreakerState,
+  type BreakerTransition,
+  CircuitBreaker,
+} from "../resilience/circuit-breaker.js";
 import type { Failure } from "../resilience/classify.js";
 import type { LaneSnapshot, LaneState, RequestKind } from "../strategies/types.js";
 import type { GateTicket, LaneGate } from "./lane-gate.js";
@@ -20,6 +25,10 @@ export interface Admission {
   readonly ticket: GateTicket;
   readonly reservation: Reservation;
   readonly startedAt: number;
+  /** What the endpoint's circuit said at the start (probe or not, which epoch). */
+  readonly endpointPass: BreakerPass;
+  /** The same for the stream circuit; undefined for anything but a stream. */
+  readonly streamPass: BreakerPass | undefined;
   finished: boolean;
 }
 
@@ -88,7 +97,8 @@ export class Lane {
   readonly requestRate = new RateMeter();
   readonly tokenRate = new RateMeter();
   private readonly deployments: ReadonlyMap<string, string>;
-  private readonly disabledModels = new Set<string>();
+  /** Models whose deployment answered 404, with the time they may be tried again. */
+  private readonly disabledModels = new Map<string, number>();
   private disabledReason: Failure["kind"] | undefined;
   /** Health of the endpoint as a whole (every kind of call). */
   private readonly breaker: CircuitBreaker;
@@ -133,9 +143,18 @@ export class Lane {
     return this.deployments.has(model);
   }
 
-  /** True when this lane is configured for `model` and has not been told the deployment is missing. */
+  /**
+   * True when this lane is configured for `model` and has not been told recently that the deployment is
+   * missing (a 404 takes the model out for `breaker.disabledProbeMs`, then it is tried again).
+   */
   serves(model: string): boolean {
-    return this.deployments.has(model) && !this.disabledModels.has(model);
+    if (!this.deployments.has(model)) return false;
+    if (this.disabledModels.size === 0) return true;
+    const until = this.disabledModels.get(model);
+    if (until === undefined) return true;
+    if (this.deps.now() < until) return false;
+    this.disabledModels.delete(model);
+    return true;
   }
 
   /** The name to send as `model`: the deployment on Azure, the model itself on openai. */
@@ -178,15 +197,28 @@ export class Lane {
       ticket.release();
       return undefined;
     }
-    for (const breaker of this.circuitsOf(kind)) {
-      const transition = breaker.onStart(now);
-      if (transition) this.report(transition, breaker, now);
+    const endpointPass = this.breaker.start(now);
+    if (endpointPass.transition) this.report(endpointPass.transition, this.breaker, now);
+    let streamPass: BreakerPass | undefined;
+    if (kind === "stream") {
+      streamPass = this.streamBreaker.start(now);
+      if (streamPass.transition) this.report(streamPass.transition, this.streamBreaker, now);
     }
     const c = this.counters;
     c.attempts += 1;
     if (this.deps.gate.inflight > c.peakInflight) c.peakInflight = this.deps.gate.inflight;
     this.requestRate.add(1, now);
-    return { lane: this, model, kind, ticket, reservation, startedAt: now, finished: false };
+    return {
+      lane: this,
+      model,
+      kind,
+      ticket,
+      reservation,
+      startedAt: now,
+      endpointPass,
+      streamPass,
+      finished: false,
+    };
   }
 
   /** Ends an attempt: frees the slot, settles the budget, updates health and latency. Idempotent. */
@@ -231,8 +263,10 @@ export class Lane {
     return this.breaker.reopensAt;
   }
 
+  /** Models taken out of this lane by a 404 and not yet due to be tried again. */
   get disabledFor(): readonly string[] {
-    return [...this.disabledModels];
+    const now = this.deps.now();
+    return [...this.disabledModels].filter(([, until]) => until > now).map(([model]) => model);
   }
 
   snapshot(now: number): LaneSnapshot {
@@ -270,17 +304,18 @@ export class Lane {
       this.tokenRate.add(usage.total_tokens, now);
     }
     this.onSuccessSample(admission, report, now);
-    for (const breaker of this.circuitsOf(admission.kind)) {
-      const transition = breaker.success();
-      if (!transition) continue;
-      if (breaker === this.breaker) {
-        this.disabledReason = undefined;
-        // The figures describe the outage, not the endpoint that just came back: start afresh, so
-        // least-latency explores it at once instead of waiting for the penalties to decay.
-        this.figures = freshFigures(this.deps.config);
-        this.onSuccessSample(admission, report, now);
-      }
-      this.report(transition, breaker, now);
+    const closed = this.breaker.success(admission.endpointPass);
+    if (closed) {
+      this.disabledReason = undefined;
+      // The figures describe the outage, not the endpoint that just came back: start afresh, so
+      // least-latency explores it at once instead of waiting for the penalties to decay.
+      this.figures = freshFigures(this.deps.config);
+      this.onSuccessSample(admission, report, now);
+      this.report(closed, this.breaker, now);
+    }
+    if (admission.streamPass) {
+      const streamClosed = this.streamBreaker.success(admission.streamPass);
+      if (streamClosed) this.report(streamClosed, this.streamBreaker, now);
     }
   }
 
@@ -300,9 +335,9 @@ export class Lane {
     const c = this.counters;
     const statusKey = failure.status === undefined ? failure.kind : String(failure.status);
     c.byStatus[statusKey] = (c.byStatus[statusKey] ?? 0) + 1;
-    const circuits = this.circuitsOf(admission.kind);
     const neutral = () => {
-      for (const breaker of circuits) breaker.onNeutral();
+      this.breaker.neutral(admission.endpointPass);
+      if (admission.streamPass) this.streamBreaker.neutral(admission.streamPass);
     };
     if (failure.kind === "aborted") {
       neutral();
@@ -313,20 +348,8 @@ export class Lane {
       case "cool": {
         c.rateLimited += 1;
         this.penalize(now);
-        const cap = this.deps.config.maxRetryAfterMs;
-        const asked = failure.retryAfterMs;
-        const wait = Math.min(asked ?? 1_000, cap);
-        const until = now + wait;
-        this.deps.store.cool(this.id, until, failure.exhausted, now);
+        this.coolFor(failure.retryAfterMs, failure.exhausted, now);
         neutral();
-        this.deps.emit({
-          type: "cooled-down",
-          at: now,
-          endpoint: this.id,
-          until,
-          retryAfterMs: asked,
-          capped: asked !== undefined && asked > cap,
-        });
         return;
       }
       case "disable": {
@@ -343,8 +366,9 @@ export class Lane {
         });
         return;
       }
-      case "disable-model":
-        this.disabledModels.add(admission.model);
+      case "disable-model": {
+        const until = now + this.deps.config.breaker.disabledProbeMs;
+        this.disabledModels.set(admission.model, until);
         neutral();
         this.deps.emit({
           type: "model-disabled",
@@ -352,16 +376,23 @@ export class Lane {
           endpoint: this.id,
           model: admission.model,
           status: failure.status,
+          until,
         });
         return;
+      }
       case "failure": {
         this.penalize(now);
+        // A 503 (or any retryable failure) that names a retry-after is the endpoint asking for a pause.
+        if (failure.retryAfterMs !== undefined) this.coolFor(failure.retryAfterMs, "none", now);
         // After a stream's headers the endpoint did answer: only its stream circuit takes the blame.
-        const blamed = afterHeaders && admission.kind === "stream" ? this.streamBreaker : this.breaker;
-        for (const breaker of circuits) {
-          if (breaker !== blamed) breaker.onNeutral();
-        }
-        const transition = blamed.failure(now);
+        const streamOnly = afterHeaders && admission.streamPass !== undefined;
+        const [blamed, pass] =
+          streamOnly && admission.streamPass
+            ? [this.streamBreaker, admission.streamPass]
+            : [this.breaker, admission.endpointPass];
+        if (blamed === this.breaker && admission.streamPass) this.streamBreaker.neutral(admission.streamPass);
+        if (blamed === this.streamBreaker) this.breaker.neutral(admission.endpointPass);
+        const transition = blamed.failure(pass, now);
         if (transition) this.report(transition, blamed, now, failure.kind);
         return;
       }
@@ -399,6 +430,21 @@ export class Lane {
         tpm: learned.tpm,
       });
     }
+  }
+
+  /** Stops admission until the service's retry-after (capped by `maxRetryAfterMs`; 1 s when it named none). */
+  private coolFor(asked: number | undefined, drain: Failure["exhausted"] | "none", now: number): void {
+    const cap = this.deps.config.maxRetryAfterMs;
+    const until = now + Math.min(asked ?? 1_000, cap);
+    this.deps.store.cool(this.id, until, drain, now);
+    this.deps.emit({
+      type: "cooled-down",
+      at: now,
+      endpoint: this.id,
+      until,
+      retryAfterMs: asked,
+      capped: asked !== undefined && asked > cap,
+    });
   }
 
   /** Both circuits must pass for a stream; the endpoint's circuit for anything else. */

@@ -19,16 +19,36 @@ export interface BreakerOptions {
 export type BreakerTransition = "opened" | "half-opened" | "closed" | undefined;
 
 /**
+ * What the breaker said when a call started, handed back with the call's verdict: the verdict of a
+ * call that started before the breaker last opened says nothing about the endpoint now, and only the
+ * probe's verdict may close (or reopen) a half-open breaker.
+ */
+export interface BreakerPass {
+  /** How many times the breaker had opened when the call started. */
+  readonly epoch: number;
+  /** The call is the half-open breaker's single probe. */
+  readonly probe: boolean;
+  /** The transition starting the call caused (`half-opened` for a probe after the cool-down). */
+  readonly transition: BreakerTransition;
+}
+
+/**
  * A per-lane circuit breaker over consecutive failures and a failure ratio in a sliding window of
  * recent calls. Time comes in as arguments, so it is deterministic under test.
+ * @example
+ * const pass = breaker.start(now);           // when a call is admitted
+ * breaker.failure(pass, later);              // or success(pass) / neutral(pass)
  */
 export class CircuitBreaker {
   private current: BreakerState = "closed";
   private openUntil = 0;
   private probing = false;
+  private epoch = 0;
   private consecutive = 0;
   private readonly outcomes: boolean[] = [];
   private failuresInWindow = 0;
+  /** Shared by every ordinary call of the current epoch: the hot path allocates nothing. */
+  private ordinary: BreakerPass = { epoch: 0, probe: false, transition: undefined };
 
   constructor(private readonly options: BreakerOptions) {}
 
@@ -49,43 +69,44 @@ export class CircuitBreaker {
     return s === "closed" || (s === "half-open" && !this.probing);
   }
 
-  /** Records that a call started; in half-open it becomes the single probe. */
-  onStart(now: number): BreakerTransition {
-    if (this.state(now) !== "half-open") return undefined;
+  /** Records that a call started (call only after `canPass`); in half-open it becomes the single probe. */
+  start(now: number): BreakerPass {
+    if (this.state(now) !== "half-open") return this.ordinary;
     const transition = this.current === "open" ? "half-opened" : undefined;
     this.current = "half-open";
     this.probing = true;
-    return transition;
+    return { epoch: this.epoch, probe: true, transition };
   }
 
-  /** A probe that ended without a verdict (e.g. aborted by the caller) frees the probe slot. */
-  onNeutral(): void {
-    this.probing = false;
+  /** A call ended without a verdict on the endpoint (e.g. aborted by the caller): a probe frees its slot. */
+  neutral(pass: BreakerPass): void {
+    if (pass.probe && pass.epoch === this.epoch && this.current === "half-open") this.probing = false;
   }
 
-  /**
-   * A success closes a half-open breaker (its probe came back). While open, a success can only be a
-   * call that started before the breaker opened: it says nothing about the endpoint now, so it is ignored.
-   */
-  success(): BreakerTransition {
-    if (this.current === "open") return undefined;
-    this.consecutive = 0;
-    this.record(true);
-    if (this.current === "half-open") {
+  /** A call succeeded: the probe's success closes a half-open breaker. */
+  success(pass: BreakerPass): BreakerTransition {
+    if (pass.epoch !== this.epoch) return undefined;
+    if (pass.probe) {
+      if (this.current !== "half-open") return undefined;
       this.current = "closed";
       this.probing = false;
+      this.consecutive = 0;
       this.outcomes.length = 0;
       this.failuresInWindow = 0;
       return "closed";
     }
+    this.consecutive = 0;
+    this.record(true);
     return undefined;
   }
 
-  failure(now: number): BreakerTransition {
+  /** A call failed: counts toward opening; the probe's failure reopens a half-open breaker. */
+  failure(pass: BreakerPass, now: number): BreakerTransition {
+    if (pass.epoch !== this.epoch) return undefined;
+    if (pass.probe) return this.current === "half-open" ? this.trip(now, this.options.cooldownMs) : undefined;
+    if (this.current !== "closed") return undefined;
     this.consecutive += 1;
     this.record(false);
-    if (this.current === "half-open") return this.trip(now, this.options.cooldownMs);
-    if (this.current === "open") return undefined;
     const n = this.outcomes.length;
     const ratioTrips = n >= this.options.minCalls && this.failuresInWindow / n >= this.options.failureRatio;
     if (this.consecutive >= this.options.consecutiveFailures || ratioTrips) {
@@ -94,13 +115,18 @@ export class CircuitBreaker {
     return undefined;
   }
 
-  /** Opens the breaker for `ms` whatever its state (a misconfigured endpoint is taken out). */
+  /**
+   * Opens the breaker for `ms` whatever its state (a misconfigured endpoint is taken out). Calls in
+   * flight become stale: their verdicts no longer count.
+   */
   trip(now: number, ms: number): BreakerTransition {
     const was = this.current;
     this.current = "open";
     this.openUntil = now + ms;
     this.probing = false;
     this.consecutive = 0;
+    this.epoch += 1;
+    this.ordinary = { epoch: this.epoch, probe: false, transition: undefined };
     return was === "open" ? undefined : "opened";
   }
 

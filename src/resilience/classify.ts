@@ -7,6 +7,7 @@ export type FailureKind =
   | "quota-exhausted"
   | "server"
   | "timeout"
+  | "conflict"
   | "connection"
   | "auth"
   | "not-found"
@@ -45,8 +46,9 @@ export interface Failure {
 
 /**
  * Classifies an error thrown by the SDK (works with 6.x and 7.x error classes).
- * 400/422 never retry; 401/403/404 fail over; 408/409/429/5xx, timeouts and connection errors retry;
- * the service's `x-should-retry` header overrides for statuses it covers.
+ * 400/422 (and other 4xx) never retry, whatever the headers say: the same body fails again.
+ * 401/403/404 fail over. 408/409/429/5xx, timeouts and connection errors retry; `x-should-retry:
+ * false` on one of them means "not here": the request fails over instead of retrying this endpoint.
  */
 export function classifyFailure(error: unknown, now: number): Failure {
   const base = {
@@ -93,7 +95,7 @@ export function classifyFailure(error: unknown, now: number): Failure {
       ...common,
       kind: "rate-limited",
       retryable: shouldRetry !== "false",
-      failoverOnly: false,
+      failoverOnly: shouldRetry === "false",
       laneEffect: "cool",
       retryAfterMs: parseRetryAfterMs(headers, body, now),
       exhausted: exhaustedBudget(error.message, headers),
@@ -115,16 +117,18 @@ export function classifyFailure(error: unknown, now: number): Failure {
   if (transient) {
     return {
       ...common,
-      kind: status >= 500 ? "server" : "timeout",
+      kind: status >= 500 ? "server" : status === 409 ? "conflict" : "timeout",
       retryable: shouldRetry !== "false",
-      failoverOnly: false,
+      failoverOnly: shouldRetry === "false",
       laneEffect: "failure",
+      // A 503 often says when to come back; the lane honours it like a 429's.
+      retryAfterMs: parseRetryAfterMs(headers, undefined, now),
     };
   }
   return {
     ...common,
     kind: "bad-request",
-    retryable: shouldRetry === "true",
+    retryable: false,
     failoverOnly: false,
     laneEffect: "none",
   };

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type BreakerOptions, CircuitBreaker } from "../../src/resilience/circuit-breaker.js";
+import {
+  type BreakerOptions,
+  type BreakerPass,
+  CircuitBreaker,
+} from "../../src/resilience/circuit-breaker.js";
 
 const defaults: BreakerOptions = {
   consecutiveFailures: 5,
@@ -13,11 +17,11 @@ function breaker(options: Partial<BreakerOptions> = {}): CircuitBreaker {
   return new CircuitBreaker({ ...defaults, ...options });
 }
 
-/** Runs one call through the breaker at `now`, as a lane does: onStart, then the verdict. */
+/** Runs one call through the breaker at `now`, as a lane does: start, then the verdict. */
 function call(b: CircuitBreaker, ok: boolean, now: number) {
-  const started = b.onStart(now);
-  const ended = ok ? b.success() : b.failure(now);
-  return { started, ended };
+  const pass = b.start(now);
+  const ended = ok ? b.success(pass) : b.failure(pass, now);
+  return { started: pass.transition, ended };
 }
 
 /** Opens a breaker at `now` with consecutive failures. */
@@ -32,8 +36,9 @@ describe("CircuitBreaker", () => {
     expect(b.state(0)).toBe("closed");
     expect(b.canPass(0)).toBe(true);
     expect(b.reopensAt).toBe(0);
-    expect(b.onStart(0)).toBeUndefined();
-    expect(b.success()).toBeUndefined();
+    const pass = b.start(0);
+    expect(pass).toMatchObject({ probe: false, transition: undefined });
+    expect(b.success(pass)).toBeUndefined();
   });
 
   describe("consecutive failures", () => {
@@ -112,7 +117,7 @@ describe("CircuitBreaker", () => {
     it("lets exactly one probe through", () => {
       const b = breaker();
       open(b, 0);
-      expect(b.onStart(15_000)).toBe("half-opened");
+      expect(b.start(15_000)).toMatchObject({ probe: true, transition: "half-opened" });
       expect(b.state(15_000)).toBe("half-open");
       expect(b.canPass(15_000)).toBe(false);
       expect(b.canPass(60_000)).toBe(false); // however long the probe takes
@@ -122,8 +127,7 @@ describe("CircuitBreaker", () => {
     it("a successful probe closes it", () => {
       const b = breaker();
       open(b, 0);
-      b.onStart(15_000);
-      expect(b.success()).toBe("closed");
+      expect(b.success(b.start(15_000))).toBe("closed");
       expect(b.state(15_000)).toBe("closed");
       expect(b.canPass(15_000)).toBe(true);
     });
@@ -132,8 +136,7 @@ describe("CircuitBreaker", () => {
       const b = breaker({ consecutiveFailures: 100, minCalls: 4, window: 4 });
       for (let i = 0; i < 4; i++) call(b, false, 0);
       expect(b.state(0)).toBe("open");
-      b.onStart(15_000);
-      b.success();
+      b.success(b.start(15_000));
       // a single failure after closing must not reopen it through the old window
       expect(call(b, false, 15_000).ended).toBeUndefined();
       expect(b.state(15_000)).toBe("closed");
@@ -142,49 +145,48 @@ describe("CircuitBreaker", () => {
     it("a failed probe reopens it for another cooldown", () => {
       const b = breaker();
       open(b, 0);
-      b.onStart(15_000);
-      expect(b.failure(20_000)).toBe("opened");
+      expect(b.failure(b.start(15_000), 20_000)).toBe("opened");
       expect(b.state(20_000)).toBe("open");
       expect(b.reopensAt).toBe(35_000);
       expect(b.canPass(34_999)).toBe(false);
       expect(b.state(35_000)).toBe("half-open");
-      expect(b.onStart(35_000)).toBe("half-opened");
+      expect(b.start(35_000).transition).toBe("half-opened");
     });
 
-    it("a probe ending without a verdict (onNeutral) frees the probe slot", () => {
+    it("a probe ending without a verdict (neutral) frees the probe slot", () => {
       const b = breaker();
       open(b, 0);
-      b.onStart(15_000);
+      const probe = b.start(15_000);
       expect(b.canPass(15_000)).toBe(false);
-      b.onNeutral();
+      b.neutral(probe);
       expect(b.state(15_000)).toBe("half-open");
       expect(b.canPass(15_000)).toBe(true);
       // the next probe does not report half-opened again
-      expect(b.onStart(15_001)).toBeUndefined();
+      expect(b.start(15_001)).toMatchObject({ probe: true, transition: undefined });
       expect(b.canPass(15_001)).toBe(false);
     });
 
-    it("onNeutral does not change a closed breaker", () => {
+    it("neutral does not change a closed breaker", () => {
       const b = breaker();
-      b.onStart(0);
-      b.onNeutral();
+      b.neutral(b.start(0));
       expect(b.state(0)).toBe("closed");
       expect(b.canPass(0)).toBe(true);
     });
 
-    it("onStart outside half-open reports nothing and takes no probe", () => {
+    it("start outside half-open reports nothing and takes no probe", () => {
       const b = breaker();
-      expect(b.onStart(0)).toBeUndefined();
+      expect(b.start(0)).toMatchObject({ probe: false, transition: undefined });
       open(b, 0);
-      expect(b.onStart(1)).toBeUndefined();
+      expect(b.start(1)).toMatchObject({ probe: false, transition: undefined });
       expect(b.state(15_000)).toBe("half-open");
       expect(b.canPass(15_000)).toBe(true);
     });
 
     it("a late success of a call started before it opened does not close it", () => {
       const b = breaker();
+      const early = b.start(0);
       open(b, 0);
-      expect(b.success()).toBeUndefined();
+      expect(b.success(early)).toBeUndefined();
       expect(b.state(1)).toBe("open");
       expect(b.canPass(1)).toBe(false);
       // The probe after the cooldown still decides.
@@ -193,9 +195,35 @@ describe("CircuitBreaker", () => {
 
     it("a late failure of a call started before it opened neither reports nor extends the cooldown", () => {
       const b = breaker();
+      const early = b.start(0);
       open(b, 0);
-      expect(b.failure(10_000)).toBeUndefined();
+      expect(b.failure(early, 10_000)).toBeUndefined();
       expect(b.reopensAt).toBe(15_000);
+    });
+
+    it("while a probe is out, only the probe decides: stale verdicts neither close, reopen nor free it", () => {
+      const b = breaker();
+      const early = [b.start(0), b.start(0), b.start(0)];
+      open(b, 0);
+      const probe = b.start(15_000);
+      expect(probe.probe).toBe(true);
+      const [neutral, succeeded, failed] = early as [BreakerPass, BreakerPass, BreakerPass];
+      b.neutral(neutral);
+      expect(b.canPass(15_001)).toBe(false); // the probe slot is still taken
+      expect(b.success(succeeded)).toBeUndefined();
+      expect(b.state(15_002)).toBe("half-open");
+      expect(b.failure(failed, 15_003)).toBeUndefined();
+      expect(b.state(15_003)).toBe("half-open");
+      expect(b.success(probe)).toBe("closed");
+    });
+
+    it("a probe's verdict after the breaker was tripped again is stale", () => {
+      const b = breaker();
+      open(b, 0);
+      const probe = b.start(15_000);
+      b.trip(15_001, 60_000);
+      expect(b.success(probe)).toBeUndefined();
+      expect(b.state(20_000)).toBe("open");
     });
   });
 
@@ -219,7 +247,7 @@ describe("CircuitBreaker", () => {
     it("takes a half-open breaker out, dropping its probe", () => {
       const b = breaker();
       open(b, 0);
-      b.onStart(15_000);
+      b.start(15_000);
       expect(b.trip(15_000, 5_000)).toBe("opened");
       expect(b.state(19_999)).toBe("open");
       expect(b.canPass(20_000)).toBe(true);
@@ -230,8 +258,7 @@ describe("CircuitBreaker", () => {
       call(b, false, 0);
       call(b, false, 0);
       b.trip(0, 1_000);
-      b.onStart(1_000);
-      b.success();
+      b.success(b.start(1_000));
       expect(call(b, false, 1_000).ended).toBeUndefined();
       expect(b.state(1_000)).toBe("closed");
     });

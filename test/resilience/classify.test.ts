@@ -114,9 +114,10 @@ describe("classifyFailure", () => {
       expect(f.retryAfterMs).toBe(86_400_000);
     });
 
-    it("is not retryable when x-should-retry is false", () => {
+    it("is not retried on the same endpoint when x-should-retry is false, but fails over", () => {
       const f = classifyFailure(sdkError(429, { message: "x" }, { "x-should-retry": "false" }), NOW);
       expect(f.retryable).toBe(false);
+      expect(f.failoverOnly).toBe(true);
       expect(f.laneEffect).toBe("cool");
     });
   });
@@ -237,10 +238,11 @@ describe("classifyFailure", () => {
     });
   });
 
-  it("x-should-retry: true makes a 400 retryable", () => {
+  it("a 400 stays final even with x-should-retry: true (the same body fails again)", () => {
     const f = classifyFailure(sdkError(400, { message: "bad" }, { "x-should-retry": "true" }), NOW);
     expect(f.kind).toBe("bad-request");
-    expect(f.retryable).toBe(true);
+    expect(f.retryable).toBe(false);
+    expect(f.failoverOnly).toBe(false);
   });
 
   it("an unlisted 4xx is final too", () => {
@@ -250,7 +252,7 @@ describe("classifyFailure", () => {
 
   it.each([
     [408, "timeout"],
-    [409, "timeout"],
+    [409, "conflict"],
     [500, "server"],
     [502, "server"],
     [503, "server"],
@@ -260,11 +262,21 @@ describe("classifyFailure", () => {
     expect(f).toMatchObject({ kind, status, retryable: true, failoverOnly: false, laneEffect: "failure" });
   });
 
-  it("x-should-retry: false makes a 500 not retryable", () => {
+  it("x-should-retry: false makes a 500 not retryable here, but another endpoint may serve it", () => {
     const f = classifyFailure(sdkError(500, { message: "oops" }, { "x-should-retry": "false" }), NOW);
     expect(f.kind).toBe("server");
     expect(f.retryable).toBe(false);
+    expect(f.failoverOnly).toBe(true);
     expect(f.laneEffect).toBe("failure");
+  });
+
+  it("a 503's retry-after is read (the lane honours it like a 429's)", () => {
+    expect(classifyFailure(sdkError(503, { message: "busy" }, { "retry-after": "2" }), NOW)).toMatchObject({
+      kind: "server",
+      retryable: true,
+      retryAfterMs: 2_000,
+    });
+    expect(classifyFailure(sdkError(503, { message: "busy" }), NOW).retryAfterMs).toBeUndefined();
   });
 
   it("a 5xx without a body is still a server error", () => {
