@@ -65,8 +65,16 @@ interface JobHandle extends Job {
   readonly arrivedAt: number;
   /** Failed attempts on the current model that count toward `retry.maxAttempts` (plain 429s wait instead). */
   modelAttempts: number;
-  /** The running attempt's controller: aborting it stops the upstream call (caller's abort, timers). */
-  attempt: AbortController | undefined;
+  /** Fires at the deadline, whatever the job is doing then (queued, between attempts, running). */
+  deadlineTimer: Subscription | undefined;
+  /** The retry timer while the job waits between attempts (backoff). */
+  timer: Subscription | undefined;
+  /** The running stream's controller, once its headers arrived: what the deadline aborts. */
+  upstream: AbortController | undefined;
+  /** Set when the router stopped the job (its deadline): what a stream's consumer is told. */
+  stopReason: RouterError | undefined;
+  /** The running attempt's SDK timeout is the request's deadline (it was shorter than attemptTimeoutMs). */
+  timeoutIsDeadline: boolean;
   /** What the last failed attempt threw: the cause when the request fails without another attempt. */
   lastError: unknown;
   deliver: (completion: Completion) => void;
@@ -455,7 +463,10 @@ export class Router {
       state: "queued",
       timer: undefined,
       modelAttempts: 0,
-      attempt: undefined,
+      deadlineTimer: undefined,
+      upstream: undefined,
+      stopReason: undefined,
+      timeoutIsDeadline: false,
       lastError: undefined,
       deliver,
       started,
@@ -463,6 +474,8 @@ export class Router {
       endpoint: undefined,
     };
     this.live.add(job);
+    if (Number.isFinite(timeoutMs))
+      job.deadlineTimer = this.scheduler.schedule(() => this.onDeadline(job), Math.max(0, timeoutMs));
     if (options.signal) {
       const signal = options.signal;
       job.onAbort = () => this.onAbort(job);
@@ -526,45 +539,19 @@ export class Router {
         queuedMs: admission.startedAt - job.queuedAt,
       });
     }
-    // Our own controller, not the caller's signal: the router's timers must be able to stop the call
-    // too (the SDK's `timeout` ends at the response headers), and say why they did.
-    const attempt = new AbortController();
-    handle.attempt = attempt;
-    this.armAttemptTimer(handle, this.config.attemptTimeoutMs, "response");
-    if (job.kind === "stream") void this.runStream(handle, admission, attempt);
-    else void this.runCall(handle, admission, attempt);
+    if (job.kind === "stream") void this.runStream(handle, admission);
+    else void this.runCall(handle, admission);
   }
 
-  /**
-   * One timer per running attempt: its current phase's limit (`limitMs`) or the request's deadline,
-   * whichever comes first. Firing aborts the attempt with the reason, which `attemptFailed` reads.
-   */
-  private armAttemptTimer(job: JobHandle, limitMs: number, phase: AttemptTimeout["phase"]): void {
-    job.timer?.unsubscribe();
-    job.timer = undefined;
-    const attempt = job.attempt;
-    const untilDeadline = job.deadline - this.scheduler.now();
-    const byDeadline = untilDeadline <= limitMs;
-    const ms = byDeadline ? untilDeadline : limitMs;
-    if (attempt === undefined || !Number.isFinite(ms)) return;
-    job.timer = this.scheduler.schedule(
-      () => {
-        job.timer = undefined;
-        if (job.attempt !== attempt) return;
-        attempt.abort(
-          byDeadline ? new DeadlineExceededError(job.timeoutMs, "running") : new AttemptTimeout(phase),
-        );
-      },
-      Math.max(0, ms),
-    );
-  }
-
-  private common(admission: Admission, attempt: AbortController) {
+  /** What every upstream call carries. The SDK's timeout covers the call until its response headers. */
+  private common(job: JobHandle, admission: Admission) {
+    const remaining = job.deadline - this.scheduler.now();
+    job.timeoutIsDeadline = remaining < this.config.attemptTimeoutMs;
     return {
       endpoint: admission.lane.id,
       client: admission.lane.client,
-      signal: attempt.signal,
-      timeout: this.config.attemptTimeoutMs,
+      signal: job.signal,
+      timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)),
     };
   }
 
@@ -573,11 +560,11 @@ export class Router {
     return model === job.body.model ? job.body : { ...job.body, model };
   }
 
-  private async runCall(job: JobHandle, admission: Admission, attempt: AbortController): Promise<void> {
+  private async runCall(job: JobHandle, admission: Admission): Promise<void> {
     const lane = admission.lane;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
-      const common = this.common(admission, attempt);
+      const common = this.common(job, admission);
       const result =
         job.kind === "embeddings"
           ? await this.transport({
@@ -597,14 +584,16 @@ export class Router {
       this.record(job, admission, 200, undefined);
       this.settle(job, { ok: true, endpoint: lane.id, response: data, usage: data.usage });
     } catch (error) {
-      this.attemptFailed(job, admission, error);
+      this.attemptFailed(job, admission, classifyFailure(error, this.scheduler.now()));
     }
   }
 
-  private async runStream(job: JobHandle, admission: Admission, attempt: AbortController): Promise<void> {
+  private async runStream(job: JobHandle, admission: Admission): Promise<void> {
     const lane = admission.lane;
     const startedAt = this.scheduler.now();
+    let firstTokenTimedOut = false;
     let headersReceived = false;
+    let firstTokenTimer: Subscription | undefined;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
       const body = this.bodyFor(job, admission) as ChatCompletionCreateParamsStreaming;
@@ -617,12 +606,20 @@ export class Router {
       const result = await this.transport({
         kind: "stream",
         body: streamBody,
-        common: this.common(admission, attempt),
+        common: this.common(job, admission),
       });
       if (result.kind !== "stream") throw new TypeError("transport returned no stream for a streamed call");
       const { data, headers } = result;
       headersReceived = true;
-      this.armAttemptTimer(job, this.config.firstTokenTimeoutMs, "first-token");
+      job.upstream = data.controller;
+      if (job.state === "settled") data.controller.abort(); // the deadline passed while headers came
+      // The deadline timer covers a first token that comes later than the deadline.
+      if (this.config.firstTokenTimeoutMs < job.deadline - this.scheduler.now()) {
+        firstTokenTimer = this.scheduler.schedule(() => {
+          firstTokenTimedOut = true;
+          data.controller.abort();
+        }, this.config.firstTokenTimeoutMs);
+      }
       const iterator = data[Symbol.asyncIterator]();
       const buffered: ChatCompletionChunk[] = [];
       for (;;) {
@@ -631,19 +628,23 @@ export class Router {
         buffered.push(next.value);
         if (hasOutput(next.value)) break;
       }
-      // The SDK ends an aborted stream quietly instead of throwing: the abort's reason says why.
-      if (attempt.signal.aborted || data.controller.signal.aborted) {
-        this.attemptFailed(job, admission, attempt.signal.reason, true);
+      firstTokenTimer?.unsubscribe();
+      // The SDK ends an aborted stream quietly instead of throwing: tell a stall from an abort.
+      if (data.controller.signal.aborted) {
+        this.attemptFailed(
+          job,
+          admission,
+          firstTokenTimedOut ? timeoutFailure(undefined, "first-token") : abortedFailure(undefined),
+          true,
+        );
         return;
       }
-      // Content reached us: from here only the request's deadline limits the stream.
-      this.armAttemptTimer(job, Number.POSITIVE_INFINITY, "response");
       const ttftMs = this.scheduler.now() - startedAt;
       const stream = new ChatStream({
         buffered,
         upstream: iterator,
         controller: data.controller,
-        attemptSignal: attempt.signal,
+        stopReason: () => job.stopReason,
         includeUsage,
         onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end),
         wrapError: (error, received) => new StreamInterruptedError(lane.id, received, error, this.redact),
@@ -654,7 +655,11 @@ export class Router {
       }
       job.started?.(stream);
     } catch (error) {
-      this.attemptFailed(job, admission, error, headersReceived);
+      firstTokenTimer?.unsubscribe();
+      const failure = firstTokenTimedOut
+        ? timeoutFailure(error, "first-token")
+        : classifyFailure(error, this.scheduler.now());
+      this.attemptFailed(job, admission, failure, headersReceived);
     }
   }
 
@@ -666,7 +671,7 @@ export class Router {
     end: StreamEnd,
   ): void {
     const lane = admission.lane;
-    job.attempt = undefined;
+    job.upstream = undefined;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });
       this.record(job, admission, 200, undefined);
@@ -708,32 +713,31 @@ export class Router {
   }
 
   /**
-   * Ends a failed attempt: tells its lane, then retries, fails over, falls back or settles. What stopped
-   * the attempt decides first: the request's deadline (not the endpoint's fault), an attempt timer (the
-   * endpoint's), the caller's abort, else the SDK's error.
+   * Ends a failed attempt: tells its lane, then retries, fails over, falls back or settles. A timeout
+   * that was the request's own deadline, or a call the router stopped, says nothing about the endpoint.
    */
-  private attemptFailed(job: JobHandle, admission: Admission, error: unknown, afterHeaders = false): void {
+  private attemptFailed(
+    job: JobHandle,
+    admission: Admission,
+    classified: Failure,
+    afterHeaders = false,
+  ): void {
     const lane = admission.lane;
-    const attempt = job.attempt;
-    job.attempt = undefined;
-    job.timer?.unsubscribe();
-    job.timer = undefined;
+    job.upstream = undefined;
     const now = this.scheduler.now();
-    const stoppedBy = attempt?.signal.aborted ? attempt.signal.reason : undefined;
-    const failure =
-      stoppedBy instanceof AttemptTimeout
-        ? timeoutFailure(error, stoppedBy.phase)
-        : stoppedBy !== undefined
-          ? abortedFailure(error)
-          : classifyFailure(error, now);
+    const byDeadline =
+      job.stopReason !== undefined ||
+      (classified.kind === "timeout" && job.timeoutIsDeadline && now >= job.deadline);
+    const failure = byDeadline ? abortedFailure(classified.error) : classified;
     lane.finish(admission, { headers: headersOf(failure.error), failure, afterHeaders });
-    if (stoppedBy instanceof DeadlineExceededError) {
+    if (byDeadline) {
       this.record(job, admission, undefined, "deadline_exceeded");
-      this.settle(job, { ok: false, error: stoppedBy });
+      this.settle(job, { ok: false, error: this.deadlineError(job, "running") });
       return;
     }
     this.record(job, admission, failure.status, failure.code ?? failure.kind);
     if (job.state === "settled") return;
+
     if (failure.kind === "aborted" || job.signal?.aborted) {
       this.settle(job, {
         ok: false,
@@ -743,10 +747,7 @@ export class Router {
     }
     job.lastError = failure.error;
     if (now >= job.deadline) {
-      this.settle(job, {
-        ok: false,
-        error: new DeadlineExceededError(job.timeoutMs, "running", { cause: failure.error }),
-      });
+      this.settle(job, { ok: false, error: this.deadlineError(job, "running") });
       return;
     }
     if (!failure.retryable && !failure.failoverOnly) {
@@ -803,22 +804,36 @@ export class Router {
       return;
     }
     job.state = "backoff";
-    const untilDeadline = Math.max(0, job.deadline - this.scheduler.now());
-    const pastDeadline = delayMs >= untilDeadline;
-    job.timer = this.scheduler.schedule(
-      () => {
-        job.timer = undefined;
-        if (job.state !== "backoff") return;
-        // Never start an attempt with no time left: it could only fail, and blame its endpoint.
-        if (pastDeadline) {
-          this.settle(job, {
-            ok: false,
-            error: new DeadlineExceededError(job.timeoutMs, "queued", { cause: job.lastError }),
-          });
-        } else this.jobs.next(job);
-      },
-      pastDeadline ? untilDeadline : delayMs,
-    );
+    // Never start an attempt with no time left: it could only fail, and blame its endpoint. The
+    // deadline timer settles the job instead.
+    if (delayMs >= job.deadline - this.scheduler.now()) return;
+    job.timer = this.scheduler.schedule(() => {
+      job.timer = undefined;
+      if (job.state === "backoff") this.jobs.next(job);
+    }, delayMs);
+  }
+
+  /**
+   * The request's deadline passed: a waiting job settles at once; a running one too, and its stream
+   * (if its headers came) is stopped. A plain call that is still running keeps its lane's slot until
+   * the endpoint answers or its own timeouts end it, so the lane's concurrency stays honest.
+   */
+  private onDeadline(job: JobHandle): void {
+    job.deadlineTimer = undefined;
+    if (job.state === "settled") return;
+    if (job.state === "queued" && !this.queue.remove(job)) return;
+    const error = this.deadlineError(job, job.state === "running" ? "running" : "queued");
+    if (job.state === "running") {
+      job.stopReason = error;
+      job.upstream?.abort();
+    }
+    this.settle(job, { ok: false, error });
+  }
+
+  private deadlineError(job: JobHandle, phase: "queued" | "running"): DeadlineExceededError {
+    return job.stopReason instanceof DeadlineExceededError
+      ? job.stopReason
+      : new DeadlineExceededError(job.timeoutMs, phase, { cause: job.lastError });
   }
 
   private allFailed(job: JobHandle, failure: Failure): RouterError {
@@ -850,12 +865,6 @@ export class Router {
       case "queue-full":
         this.settle(job, { ok: false, error: new QueueFullError(this.config.queue.maxSize) });
         return;
-      case "deadline":
-        this.settle(job, {
-          ok: false,
-          error: new DeadlineExceededError(job.timeoutMs, "queued", { cause: job.lastError }),
-        });
-        return;
       case "too-late":
       case "unservable": {
         if (this.useFallback(job)) return;
@@ -880,10 +889,8 @@ export class Router {
         this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
     } else if (job.state === "backoff") {
       this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
-    } else if (job.state === "running") {
-      // Stops the upstream call; the attempt settles on its way out (slot and reservation released there).
-      job.attempt?.abort(job.signal?.reason);
     }
+    // A running attempt sees the same signal through the SDK and settles on its way out.
   }
 
   private settle(job: JobHandle, outcome: Outcome): void {
@@ -891,7 +898,8 @@ export class Router {
     job.state = "settled";
     job.timer?.unsubscribe();
     job.timer = undefined;
-    job.attempt = undefined;
+    job.deadlineTimer?.unsubscribe();
+    job.deadlineTimer = undefined;
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
     this.live.delete(job);
     const latencyMs = this.scheduler.now() - job.arrivedAt;
@@ -953,13 +961,6 @@ function headersOf(error: unknown): Headers | undefined {
     : undefined;
 }
 
-/** Why the router's own timer stopped an attempt: its endpoint was too slow. */
-class AttemptTimeout extends Error {
-  constructor(readonly phase: "response" | "first-token") {
-    super(phase === "response" ? "The attempt timed out." : "No first token in time.");
-  }
-}
-
 /** An attempt stopped by the caller or by the request's deadline: no verdict on the endpoint. */
 function abortedFailure(error: unknown): Failure {
   return {
@@ -976,7 +977,7 @@ function abortedFailure(error: unknown): Failure {
 }
 
 /** An attempt the endpoint did not answer in time: a failure of that endpoint, retried elsewhere. */
-function timeoutFailure(error: unknown, phase: AttemptTimeout["phase"]): Failure {
+function timeoutFailure(error: unknown, phase: "response" | "first-token"): Failure {
   return {
     ...abortedFailure(error),
     kind: "timeout",

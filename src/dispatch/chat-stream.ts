@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
-import { RouterError } from "../errors.js";
+import type { RouterError } from "../errors.js";
 
 /** How a stream ended, reported once to the router. */
 export type StreamEnd =
@@ -23,10 +23,10 @@ export interface ChatStreamParts {
   /** The SDK stream's controller. */
   readonly controller: AbortController;
   /**
-   * The attempt's own signal: when the router stops the stream (its deadline), the reason is a
-   * `RouterError` that the caller's loop throws, so a cut stream never looks like a finished one.
+   * Why the router stopped the stream, if it did (its deadline): the caller's loop throws it, so a cut
+   * stream never looks like a finished one.
    */
-  readonly attemptSignal: AbortSignal;
+  readonly stopReason: () => RouterError | undefined;
   /** The caller asked for the usage chunk (else the router's own request for it is hidden). */
   readonly includeUsage: boolean;
   readonly onEnd: (end: StreamEnd) => void;
@@ -37,6 +37,7 @@ export interface ChatStreamParts {
  * A streamed chat completion, shaped like the SDK's `Stream<ChatCompletionChunk>`: iterate it once with
  * `for await`; `controller.abort()` or breaking out of the loop stops it. The lane's slot is held until
  * the stream ends, errors, or the consumer stops: busy and latency figures stay honest for streams.
+ * An abort also ends a stream nobody is reading, so an abandoned stream frees its slot at its deadline.
  * @example
  * const stream = await router.chat.completions.create({ model, messages, stream: true });
  * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
@@ -46,11 +47,13 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
   readonly controller: AbortController;
   private consumed = false;
   private ended = false;
+  /** Waiting on the upstream: an abort then ends the stream through that read. */
+  private reading = false;
   private usage: CompletionUsage | undefined;
   private delivered = 0;
   private readonly buffered: ChatCompletionChunk[];
   private readonly upstream: AsyncIterator<ChatCompletionChunk>;
-  private readonly attemptSignal: AbortSignal;
+  private readonly stopReason: () => RouterError | undefined;
   private readonly includeUsage: boolean;
   private readonly onEnd: (end: StreamEnd) => void;
   private readonly wrapError: (error: unknown, received: number) => unknown;
@@ -60,10 +63,11 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.controller = parts.controller;
     this.buffered = parts.buffered;
     this.upstream = parts.upstream;
-    this.attemptSignal = parts.attemptSignal;
+    this.stopReason = parts.stopReason;
     this.includeUsage = parts.includeUsage;
     this.onEnd = parts.onEnd;
     this.wrapError = parts.wrapError;
+    this.controller.signal.addEventListener("abort", () => this.abortedWhileIdle(), { once: true });
   }
 
   /** Stops the stream (the same as `controller.abort()`). */
@@ -81,11 +85,20 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     let finished = false;
     try {
       for (const chunk of this.buffered.splice(0)) {
+        if (this.ended) break;
         const out = this.filter(chunk);
         if (out) yield out;
       }
       for (;;) {
+        if (this.ended) {
+          // Stopped while the consumer was elsewhere: say why, once it comes back.
+          finished = true;
+          const reason = this.stopReason();
+          if (reason) throw reason;
+          return;
+        }
         let result: IteratorResult<ChatCompletionChunk>;
+        this.reading = true;
         try {
           result = await this.upstream.next();
         } catch (error) {
@@ -98,6 +111,8 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
           const surfaced = this.wrapError(error, this.delivered);
           this.end({ kind: "error", error, surfaced, usage: this.usage });
           throw surfaced;
+        } finally {
+          this.reading = false;
         }
         if (result.done) break;
         const out = this.filter(result.value);
@@ -105,7 +120,7 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
       }
       finished = true;
       // The SDK ends an aborted stream quietly; an abort is a stop, not a completion.
-      if (this.controller.signal.aborted || this.attemptSignal.aborted) this.stopped();
+      if (this.controller.signal.aborted) this.stopped();
       else this.end({ kind: "done", usage: this.usage });
     } finally {
       if (!finished) {
@@ -125,15 +140,26 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.end({ kind: "stopped", usage: this.usage });
   }
 
+  /** How a stop ends the stream: the router's reason as an error, else a plain stop. */
+  private stopEnd(): StreamEnd {
+    const reason = this.stopReason();
+    return reason
+      ? { kind: "error", error: reason, surfaced: reason, usage: this.usage }
+      : { kind: "stopped", usage: this.usage };
+  }
+
   /** The stream was aborted: by the caller (a stop), or by the router, whose reason the caller gets. */
   private stopped(): void {
-    const reason: unknown = this.attemptSignal.aborted ? this.attemptSignal.reason : undefined;
-    if (!(reason instanceof RouterError)) {
-      this.end({ kind: "stopped", usage: this.usage });
-      return;
-    }
-    this.end({ kind: "error", error: reason, surfaced: reason, usage: this.usage });
-    throw reason;
+    const end = this.stopEnd();
+    this.end(end);
+    if (end.kind === "error") throw end.surfaced;
+  }
+
+  /** Aborted while no read is pending (never iterated, or the consumer paused): end it now. */
+  private abortedWhileIdle(): void {
+    if (this.ended || this.reading) return;
+    void this.upstream.return?.().catch(() => undefined);
+    this.end(this.stopEnd());
   }
 
   private end(end: StreamEnd): void {

@@ -1,6 +1,5 @@
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import type { EmbeddingCreateParams } from "openai/resources/embeddings";
-import type { Subscription } from "rxjs";
 import type { AttemptRecord } from "../errors.js";
 import type { RequestKind } from "../strategies/types.js";
 import type { Queued } from "./wait-queue.js";
@@ -32,8 +31,6 @@ export interface Job extends Queued {
   /** Fallback models not yet tried. */
   fallbacks: string[];
   state: JobState;
-  /** The deadline or retry timer while waiting. */
-  timer: Subscription | undefined;
   /** When it last entered the queue (for `queuedMs`). */
   queuedAt: number;
 }

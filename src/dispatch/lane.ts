@@ -173,6 +173,17 @@ export class Lane {
   }
 
   /**
+   * False when this lane will not take such a request in the foreseeable future, so a request waiting
+   * for it would wait in vain: the charge exceeds its token budget's size, it is disabled, or (for a
+   * stream) its stream circuit lets nothing through now.
+   */
+  couldAdmit(kind: RequestKind, tokens: number, now: number): boolean {
+    if (this.state(now) === "disabled") return false;
+    if (kind === "stream" && !this.streamBreaker.canPass(now)) return false;
+    return Number.isFinite(this.deps.store.msUntilAvailable(this.id, tokens, now));
+  }
+
+  /**
    * When this lane could next admit `tokens`, ignoring its concurrency (a freed slot is announced on
    * `changed$`): 0 = now; Infinity = not on its own (e.g. a probe in flight).
    */

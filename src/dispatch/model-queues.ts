@@ -1,12 +1,24 @@
 import type { Job } from "./job.js";
-import { PriorityWaitQueue } from "./wait-queue.js";
+import { PriorityWaitQueue, servedBefore } from "./wait-queue.js";
 
 /**
- * The central queue, kept as one priority queue per model: requests for a model whose lanes are all
- * busy must not hold back requests for another model. Within a model, order is strict.
+ * The waiting requests of one model and one request class. Streams wait apart from plain calls: a
+ * stream can be held up by its lanes' stream circuits, which must not hold up the plain calls behind it.
+ */
+export interface WaitLine {
+  readonly model: string;
+  readonly streams: boolean;
+  readonly queue: PriorityWaitQueue<Job>;
+}
+
+/**
+ * The central queue, kept as one priority queue per model and request class (a {@link WaitLine}).
+ * Within a line, order is strict; across lines the dispatcher takes the heads in the order
+ * {@link ranked} gives (priority with aging, then arrival), so the whole stays one queue.
  */
 export class ModelQueues {
-  private readonly byModel = new Map<string, PriorityWaitQueue<Job>>();
+  private readonly lines = new Map<string, WaitLine>();
+  private readonly order: WaitLine[] = [];
   private total = 0;
 
   /** @param agingMs see {@link PriorityWaitQueue} */
@@ -17,51 +29,74 @@ export class ModelQueues {
   }
 
   push(job: Job): void {
-    let q = this.byModel.get(job.model);
-    if (!q) {
-      q = new PriorityWaitQueue<Job>(this.agingMs);
-      this.byModel.set(job.model, q);
+    const key = lineKey(job);
+    let line = this.lines.get(key);
+    if (!line) {
+      line = {
+        model: job.model,
+        streams: job.kind === "stream",
+        queue: new PriorityWaitQueue<Job>(this.agingMs),
+      };
+      this.lines.set(key, line);
     }
-    q.push(job);
+    line.queue.push(job);
     this.total += 1;
   }
 
   remove(job: Job): boolean {
-    const removed = this.byModel.get(job.model)?.remove(job) ?? false;
+    const removed = this.lines.get(lineKey(job))?.queue.remove(job) ?? false;
     if (removed) this.total -= 1;
     return removed;
   }
 
-  /** Queues with waiting jobs, in model order, with their model (allocates: for diagnostics and metrics). */
-  waiting(): [string, PriorityWaitQueue<Job>][] {
-    const out: [string, PriorityWaitQueue<Job>][] = [];
-    for (const entry of this.byModel) if (entry[1].size > 0) out.push(entry);
-    return out;
+  /** The line `job` waits in (or would wait in). */
+  lineOf(job: Job): WaitLine | undefined {
+    return this.lines.get(lineKey(job));
   }
 
-  /** Every model's queue, in model order (some may be empty: check `size`). Allocation-free: runs per pump. */
-  queues(): IterableIterator<PriorityWaitQueue<Job>> {
-    return this.byModel.values();
+  /**
+   * Lines with waiting jobs, the line whose head is served first first. The array is reused by the
+   * next call: read it before calling again.
+   */
+  ranked(now: number): readonly WaitLine[] {
+    const order = this.order;
+    order.length = 0;
+    for (const line of this.lines.values()) if (line.queue.size > 0) order.push(line);
+    if (order.length > 1) {
+      const agingMs = this.agingMs;
+      order.sort((a, b) => {
+        const ha = a.queue.peek(now) as Job;
+        const hb = b.queue.peek(now) as Job;
+        return servedBefore(ha, hb, now, agingMs) ? -1 : servedBefore(hb, ha, now, agingMs) ? 1 : 0;
+      });
+    }
+    return order;
   }
 
-  /** Call after shifting from a queue obtained from `queues()` or `waiting()`. */
+  /** Call after shifting from a line's queue. */
   shifted(): void {
     this.total -= 1;
   }
 
-  /** Waiting jobs per priority, over all models. */
+  /** Waiting jobs per priority, over all lines. */
   sizesByPriority(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const q of this.byModel.values()) {
-      for (const [p, n] of Object.entries(q.sizes())) out[p] = (out[p] ?? 0) + n;
+    for (const line of this.lines.values()) {
+      for (const [p, n] of Object.entries(line.queue.sizes())) out[p] = (out[p] ?? 0) + n;
     }
     return out;
   }
 
-  /** Waiting jobs per model. */
+  /** Waiting jobs per model (streams and plain calls together). */
   sizesByModel(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [model, q] of this.waiting()) out[model] = q.size;
+    for (const line of this.lines.values()) {
+      if (line.queue.size > 0) out[line.model] = (out[line.model] ?? 0) + line.queue.size;
+    }
     return out;
   }
+}
+
+function lineKey(job: Job): string {
+  return job.kind === "stream" ? `${job.model}\u0000stream` : job.model;
 }

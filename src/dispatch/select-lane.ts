@@ -4,6 +4,9 @@ import type { Job } from "./job.js";
 import type { Admission, Lane } from "./lane.js";
 import type { ModelQueues } from "./model-queues.js";
 
+/** How many jobs behind a blocked head the dispatcher looks at for lanes nobody ahead is waiting for. */
+const LOOKAHEAD = 16;
+
 /** A job bound to a lane that admitted it. */
 export interface Assignment {
   readonly job: Job;
@@ -17,9 +20,7 @@ export type StuckReason =
   /** No lane will ever admit it (every lane for the model disabled, or it fits no budget). */
   | "unservable"
   /** The soonest lane recovers after the job's deadline. */
-  | "too-late"
-  /** Its deadline passed while it waited. */
-  | "deadline";
+  | "too-late";
 
 /** Options of {@link selectLane}. */
 export interface SelectLaneOptions {
@@ -60,6 +61,9 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       const candidates: Lane[] = [];
       const avoided: Lane[] = [];
       const admissible: Lane[] = [];
+      /** Lanes that jobs ahead in the queue are waiting for: later jobs must not take them. */
+      const reserved = new Set<Lane>();
+      const none: ReadonlySet<Lane> = new Set();
       const context = { rng };
       let wake: { at: number; sub: Subscription } | undefined;
       let pumping = false;
@@ -85,13 +89,16 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         if (alternative) fallback.length = 0;
       };
 
-      const tryDispatch = (job: Job, t: number): boolean => {
+      /** Binds `job` to a lane that can admit it now, skipping `excluded`; false when none can. */
+      const tryDispatch = (job: Job, t: number, excluded: ReadonlySet<Lane>): boolean => {
         usable(job, t, candidates, avoided);
         const pick = admissible;
         pick.length = 0;
-        for (const lane of candidates) if (lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
+        for (const lane of candidates)
+          if (!excluded.has(lane) && lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
         if (pick.length === 0)
-          for (const lane of avoided) if (lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
+          for (const lane of avoided)
+            if (!excluded.has(lane) && lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
         if (pick.length === 0) return false;
         let lane: Lane | undefined = pick[0];
         if (pick.length > 1) {
@@ -102,13 +109,51 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         }
         const admission = lane?.admit(job.model, job.kind, job.tokens, t);
         if (!admission) return false;
-        if (job.timer) {
-          job.timer.unsubscribe();
-          job.timer = undefined;
-        }
         job.state = "running";
         subscriber.next({ job, admission });
         return true;
+      };
+
+      /**
+       * A waiting job holds back every lane it is waiting for, so that later jobs cannot take the budget or
+       * slot it needs next. Lanes it cannot use in the foreseeable future (too small for it, disabled,
+       * stream circuit open for a stream) stay free for the jobs behind it.
+       */
+      const reserve = (job: Job, t: number): void => {
+        usable(job, t, candidates, avoided);
+        for (const list of [candidates, avoided]) {
+          for (const lane of list) if (lane.couldAdmit(job.kind, job.tokens, t)) reserved.add(lane);
+        }
+      };
+
+      /**
+       * Dispatches the first job, in service order, that may go now: the heads of the lines in their rank
+       * order, and behind a blocked head a few jobs that can take lanes nobody ahead of them waits for.
+       */
+      const dispatchNext = (t: number): boolean => {
+        reserved.clear();
+        for (const line of queue.ranked(t)) {
+          const head = line.queue.peek(t);
+          if (head === undefined) continue;
+          if (tryDispatch(head, t, reserved)) {
+            line.queue.shift(t);
+            queue.shifted();
+            return true;
+          }
+          reserve(head, t);
+          const lanes = byModel.get(line.model) ?? [];
+          // Under saturation every lane is held back: nothing to look ahead for.
+          if (lanes.every((lane) => reserved.has(lane))) continue;
+          for (const job of line.queue.upcoming(t, LOOKAHEAD + 1)) {
+            if (job === head) continue;
+            if (tryDispatch(job, t, reserved)) {
+              queue.remove(job);
+              return true;
+            }
+            reserve(job, t);
+          }
+        }
+        return false;
       };
 
       /**
@@ -130,19 +175,26 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         return best === Number.POSITIVE_INFINITY && anyBusy ? -1 : best;
       };
 
+      /**
+       * A job with a fallback model that waits behind others cannot be served before the line's head
+       * can: when even that is past its deadline, its fallback takes over now rather than at the deadline.
+       */
+      const tooLateBehindHead = (job: Job, t: number): boolean => {
+        const head = queue.lineOf(job)?.queue.peek(t);
+        if (head === undefined || head === job) return false;
+        const wait = Math.max(soonest(head, t), soonest(job, t));
+        return Number.isFinite(wait) && wait > 0 && t + wait > job.deadline;
+      };
+
+      // The job's deadline is the router's: it removes the job from the queue when it passes.
       const enqueue = (job: Job, t: number) => {
         job.state = "queued";
         job.queuedAt = t;
         queue.push(job);
-        if (!job.timer && Number.isFinite(job.deadline)) {
-          job.timer = scheduler.schedule(
-            () => {
-              job.timer = undefined;
-              if (queue.remove(job)) onStuck(job, "deadline");
-            },
-            Math.max(0, job.deadline - t),
-          );
-        }
+      };
+
+      const leave = (job: Job, reason: StuckReason): void => {
+        if (queue.remove(job)) onStuck(job, reason);
       };
 
       const pump = () => {
@@ -154,14 +206,8 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         try {
           do {
             again = false;
-            const t = now();
-            for (const q of queue.queues()) {
-              if (q.size === 0) continue;
-              for (let job = q.peek(t); job; job = q.peek(t)) {
-                if (!tryDispatch(job, t)) break;
-                q.shift(t);
-                queue.shifted();
-              }
+            while (queue.size > 0 && dispatchNext(now())) {
+              // each pass dispatches one job; the next pass re-ranks the lines
             }
           } while (again);
         } finally {
@@ -180,9 +226,8 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         const t = now();
         let next = Number.POSITIVE_INFINITY;
         const stuck: Job[] = [];
-        for (const q of queue.queues()) {
-          if (q.size === 0) continue;
-          const head = q.peek(t);
+        for (const line of queue.ranked(t)) {
+          const head = line.queue.peek(t);
           if (!head) continue;
           const ms = soonest(head, t);
           if (Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY) stuck.push(head);
@@ -192,11 +237,8 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
           }
         }
         for (const job of stuck) {
-          if (!queue.remove(job)) continue;
-          job.timer?.unsubscribe();
-          job.timer = undefined;
           const ms = soonest(job, t);
-          onStuck(job, Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY ? "unservable" : "too-late");
+          leave(job, Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY ? "unservable" : "too-late");
         }
         if (next === Number.POSITIVE_INFINITY) return;
         const at = t + next;
@@ -214,19 +256,33 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       const intake = jobs$.subscribe({
         next: (job) => {
           const t = now();
-          if (queue.size === 0 || pumping) {
-            if (!pumping && tryDispatch(job, t)) return;
-          }
+          if (!pumping && queue.size === 0 && tryDispatch(job, t, none)) return;
           if (queue.size >= options.maxQueueSize && job.attempts.length === 0) {
+            // Full, but a lane that nobody waiting needs may still take it at once.
+            if (!pumping && dispatchPastQueue(job, t)) return;
             onStuck(job, "queue-full");
             return;
           }
           enqueue(job, t);
           pump();
+          if (job.state === "queued" && job.fallbacks.length > 0 && tooLateBehindHead(job, t))
+            leave(job, "too-late");
         },
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+
+      /** Dispatches `job` without queueing it, on a lane none of the waiting heads is waiting for. */
+      const dispatchPastQueue = (job: Job, t: number): boolean => {
+        reserved.clear();
+        for (const line of queue.ranked(t)) {
+          const head = line.queue.peek(t);
+          if (head) reserve(head, t);
+        }
+        const done = tryDispatch(job, t, reserved);
+        reserved.clear();
+        return done;
+      };
       const freed = merge(...lanes.map((l) => l.changed$)).subscribe(() => {
         if (queue.size > 0) pump();
       });

@@ -20,16 +20,49 @@ export interface WaitQueue<T extends Queued> {
   remove(item: T): boolean;
   /** Waiting items per priority. */
   sizes(): Record<string, number>;
+  /** Up to `limit` waiting items in the order they would be served at `now`. */
+  upcoming(now: number, limit: number): T[];
 }
 
-class Fifo<T> {
+/** Effective priority at `now`: one level more urgent per `agingMs` waited. Lower is served first. */
+export function agedPriority(item: Queued, now: number, agingMs: number): number {
+  return item.priority - (now - item.enqueuedAt) / agingMs;
+}
+
+/** True when `a` is served before `b` at `now`: effective priority, then arrival. */
+export function servedBefore(a: Queued, b: Queued, now: number, agingMs: number): boolean {
+  const pa = agedPriority(a, now, agingMs);
+  const pb = agedPriority(b, now, agingMs);
+  return pa < pb || (pa === pb && a.seq < b.seq);
+}
+
+/**
+ * One priority level, in arrival (`seq`) order. Invariant: the defined slots from `head` on are sorted by
+ * `seq`; `undefined` slots are tombstones.
+ */
+class Fifo<T extends Queued> {
   private items: (T | undefined)[] = [];
   private head = 0;
   live = 0;
 
+  /**
+   * Appends the newest item in O(1). An older one (a retry going back to the queue) goes back to its
+   * arrival place, so a retried request does not lose its turn to requests that came after it; it is
+   * usually among the oldest waiting, so the scan from the head is short.
+   */
   push(item: T): void {
-    this.items.push(item);
     this.live += 1;
+    const items = this.items;
+    let last = items.length - 1;
+    while (last >= this.head && items[last] === undefined) last -= 1;
+    const newest = last < this.head ? undefined : items[last];
+    if (newest === undefined || newest.seq < item.seq) {
+      items.push(item);
+      return;
+    }
+    let i = this.head;
+    while (i <= last && (items[i] === undefined || (items[i] as T).seq < item.seq)) i += 1;
+    items.splice(i, 0, item);
   }
 
   /** First item still waiting; removed ones are skipped lazily. */
@@ -42,6 +75,16 @@ class Fifo<T> {
     }
     this.compact();
     return undefined;
+  }
+
+  /** Items still waiting, in order, from the head (for look-ahead; allocates). */
+  waiting(isRemoved: (item: T) => boolean): T[] {
+    const out: T[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item !== undefined && !isRemoved(item)) out.push(item);
+    }
+    return out;
   }
 
   dropFirst(): void {
@@ -118,6 +161,7 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     const level = this.bestLevel;
     if (item === undefined || level === undefined) return undefined;
     level.dropFirst();
+    if (level.live === 0) this.levels.delete(item.priority);
     this.levelOf.delete(item);
     this.count -= 1;
     return item;
@@ -129,9 +173,33 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     this.levelOf.delete(item);
     this.removed.set(item, level);
     level.live -= 1;
-    if (level.live === 0) level.clear();
+    if (level.live === 0) {
+      // An empty level is dropped: arbitrary priorities must not leave a trail of levels to scan.
+      level.clear();
+      this.levels.delete(item.priority);
+    }
     this.count -= 1;
     return true;
+  }
+
+  /** Up to `limit` waiting items in the order they would be served at `now` (look-ahead; allocates). */
+  upcoming(now: number, limit: number): T[] {
+    const lanes = [...this.levels.values()].map((level) => ({ items: level.waiting(this.isRemoved), i: 0 }));
+    const out: T[] = [];
+    while (out.length < limit) {
+      let pick: { items: T[]; i: number } | undefined;
+      for (const lane of lanes) {
+        const item = lane.items[lane.i];
+        if (item === undefined) continue;
+        const current = pick?.items[pick.i];
+        if (current === undefined || servedBefore(item, current, now, this.agingMs)) pick = lane;
+      }
+      const next = pick?.items[pick.i];
+      if (pick === undefined || next === undefined) break;
+      out.push(next);
+      pick.i += 1;
+    }
+    return out;
   }
 
   sizes(): Record<string, number> {
@@ -149,11 +217,11 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     if (this.count === 0) return undefined;
     let bestItem: T | undefined;
     let bestScore = Number.POSITIVE_INFINITY;
-    for (const [priority, level] of this.levels) {
+    for (const level of this.levels.values()) {
       if (level.live === 0) continue;
       const item = level.first(this.isRemoved);
       if (!item) continue;
-      const score = priority - (now - item.enqueuedAt) / this.agingMs;
+      const score = agedPriority(item, now, this.agingMs);
       if (bestItem === undefined || score < bestScore || (score === bestScore && item.seq < bestItem.seq)) {
         bestItem = item;
         bestScore = score;

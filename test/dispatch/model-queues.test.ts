@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/dispatch/job.js";
-import { ModelQueues } from "../../src/dispatch/model-queues.js";
+import { ModelQueues, type WaitLine } from "../../src/dispatch/model-queues.js";
 
 /** Builds jobs with increasing `seq`, as the router does. */
 function jobs() {
   let seq = 0;
-  return (id: string, model: string, priority = 0, enqueuedAt = 0): Job => ({
+  return (id: string, model: string, priority = 0, enqueuedAt = 0, kind: Job["kind"] = "chat"): Job => ({
     id,
-    kind: "chat",
+    kind,
     body: { model, messages: [{ role: "user", content: id }] },
     model,
     requestedModel: model,
@@ -19,7 +19,6 @@ function jobs() {
     avoid: undefined,
     fallbacks: [],
     state: "queued",
-    timer: undefined,
     queuedAt: enqueuedAt,
     priority,
     seq: seq++,
@@ -27,16 +26,19 @@ function jobs() {
   });
 }
 
-/** Shifts everything from every model queue, the way the dispatcher does, and returns the ids per model. */
+/** Line name in test output: the model, with " (streams)" for a stream line. */
+const nameOf = (line: WaitLine) => `${line.model}${line.streams ? " (streams)" : ""}`;
+
+/** Shifts everything from every line, the way the dispatcher does, and returns the ids per line. */
 function drainAll(queues: ModelQueues, now = 0): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [model, q] of queues.waiting()) {
+  for (const line of [...queues.ranked(now)]) {
     const ids: string[] = [];
-    for (let job = q.shift(now); job; job = q.shift(now)) {
+    for (let job = line.queue.shift(now); job; job = line.queue.shift(now)) {
       queues.shifted();
       ids.push(job.id);
     }
-    out[model] = ids;
+    out[nameOf(line)] = ids;
   }
   return out;
 }
@@ -45,7 +47,7 @@ describe("ModelQueues", () => {
   it("is empty at first", () => {
     const queues = new ModelQueues(10_000);
     expect(queues.size).toBe(0);
-    expect([...queues.waiting()]).toEqual([]);
+    expect(queues.ranked(0)).toEqual([]);
     expect(queues.sizesByPriority()).toEqual({});
     expect(queues.sizesByModel()).toEqual({});
   });
@@ -58,10 +60,10 @@ describe("ModelQueues", () => {
     queues.push(make("a2", "gpt-4o"));
     expect(queues.size).toBe(3);
     expect(queues.sizesByModel()).toEqual({ "gpt-4o": 2, "gpt-4o-mini": 1 });
-    const waiting = [...queues.waiting()];
-    expect(waiting.map(([model]) => model)).toEqual(["gpt-4o", "gpt-4o-mini"]);
-    expect(waiting[0]![1].size).toBe(2);
-    expect(waiting[1]![1].size).toBe(1);
+    const waiting = queues.ranked(0);
+    expect(waiting.map(nameOf)).toEqual(["gpt-4o", "gpt-4o-mini"]);
+    expect(waiting[0]!.queue.size).toBe(2);
+    expect(waiting[1]!.queue.size).toBe(1);
   });
 
   it("orders strictly within a model (priority, then FIFO) and independently across models", () => {
@@ -81,11 +83,38 @@ describe("ModelQueues", () => {
     const queues = new ModelQueues(10_000);
     queues.push(make("a-blocked", "a", 0));
     queues.push(make("b-ready", "b", 9));
-    const heads = [...queues.waiting()].map(([model, q]) => [model, q.peek(0)?.id]);
+    const heads = queues.ranked(0).map((line) => [line.model, line.queue.peek(0)?.id]);
     expect(heads).toEqual([
       ["a", "a-blocked"],
       ["b", "b-ready"],
     ]);
+  });
+
+  it("ranks lines by their heads: effective priority (with aging), then arrival", () => {
+    const make = jobs();
+    const queues = new ModelQueues(1_000);
+    queues.push(make("a-late", "a", 0, 500));
+    queues.push(make("b-early", "b", 0, 0)); // pushed later, but waited longer: aged further
+    queues.push(make("c-urgent", "c", -1, 900));
+    queues.push(make("d-old-low", "d", 2, -5_000)); // aged: 2 - 6 = -4 at t = 1000
+    expect(queues.ranked(1_000).map((l) => l.queue.peek(1_000)?.id)).toEqual([
+      "d-old-low", // 2 - 6 = -4
+      "c-urgent", // -1 - 0.1
+      "b-early", // 0 - 1
+      "a-late", // 0 - 0.5
+    ]);
+  });
+
+  it("streams wait in a line of their own, so a blocked stream does not hold up plain calls", () => {
+    const make = jobs();
+    const queues = new ModelQueues(10_000);
+    const stream = make("s1", "a", 0, 0, "stream");
+    queues.push(stream);
+    queues.push(make("c1", "a"));
+    queues.push(make("s2", "a", 0, 0, "stream"));
+    expect(queues.lineOf(stream)?.streams).toBe(true);
+    expect(queues.sizesByModel()).toEqual({ a: 3 });
+    expect(drainAll(queues)).toEqual({ "a (streams)": ["s1", "s2"], a: ["c1"] });
   });
 
   it("passes agingMs to each model's queue", () => {
@@ -93,18 +122,17 @@ describe("ModelQueues", () => {
     const queues = new ModelQueues(1_000);
     queues.push(make("old-low", "a", 2, 0));
     queues.push(make("new-high", "a", 0, 5_000));
-    const [, q] = [...queues.waiting()][0]!;
-    expect(q.peek(5_000)?.id).toBe("old-low");
+    expect(queues.ranked(5_000)[0]?.queue.peek(5_000)?.id).toBe("old-low");
   });
 
-  it("waiting() skips models whose queue is empty", () => {
+  it("ranked() skips lines whose queue is empty", () => {
     const make = jobs();
     const queues = new ModelQueues(10_000);
     const a = make("a1", "a");
     queues.push(a);
     queues.push(make("b1", "b"));
     queues.remove(a);
-    expect([...queues.waiting()].map(([model]) => model)).toEqual(["b"]);
+    expect(queues.ranked(0).map(nameOf)).toEqual(["b"]);
     expect(queues.sizesByModel()).toEqual({ b: 1 });
   });
 
@@ -157,7 +185,7 @@ describe("ModelQueues", () => {
       expect(queues.remove(job)).toBe(true);
       queues.push(job);
       expect(queues.size).toBe(2);
-      expect(drainAll(queues)).toEqual({ a: ["k", "j"] });
+      expect(drainAll(queues)).toEqual({ a: ["j", "k"] }); // back at its arrival place
       expect(queues.size).toBe(0);
     });
   });
@@ -176,12 +204,12 @@ describe("ModelQueues", () => {
     expect(queues.sizesByPriority()).toEqual({ "0": 3, "1": 1 });
   });
 
-  it("shifted() keeps the total in step with shifts done through waiting()", () => {
+  it("shifted() keeps the total in step with shifts done through a line's queue", () => {
     const make = jobs();
     const queues = new ModelQueues(10_000);
     for (let i = 0; i < 5; i++) queues.push(make(`a${i}`, "a"));
     for (let i = 0; i < 3; i++) queues.push(make(`b${i}`, "b"));
-    const [, qa] = [...queues.waiting()][0]!;
+    const qa = queues.ranked(0)[0]!.queue;
     qa.shift(0);
     queues.shifted();
     qa.shift(0);
@@ -190,17 +218,5 @@ describe("ModelQueues", () => {
     expect(queues.sizesByModel()).toEqual({ a: 3, b: 3 });
     const total = Object.values(queues.sizesByModel()).reduce((x, y) => x + y, 0);
     expect(total).toBe(queues.size);
-  });
-});
-
-describe("ModelQueues.queues()", () => {
-  it("yields every model's queue, empty ones included, in model order", () => {
-    const job = jobs();
-    const queues = new ModelQueues(1_000);
-    const a = job("a1", "a");
-    queues.push(a);
-    queues.push(job("b1", "b"));
-    queues.remove(a);
-    expect([...queues.queues()].map((q) => q.size)).toEqual([0, 1]);
   });
 });

@@ -18,6 +18,13 @@ function drain(q: PriorityWaitQueue<Item>, now = 0): string[] {
   return out;
 }
 
+/** Shifts everything at `now` and returns the items in service order. */
+function drainItems(q: PriorityWaitQueue<Item>, now = 0): Item[] {
+  const out: Item[] = [];
+  for (let item = q.shift(now); item; item = q.shift(now)) out.push(item);
+  return out;
+}
+
 /** The backing storage of one priority level (internal; inspected only to check memory behaviour). */
 function backing(
   q: PriorityWaitQueue<Item>,
@@ -230,7 +237,7 @@ describe("PriorityWaitQueue", () => {
       expect(q.remove(a)).toBe(true);
       q.push(a);
       expect(q.size).toBe(2);
-      expect(drain(q)).toEqual(["b", "a"]); // once, at its new place
+      expect(drain(q)).toEqual(["a", "b"]); // once, at its arrival place
       expect(q.size).toBe(0);
       expect(q.remove(a)).toBe(false);
     });
@@ -266,7 +273,7 @@ describe("PriorityWaitQueue", () => {
       for (const item of items) q.push(item);
       for (const item of items) q.remove(item);
       expect(q.size).toBe(0);
-      expect(backing(q, 7)!.items.length).toBe(0);
+      expect(backing(q, 7)).toBeUndefined(); // the emptied level is dropped with its tombstones
     });
 
     it("does not retain removed items behind the last shifted one", () => {
@@ -278,8 +285,76 @@ describe("PriorityWaitQueue", () => {
       q.push(b);
       q.remove(b);
       expect(q.shift(0)).toBe(a);
-      expect(backing(q, 0)!.items.length).toBe(0);
+      expect(backing(q, 0)).toBeUndefined();
     });
+  });
+
+  describe("retries keep their turn", () => {
+    it("an item pushed again after shift goes back to its arrival place, not behind later arrivals", () => {
+      const make = factory();
+      const q = new PriorityWaitQueue<Item>(10_000);
+      const first = make("first", 0);
+      q.push(first);
+      expect(q.shift(0)).toBe(first); // dispatched, then its attempt failed
+      for (const id of ["later0", "later1", "later2"]) q.push(make(id, 0));
+      q.push(first); // requeued for a retry
+      expect(drain(q)).toEqual(["first", "later0", "later1", "later2"]);
+    });
+
+    it("keeps arrival order when several old items come back in any order", () => {
+      const make = factory();
+      const q = new PriorityWaitQueue<Item>(10_000);
+      const old = ["o0", "o1", "o2"].map((id) => make(id, 0));
+      for (const id of ["n0", "n1"]) q.push(make(id, 0));
+      q.push(old[2]!);
+      q.push(old[0]!);
+      q.push(old[1]!);
+      expect(drain(q)).toEqual(["o0", "o1", "o2", "n0", "n1"]);
+    });
+
+    it("finds the place past removed items", () => {
+      const make = factory();
+      const q = new PriorityWaitQueue<Item>(10_000);
+      const early = make("early", 0);
+      const items = ["a", "b", "c"].map((id) => make(id, 0));
+      for (const item of items) q.push(item);
+      q.remove(items[0]!);
+      q.push(early);
+      expect(drain(q)).toEqual(["early", "b", "c"]);
+    });
+  });
+
+  describe("upcoming", () => {
+    it("lists waiting items in service order across levels, with aging, up to the limit", () => {
+      const make = factory();
+      const q = new PriorityWaitQueue<Item>(1_000);
+      q.push(make("low-old", 2, 0));
+      q.push(make("high", 0, 1_500));
+      q.push(make("mid", 1, 1_500));
+      const removed = make("gone", 0, 1_500);
+      q.push(removed);
+      q.remove(removed);
+      q.push(make("high2", 0, 1_600));
+      // at 2,000: low-old 2-2 = 0; high 0-0.5 = -0.5; mid 0.5; high2 -0.4
+      expect(q.upcoming(2_000, 10).map((i) => i.id)).toEqual(["high", "high2", "low-old", "mid"]);
+      expect(q.upcoming(2_000, 2).map((i) => i.id)).toEqual(["high", "high2"]);
+      expect(q.size).toBe(4); // look-ahead removes nothing
+      expect(q.upcoming(2_000, 10)).toEqual(drainItems(q, 2_000));
+    });
+  });
+
+  it("leaves no trail of empty levels behind arbitrary priorities", () => {
+    const make = factory();
+    const q = new PriorityWaitQueue<Item>(10_000);
+    for (let i = 0; i < 1_000; i++) {
+      const item = make(`i${i}`, i * 0.37);
+      q.push(item);
+      if (i % 2 === 0) q.remove(item);
+      else q.shift(0);
+    }
+    expect(q.size).toBe(0);
+    const levels = (q as unknown as { levels: Map<number, unknown> }).levels;
+    expect(levels.size).toBe(0);
   });
 
   it("sizes() counts waiting items per priority and omits empty levels", () => {
