@@ -17,6 +17,7 @@ const limitsSchema = z.strictObject({
   rpm: positive.optional(),
   tpm: positive.optional(),
   concurrency: z.number().int().positive().optional(),
+  requestWindowSeconds: positive.optional(),
 });
 
 const common = {
@@ -97,6 +98,13 @@ const routerConfigSchema = z.strictObject({
   firstTokenTimeoutMs: positive.default(60_000),
   defaultOutputTokens: z.number().int().positive().default(1_000),
   maxRetryAfterMs: positive.default(60_000),
+  throttle: z
+    .strictObject({
+      factor: z.number().gt(0).lte(1).default(0.5),
+      minShare: z.number().gt(0).lte(1).default(0.1),
+      recoveryMs: positive.default(120_000),
+    })
+    .default({ factor: 0.5, minShare: 0.1, recoveryMs: 120_000 }),
   retry: z
     .strictObject({
       maxAttempts: z.number().int().positive().default(5),

@@ -170,7 +170,7 @@ export class Router {
     this.config = config;
     this.scheduler = config.scheduler ?? asyncScheduler;
     this.rng = config.rng ?? Math.random;
-    this.store = dependencies.budgetStore ?? new InMemoryBudgetStore();
+    this.store = dependencies.budgetStore ?? new InMemoryBudgetStore({ throttle: config.throttle });
     this.transport = dependencies.transport ?? sdkTransport;
     this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
     this.queue = new ModelQueues(config.queue.agingMs);

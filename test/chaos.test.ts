@@ -189,6 +189,8 @@ class FaultInjector {
   private readonly down = new Map<string, number>();
   private step = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Every fault change in flight: an endpoint coming back up resolves once it listens again. */
+  private readonly changes: Promise<void>[] = [];
   private stopped = false;
 
   constructor(
@@ -210,10 +212,12 @@ class FaultInjector {
     this.timer = setTimeout(next, between(this.rng, 100, 300));
   }
 
-  stop(): void {
+  /** Stops injecting, heals every endpoint, and resolves once each listens again. */
+  async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    for (const name of FAULTY) this.fleet.setFaults(name, {});
+    for (const name of FAULTY) this.apply(name, {});
+    await Promise.all(this.changes);
     for (const cycle of this.downCycles) {
       cycle.servedAfterUp = (this.fleet.stats(cycle.endpoint).byStatus[200] ?? 0) - cycle.upAt200;
     }
@@ -225,7 +229,7 @@ class FaultInjector {
       if (this.step < upAt) continue;
       // One change per step: bringing an endpoint back is this step's change.
       this.down.delete(name);
-      this.fleet.setFaults(name, {});
+      this.apply(name, {});
       bump(this.counts, "up");
       this.downCycles.push({
         endpoint: name,
@@ -241,8 +245,13 @@ class FaultInjector {
     const kind = this.deck.shift() as FaultKind;
     const { faults, label } = this.faultsFor(kind);
     if (kind === "down") this.down.set(name, this.step + intBetween(this.rng, 2, 4));
-    this.fleet.setFaults(name, faults);
+    this.apply(name, faults);
     bump(this.counts, label);
+  }
+
+  /** Applies a fault change; a failure to listen again fails the run when `stop()` awaits it. */
+  private apply(name: string, faults: Faults): void {
+    this.changes.push(this.fleet.setFaults(name, faults));
   }
 
   private faultsFor(kind: FaultKind): { faults: Faults; label: string } {
@@ -540,7 +549,7 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     clearTimeout(budgetTimer);
     const durationMs = performance.now() - started;
-    injector.stop();
+    await injector.stop();
     const lost = options.requests - settled;
     for (const t of tracked.values()) clearTimeout(t.abortTimer);
     // Lost requests would keep close() waiting: stop them (they stay counted as lost).

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -20,6 +20,12 @@ const expected: Record<string, RegExp[]> = {
     /^job-11 ok via [ab] in \d+ ms$/m,
     /^route\(\): (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok (alpha|beta|gamma)=ok$/m,
   ],
+  "sim-fleet.ts": [
+    /^reply: \S+/m,
+    /^requests left this minute: 599$/m,
+    /^while down: connection refused$/m,
+    /^back up: gpt-4o$/m,
+  ],
   "azure-entra-id.ts": [
     /^request 3: \S+/m,
     /^tokens issued by the credential: 1 /m,
@@ -30,6 +36,14 @@ const expected: Record<string, RegExp[]> = {
 describe("examples run as written against the simulated fleet", () => {
   it("has an expectation for every example", () => {
     expect(examples.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it("README's simulated-fleet example is examples/sim-fleet.ts, word for word", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## The simulated fleet"));
+    const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    const file = readFileSync(join(root, "examples", "sim-fleet.ts"), "utf8");
+    expect(snippet).toBe(file.slice(file.indexOf("import ")));
   });
 
   it.each(examples)(

@@ -100,7 +100,8 @@ const TOPICS = [
 interface Phase {
   readonly at: number;
   readonly text: string;
-  readonly apply: (fleet: Fleet) => void;
+  /** Changes the fleet; bringing an endpoint back up resolves once it listens again. */
+  readonly apply: (fleet: Fleet) => Promise<void> | undefined;
 }
 
 const PHASES: readonly Phase[] = [
@@ -108,7 +109,7 @@ const PHASES: readonly Phase[] = [
   { at: 0.35, text: "ptu-east slows down 5×", apply: (f) => f.setFaults("ptu-east", { slowFactor: 5 }) },
   {
     at: 0.55,
-    text: "ptu-east is down (connections reset)",
+    text: "ptu-east is down (connections refused)",
     apply: (f) => f.setFaults("ptu-east", { down: true }),
   },
   { at: 0.75, text: "ptu-east recovered", apply: (f) => f.setFaults("ptu-east", {}) },
@@ -244,7 +245,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       while (phaseIndex + 1 < PHASES.length && fraction >= (PHASES[phaseIndex + 1]?.at ?? 1)) {
         phaseIndex += 1;
         const phase = PHASES[phaseIndex];
-        phase?.apply(fleet);
+        // A failure to listen again must not become an unhandled rejection: show it as an event.
+        phase
+          ?.apply(fleet)
+          ?.catch((error: unknown) =>
+            events.push({ atMs: elapsed, text: `sim: ${(error as Error).message}` }),
+          );
         if (phase) events.push({ atMs: elapsed, text: `▶ ${phase.text}` });
         if (phase && !options.live) options.out.write(`[${(elapsed / 1000).toFixed(1)}s] ▶ ${phase.text}\n`);
       }
@@ -260,7 +266,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   });
 
   // Let the requests in flight finish, then show the final state.
-  fleet.setFaults("ptu-east", {});
+  await fleet.setFaults("ptu-east", {});
   await router.close();
   draw();
   if (options.live) options.out.write("\x1b[?25h");

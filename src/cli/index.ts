@@ -18,7 +18,8 @@ Commands:
            --plain             periodic plain lines instead of the live dashboard
   sim    Run a simulated OpenAI / Azure OpenAI fleet in the foreground.
            --config <file>     fleet options as JSON (default: a 4-endpoint fleet)
-           --seed <n>
+           --seed <n>          seed of everything random (overrides the config's seed)
+           --json              print the endpoints as one JSON line, for scripts
 
   --help, --version
 `;

@@ -4,7 +4,8 @@ import { Subject } from "rxjs";
 import type { ResolvedConfig, ResolvedEndpoint } from "../config.js";
 import type { RouterEvent } from "../events.js";
 import type { BudgetStore, Reservation } from "../limits/budget-store.js";
-import { parseRateLimitHeaders } from "../limits/rate-limit-headers.js";
+import { parseRateLimitHeaders, toBudgetReport } from "../limits/rate-limit-headers.js";
+import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../limits/token-bucket.js";
 import { Ewma } from "../metrics/ewma.js";
 import { RateMeter } from "../metrics/rate-meter.js";
 import {
@@ -108,6 +109,8 @@ export class Lane {
    */
   private readonly streamBreaker: CircuitBreaker;
   private figures: LatencyFigures;
+  /** The window over which the service enforces this lane's RPM. */
+  private readonly requestWindowSeconds: number;
 
   constructor(
     endpoint: ResolvedEndpoint,
@@ -126,7 +129,16 @@ export class Lane {
     this.breaker = new CircuitBreaker(deps.config.breaker);
     this.streamBreaker = new CircuitBreaker(deps.config.breaker);
     this.figures = freshFigures(deps.config);
-    deps.store.register(this.id, { rpm: endpoint.limits?.rpm, tpm: endpoint.limits?.tpm }, deps.now());
+    this.requestWindowSeconds = endpoint.limits?.requestWindowSeconds ?? DEFAULT_REQUEST_WINDOW_SECONDS;
+    deps.store.register(
+      this.id,
+      {
+        rpm: endpoint.limits?.rpm,
+        tpm: endpoint.limits?.tpm,
+        requestWindowSeconds: this.requestWindowSeconds,
+      },
+      deps.now(),
+    );
   }
 
   /** The models this lane serves (including ones disabled after a 404). */
@@ -136,6 +148,11 @@ export class Lane {
 
   get inflight(): number {
     return this.deps.gate.inflight;
+  }
+
+  /** A concurrency slot is free (whatever the budgets and circuits say). */
+  get hasFreeSlot(): boolean {
+    return this.deps.gate.inflight < this.deps.gate.limit;
   }
 
   /** True when this lane's config names `model` (whether or not a 404 has disabled it since). */
@@ -164,9 +181,8 @@ export class Lane {
 
   /** Synchronous admission check: slot free, circuits passing, budget there, not cooling. */
   canAdmit(kind: RequestKind, tokens: number, now: number): boolean {
-    const gate = this.deps.gate;
     return (
-      gate.inflight < gate.limit &&
+      this.hasFreeSlot &&
       this.circuitsPass(kind, now) &&
       this.deps.store.msUntilAvailable(this.id, tokens, now) === 0
     );
@@ -188,14 +204,9 @@ export class Lane {
    * `changed$`): 0 = now; Infinity = not on its own (e.g. a probe in flight).
    */
   msUntilAdmissible(kind: RequestKind, tokens: number, now: number): number {
-    let wait = this.deps.store.msUntilAvailable(this.id, tokens, now);
-    for (const breaker of this.circuitsOf(kind)) {
-      const state = breaker.state(now);
-      const ms =
-        state === "open" ? breaker.reopensAt - now : breaker.canPass(now) ? 0 : Number.POSITIVE_INFINITY;
-      wait = Math.max(wait, ms);
-    }
-    return wait;
+    const wait = this.deps.store.msUntilAvailable(this.id, tokens, now);
+    const endpoint = msUntilPass(this.breaker, now);
+    return Math.max(wait, endpoint, kind === "stream" ? msUntilPass(this.streamBreaker, now) : 0);
   }
 
   /** Takes a slot and charges the budget, atomically; undefined (nothing taken) when it cannot. */
@@ -430,7 +441,7 @@ export class Lane {
   }
 
   private calibrate(headers: Headers, reservation: Reservation, now: number): void {
-    const report = parseRateLimitHeaders(headers);
+    const report = toBudgetReport(parseRateLimitHeaders(headers), this.type, this.requestWindowSeconds);
     const learned = this.deps.store.calibrate(this.id, report, reservation, now);
     if (learned) {
       this.deps.emit({
@@ -463,10 +474,6 @@ export class Lane {
     return this.breaker.canPass(now) && (kind !== "stream" || this.streamBreaker.canPass(now));
   }
 
-  private circuitsOf(kind: RequestKind): readonly CircuitBreaker[] {
-    return kind === "stream" ? [this.breaker, this.streamBreaker] : [this.breaker];
-  }
-
   private report(
     transition: NonNullable<BreakerTransition>,
     breaker: CircuitBreaker,
@@ -489,6 +496,12 @@ export class Lane {
       this.deps.emit({ type: "recovered", at: now, endpoint: this.id, scope });
     }
   }
+}
+
+/** 0 when a call may pass now, the time to the probe when open, Infinity while a probe is out. */
+function msUntilPass(breaker: CircuitBreaker, now: number): number {
+  if (breaker.state(now) === "open") return breaker.reopensAt - now;
+  return breaker.canPass(now) ? 0 : Number.POSITIVE_INFINITY;
 }
 
 /** Time-decayed latency figures of a lane. */

@@ -121,9 +121,18 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
        */
       const reserve = (job: Job, t: number): void => {
         usable(job, t, candidates, avoided);
-        for (const list of [candidates, avoided]) {
-          for (const lane of list) if (lane.couldAdmit(job.kind, job.tokens, t)) reserved.add(lane);
-        }
+        for (const lane of candidates) if (lane.couldAdmit(job.kind, job.tokens, t)) reserved.add(lane);
+        for (const lane of avoided) if (lane.couldAdmit(job.kind, job.tokens, t)) reserved.add(lane);
+      };
+
+      const anyFreeSlot = (lanes: readonly Lane[]): boolean => {
+        for (const lane of lanes) if (lane.hasFreeSlot) return true;
+        return false;
+      };
+
+      const allReserved = (lanes: readonly Lane[]): boolean => {
+        for (const lane of lanes) if (!reserved.has(lane)) return false;
+        return true;
       };
 
       /**
@@ -140,10 +149,12 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
             queue.shifted();
             return true;
           }
-          reserve(head, t);
           const lanes = byModel.get(line.model) ?? [];
-          // Under saturation every lane is held back: nothing to look ahead for.
-          if (lanes.every((lane) => reserved.has(lane))) continue;
+          // Every slot taken (the usual state under load): nothing of this line can go, and full lanes
+          // admit nothing that would need holding back.
+          if (!anyFreeSlot(lanes)) continue;
+          reserve(head, t);
+          if (allReserved(lanes)) continue;
           for (const job of line.queue.upcoming(t, LOOKAHEAD + 1)) {
             if (job === head) continue;
             if (tryDispatch(job, t, reserved)) {
@@ -165,13 +176,13 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         if (candidates.length + avoided.length === 0) return Number.NaN;
         let best = Number.POSITIVE_INFINITY;
         let anyBusy = false;
-        for (const list of [candidates, avoided]) {
-          for (const lane of list) {
-            if (lane.inflight > 0) anyBusy = true;
-            if (lane.state(t) === "disabled") continue;
+        const consider = (lane: Lane) => {
+          if (lane.inflight > 0) anyBusy = true;
+          if (lane.state(t) !== "disabled")
             best = Math.min(best, lane.msUntilAdmissible(job.kind, job.tokens, t));
-          }
-        }
+        };
+        for (const lane of candidates) consider(lane);
+        for (const lane of avoided) consider(lane);
         return best === Number.POSITIVE_INFINITY && anyBusy ? -1 : best;
       };
 

@@ -1,17 +1,45 @@
 import type { BudgetView } from "../strategies/types.js";
-import { requestBucketCapacity, TokenBucket } from "./token-bucket.js";
+import { DEFAULT_REQUEST_WINDOW_SECONDS, requestBucketCapacity, TokenBucket } from "./token-bucket.js";
 
 /** Configured limits of one lane; absent = unknown until the service's headers tell. */
 export interface LaneBudgetLimits {
   readonly rpm?: number | undefined;
   readonly tpm?: number | undefined;
+  /** The window over which the service enforces `rpm` (the requests bucket holds one window's worth). @default 10 */
+  readonly requestWindowSeconds?: number | undefined;
 }
 
-/** What a response's `x-ratelimit-*` headers said (see `parseRateLimitHeaders`). */
-export interface RateLimitReport {
-  readonly requests: { readonly limit?: number; readonly remaining?: number; readonly resetMs?: number };
-  readonly tokens: { readonly limit?: number; readonly remaining?: number; readonly resetMs?: number };
+/** What a service's headers said about one budget, in the store's terms (see `toBudgetReport`). */
+export interface BudgetReport {
+  /** The limit per minute. */
+  readonly limit?: number;
+  /** Units left in the service's own bucket (whatever its size). */
+  readonly remaining?: number;
+  /**
+   * Units the service counts as spent and not yet refilled (its bucket's size minus `remaining`), when
+   * it said both: comparable with our bucket whatever size the service's bucket has.
+   */
+  readonly spent?: number;
+  readonly resetMs?: number;
 }
+
+/** What a response's `x-ratelimit-*` headers said (see `toBudgetReport`). */
+export interface RateLimitReport {
+  readonly requests: BudgetReport;
+  readonly tokens: BudgetReport;
+}
+
+/** How a 429 shrinks the budget it names (see `TokenBucket.throttle`). */
+export interface ThrottleOptions {
+  /** The share kept after a 429. @default 0.5 */
+  readonly factor: number;
+  /** The share never drops below this. @default 0.1 */
+  readonly minShare: number;
+  /** Time to climb from share 0 back to the whole limit without another 429. @default 120000 @unit milliseconds */
+  readonly recoveryMs: number;
+}
+
+const DEFAULT_THROTTLE: ThrottleOptions = { factor: 0.5, minShare: 0.1, recoveryMs: 120_000 };
 
 /** A charge taken at admission. Settled exactly once with `commit` or `refund`. */
 export interface Reservation {
@@ -68,6 +96,7 @@ export interface BudgetStore {
 }
 
 interface LaneBudget {
+  readonly windowSeconds: number;
   requests: TokenBucket | undefined;
   tokens: TokenBucket | undefined;
   requestsCharged: number;
@@ -81,15 +110,30 @@ const UNLIMITED: BudgetView = {
   limit: undefined,
   remaining: Number.POSITIVE_INFINITY,
   capacity: Number.POSITIVE_INFINITY,
+  share: 1,
 };
 
-/** The default store: token buckets in this process's memory. */
+/**
+ * The default store: token buckets in this process's memory.
+ * @example
+ * const store = new InMemoryBudgetStore({ throttle: { factor: 0.7, minShare: 0.2, recoveryMs: 60_000 } });
+ * createRouter(config, { budgetStore: store });
+ */
 export class InMemoryBudgetStore implements BudgetStore {
   private readonly lanes = new Map<string, LaneBudget>();
+  private readonly throttle: ThrottleOptions;
+
+  constructor(options: { readonly throttle?: Partial<ThrottleOptions> } = {}) {
+    this.throttle = { ...DEFAULT_THROTTLE, ...options.throttle };
+  }
 
   register(lane: string, limits: LaneBudgetLimits, now: number): void {
+    const windowSeconds = limits.requestWindowSeconds ?? DEFAULT_REQUEST_WINDOW_SECONDS;
     this.lanes.set(lane, {
-      requests: limits.rpm ? new TokenBucket(requestBucketCapacity(limits.rpm), limits.rpm, now) : undefined,
+      windowSeconds,
+      requests: limits.rpm
+        ? new TokenBucket(requestBucketCapacity(limits.rpm, windowSeconds), limits.rpm, now)
+        : undefined,
       tokens: limits.tpm ? new TokenBucket(limits.tpm, limits.tpm, now) : undefined,
       requestsCharged: 0,
       tokensCharged: 0,
@@ -135,8 +179,15 @@ export class InMemoryBudgetStore implements BudgetStore {
   cool(lane: string, until: number, drain: "requests" | "tokens" | "both" | "none", now: number): void {
     const b = this.get(lane);
     b.coolingUntil = Math.max(b.coolingUntil, until);
-    if (drain === "requests" || drain === "both") b.requests?.clampTo(0, now);
-    if (drain === "tokens" || drain === "both") b.tokens?.clampTo(0, now);
+    const { factor, minShare, recoveryMs } = this.throttle;
+    for (const [bucket, named] of [
+      [b.requests, drain === "requests" || drain === "both"],
+      [b.tokens, drain === "tokens" || drain === "both"],
+    ] as const) {
+      if (!bucket || !named) continue;
+      bucket.clampTo(0, now);
+      bucket.throttle(factor, minShare, recoveryMs, now);
+    }
   }
 
   coolingUntil(lane: string): number {
@@ -153,11 +204,12 @@ export class InMemoryBudgetStore implements BudgetStore {
     let learned: { rpm?: number; tpm?: number } | undefined;
     const { requests, tokens } = report;
     if (requests.limit !== undefined && requests.limit > 0) {
+      const capacity = requestBucketCapacity(requests.limit, b.windowSeconds);
       if (!b.requests) {
-        b.requests = new TokenBucket(requestBucketCapacity(requests.limit), requests.limit, now);
+        b.requests = new TokenBucket(capacity, requests.limit, now);
         learned = { ...learned, rpm: requests.limit };
       } else if (Math.abs(b.requests.perMinute - requests.limit) > 1e-6) {
-        b.requests.reconfigure(requestBucketCapacity(requests.limit), requests.limit, now);
+        b.requests.reconfigure(capacity, requests.limit, now);
         learned = { ...learned, rpm: requests.limit };
       }
     }
@@ -175,14 +227,15 @@ export class InMemoryBudgetStore implements BudgetStore {
     // the same quota) lowers our bucket; a stale header never raises it.
     if (reservation) {
       const elapsed = Math.max(0, now - reservation.at);
-      if (requests.remaining !== undefined && b.requests) {
-        const since = b.requestsCharged - reservation.requestsCharged;
-        b.requests.clampTo(requests.remaining + (elapsed * b.requests.perMinute) / 60_000 - since, now);
-      }
-      if (tokens.remaining !== undefined && b.tokens) {
-        const since = b.tokensCharged - reservation.tokensCharged;
-        b.tokens.clampTo(tokens.remaining + (elapsed * b.tokens.perMinute) / 60_000 - since, now);
-      }
+      const correct = (bucket: TokenBucket | undefined, report: BudgetReport, since: number) => {
+        // What the service had left, in our bucket's terms: its deficit, when it gave its limit too
+        // (its bucket may be a window or a minute); else its remaining as it stands.
+        const left = report.spent !== undefined ? bucket && bucket.capacity - report.spent : report.remaining;
+        if (!bucket || left === undefined) return;
+        bucket.clampTo(left + (elapsed * bucket.perMinute * bucket.share(now)) / 60_000 - since, now);
+      };
+      correct(b.requests, requests, b.requestsCharged - reservation.requestsCharged);
+      correct(b.tokens, tokens, b.tokensCharged - reservation.tokensCharged);
     }
     return learned;
   }
@@ -210,5 +263,6 @@ function bucketView(bucket: TokenBucket, now: number): BudgetView {
     remaining: bucket.available(now),
     capacity: bucket.capacity,
     msUntilFull: bucket.msUntilFull(now),
+    share: bucket.share(now),
   };
 }

@@ -72,6 +72,34 @@ export function parseRateLimitHeaders(headers: HeaderSource): RateLimitInfo {
   return { requests: readWindow(get, "requests"), tokens: readWindow(get, "tokens") };
 }
 
+/**
+ * What the headers say in the budget store's terms. The services count differently: openai.com's
+ * `x-ratelimit-*-requests` describe the minute (limit = RPM), Azure's describe its enforcement window
+ * (a 48-RPM deployment with 10 s windows sends limit 8), while both count tokens per minute. So the
+ * per-minute limit is `limit × 60 / window` on Azure, and what the service has spent is compared as
+ * a deficit (`limit − remaining`), which means the same whatever the size of its bucket.
+ * @example
+ * toBudgetReport(parseRateLimitHeaders(headers), "azure", 10); // { requests: { limit: 48, spent: 1, … }, … }
+ */
+export function toBudgetReport(
+  info: RateLimitInfo,
+  service: "azure" | "openai",
+  requestWindowSeconds: number,
+): { requests: RateLimitWindow & { spent?: number }; tokens: RateLimitWindow & { spent?: number } } {
+  const perMinute = service === "azure" ? 60 / requestWindowSeconds : 1;
+  return { requests: inBudgetTerms(info.requests, perMinute), tokens: inBudgetTerms(info.tokens, 1) };
+}
+
+function inBudgetTerms(window: RateLimitWindow, perMinute: number): RateLimitWindow & { spent?: number } {
+  const out: RateLimitWindow & { spent?: number } = {};
+  if (window.limit !== undefined) out.limit = window.limit * perMinute;
+  if (window.remaining !== undefined) out.remaining = window.remaining;
+  if (window.limit !== undefined && window.remaining !== undefined)
+    out.spent = Math.max(0, window.limit - window.remaining);
+  if (window.resetMs !== undefined) out.resetMs = window.resetMs;
+  return out;
+}
+
 const NON_NEGATIVE = /^\+?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 function parseNonNegative(text: string | undefined): number | undefined {

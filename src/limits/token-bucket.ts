@@ -8,6 +8,10 @@ export class TokenBucket {
   private last: number;
   private ratePerMs: number;
   private cap: number;
+  /** Share of the limit spent after a throttle (see `throttle`); 1 otherwise. */
+  private shareFloor = 1;
+  private throttledAt = 0;
+  private recoveryMs = Number.POSITIVE_INFINITY;
 
   /**
    * @param capacity the largest burst (bucket size)
@@ -29,6 +33,32 @@ export class TokenBucket {
     return this.ratePerMs * 60_000;
   }
 
+  /**
+   * The share of its limit the bucket spends at `now`: 1 normally; after `throttle`, lower, climbing
+   * back linearly to 1 over `recoveryMs` without another throttle.
+   */
+  share(now: number): number {
+    if (this.shareFloor >= 1) return 1;
+    const share = this.shareFloor + Math.max(0, now - this.throttledAt) / this.recoveryMs;
+    if (share < 1) return share;
+    this.shareFloor = 1;
+    return 1;
+  }
+
+  /**
+   * The service refused a call the bucket admitted (a 429): its real limit is lower than ours (another
+   * client spends the same quota, or ours is configured too high). Spend `factor` of the current share
+   * from now on (size and refill), never less than `minShare`, recovering over `recoveryMs`:
+   * multiplicative decrease, linear recovery, so several routers on one quota settle near their shares.
+   */
+  throttle(factor: number, minShare: number, recoveryMs: number, now: number): void {
+    this.refill(now);
+    this.shareFloor = Math.max(minShare, this.share(now) * factor);
+    this.throttledAt = now;
+    this.recoveryMs = recoveryMs;
+    this.tokens = Math.min(this.tokens, this.cap * this.shareFloor);
+  }
+
   /** Tokens available at `now`. */
   available(now: number): number {
     this.refill(now);
@@ -46,7 +76,7 @@ export class TokenBucket {
   /** Puts back `n` tokens (a charge for a call that never reached the service). */
   giveBack(n: number, now: number): void {
     this.refill(now);
-    this.tokens = Math.min(this.cap, this.tokens + n);
+    this.tokens = Math.min(this.cap * this.share(now), this.tokens + n);
   }
 
   /** Empties the bucket down to `n` (used when the service reports fewer remaining than we think). */
@@ -60,7 +90,11 @@ export class TokenBucket {
     this.refill(now);
     if (n > this.cap) return Number.POSITIVE_INFINITY;
     if (this.tokens >= n) return 0;
-    return Math.ceil((n - this.tokens) / this.ratePerMs);
+    const share = this.share(now);
+    // A throttled bucket holds less: wait for the share to grow enough too (an estimate: refill and
+    // recovery overlap, so the real wait is shorter, and the dispatcher checks again when it wakes).
+    const untilRoom = n > this.cap * share ? Math.ceil((n / this.cap - share) * this.recoveryMs) : 0;
+    return Math.max(untilRoom, Math.ceil((n - this.tokens) / (this.ratePerMs * share)));
   }
 
   /** Milliseconds until the bucket is full again (the `x-ratelimit-reset-*` meaning). */
@@ -79,13 +113,20 @@ export class TokenBucket {
 
   private refill(now: number): void {
     if (now > this.last) {
-      this.tokens = Math.min(this.cap, this.tokens + (now - this.last) * this.ratePerMs);
+      const share = this.share(now);
+      this.tokens = Math.min(this.cap * share, this.tokens + (now - this.last) * this.ratePerMs * share);
       this.last = now;
     }
   }
 }
 
-/** Bucket size for a requests-per-minute limit: ten seconds' worth, as Azure enforces RPM over short windows. */
-export function requestBucketCapacity(rpm: number): number {
-  return Math.max(1, rpm / 6);
+/** The window over which Azure enforces RPM unless told otherwise ("typically 1 or 10 seconds"). */
+export const DEFAULT_REQUEST_WINDOW_SECONDS = 10;
+
+/**
+ * Bucket size for a requests-per-minute limit: one enforcement window's worth (ten seconds by default),
+ * as Azure enforces RPM over short windows; never less than one request.
+ */
+export function requestBucketCapacity(rpm: number, windowSeconds = DEFAULT_REQUEST_WINDOW_SECONDS): number {
+  return Math.max(1, (rpm * windowSeconds) / 60);
 }

@@ -137,59 +137,92 @@ export interface RateLimitContext {
   readonly apiVersion: string;
 }
 
-export type RateLimitKind = "requests" | "tokens" | "tokens-too-large" | "concurrency" | "storm";
+/**
+ * Why a 429 is sent. `fault` is an injected one (a `rateLimitStormMs` storm, or `errorRate` with
+ * `errorStatus: 429`); `tokens-too-large` can never succeed, so it carries no retry-after.
+ */
+export type RateLimitKind = "requests" | "tokens" | "tokens-too-large" | "concurrency" | "fault";
 
-export interface RateLimitDetails {
-  readonly kind: RateLimitKind;
-  readonly retryAfterMs: number;
-  readonly limit?: number | undefined;
-  readonly used?: number | undefined;
-  readonly requested?: number | undefined;
-}
+export type RateLimitDetails =
+  | {
+      readonly kind: Exclude<RateLimitKind, "tokens-too-large">;
+      readonly retryAfterMs: number;
+      readonly limit?: number | undefined;
+      readonly used?: number | undefined;
+      readonly requested?: number | undefined;
+    }
+  | { readonly kind: "tokens-too-large"; readonly limit: number; readonly requested: number };
 
-/** 429 with `retry-after` (whole seconds, rounded up) and `retry-after-ms`. */
+/**
+ * 429 `rate_limit_exceeded` in the service's words, with `retry-after` (whole seconds, rounded up)
+ * and `retry-after-ms`, except for a request too large to ever fit: no header promises it a turn.
+ */
 export function rateLimited(ctx: RateLimitContext, d: RateLimitDetails): WireError {
+  if (d.kind === "tokens-too-large") return tooLarge(ctx, d.limit, d.requested);
   const retryAfterMs = Math.max(1, Math.ceil(d.retryAfterMs));
   const seconds = Math.ceil(retryAfterMs / 1000);
   const headers = { "retry-after": String(seconds), "retry-after-ms": String(retryAfterMs) };
-  const tokenKind = d.kind === "tokens" || d.kind === "tokens-too-large";
   if (ctx.flavor === "azure") {
-    const operation = ctx.op === "chat" ? "ChatCompletions_Create" : "Embeddings_Create";
-    const extra =
-      d.kind === "tokens-too-large"
-        ? ` The request's token charge (${d.requested}) exceeds the limit of ${d.limit} tokens per minute.`
-        : d.kind === "concurrency"
-          ? ` Too many requests in flight (limit ${d.limit}).`
-          : "";
-    return azureError(
-      429,
-      "429",
-      `Requests to the ${operation} Operation under Azure OpenAI API version ${ctx.apiVersion} have exceeded ${tokenKind ? "token" : "call"} rate limit of your current OpenAI S0 pricing tier. Please retry after ${seconds} second${seconds === 1 ? "" : "s"}.${extra} Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.`,
-      headers,
-    );
+    // Azure's text ends with the retry sentence; clients (the router too) read the wait from it.
+    const extra = d.kind === "concurrency" ? ` Too many requests in flight (limit ${d.limit}).` : "";
+    const retry = ` Please retry after ${seconds} second${seconds === 1 ? "" : "s"}.`;
+    return azureError(429, "429", `${azureExceeded(ctx, d.kind === "tokens")}${extra}${retry}`, headers);
   }
-  const where = `for ${ctx.model} in organization org-sim`;
+  const where = openaiWhere(ctx);
   const wait = formatGoDuration(retryAfterMs);
-  const visit = "Visit https://platform.openai.com/account/rate-limits to learn more.";
   let message: string;
   switch (d.kind) {
-    case "tokens-too-large":
-      message = `Request too large ${where} on tokens per min (TPM): Limit ${d.limit}, Requested ${d.requested}. The input or output tokens must be reduced in order to run successfully. ${visit}`;
-      break;
     case "tokens":
-      message = `Rate limit reached ${where} on tokens per min (TPM): Limit ${d.limit}, Used ${d.used}, Requested ${d.requested}. Please try again in ${wait}. ${visit}`;
+      message = `Rate limit reached ${where} on tokens per min (TPM): Limit ${d.limit}, Used ${d.used}, Requested ${d.requested}. Please try again in ${wait}. ${VISIT}`;
       break;
     case "requests":
-      message = `Rate limit reached ${where} on requests per min (RPM): Limit ${d.limit}, Used ${d.used}, Requested 1. Please try again in ${wait}. ${visit}`;
+      message = `Rate limit reached ${where} on requests per min (RPM): Limit ${d.limit}, Used ${d.used}, Requested 1. Please try again in ${wait}. ${VISIT}`;
       break;
     case "concurrency":
       message = `Too many concurrent requests ${where}: Limit ${d.limit}. Please try again in ${wait}.`;
       break;
-    case "storm":
-      message = `Rate limit reached ${where} on requests per min (RPM). Please try again in ${wait}. ${visit}`;
+    case "fault":
+      message = `Rate limit reached ${where} on requests per min (RPM). Please try again in ${wait}. ${VISIT}`;
       break;
   }
-  return apiError(429, message, tokenKind ? "tokens" : "requests", null, "rate_limit_exceeded", headers);
+  return apiError(
+    429,
+    message,
+    d.kind === "tokens" ? "tokens" : "requests",
+    null,
+    "rate_limit_exceeded",
+    headers,
+  );
+}
+
+const VISIT = "Visit https://platform.openai.com/account/rate-limits to learn more.";
+
+function openaiWhere(ctx: RateLimitContext): string {
+  return `for ${ctx.model} in organization org-sim`;
+}
+
+/** Azure's opening sentence: "token rate limit" for TPM, "call rate limit" for everything else. */
+function azureExceeded(ctx: RateLimitContext, tokens: boolean): string {
+  const operation = ctx.op === "chat" ? "ChatCompletions_Create" : "Embeddings_Create";
+  return `Requests to the ${operation} Operation under Azure OpenAI API version ${ctx.apiVersion} have exceeded ${tokens ? "token" : "call"} rate limit of your current OpenAI S0 pricing tier.`;
+}
+
+/** A charge above the whole TPM bucket: a 429 like the others, but with nothing to wait for. */
+function tooLarge(ctx: RateLimitContext, limit: number, requested: number): WireError {
+  if (ctx.flavor === "azure") {
+    return azureError(
+      429,
+      "429",
+      `${azureExceeded(ctx, true)} This request's token charge (${requested}) exceeds the limit of ${limit} tokens per minute: reduce the prompt or max_tokens, as retrying will not help.`,
+    );
+  }
+  return apiError(
+    429,
+    `Request too large ${openaiWhere(ctx)} on tokens per min (TPM): Limit ${limit}, Requested ${requested}. The input or output tokens must be reduced in order to run successfully. ${VISIT}`,
+    "tokens",
+    null,
+    "rate_limit_exceeded",
+  );
 }
 
 export function insufficientQuota(): WireError {
@@ -209,8 +242,12 @@ const SERVER_ERRORS: Readonly<Record<number, readonly [azureCode: string, messag
   504: ["GatewayTimeout", "Gateway timeout."],
 };
 
-/** The error injected by the `errorRate` fault. */
-export function injectedError(flavor: Flavor, status: number): WireError {
+/**
+ * The error injected by the `errorRate` fault. A 429 looks like a real rate limit (code, type,
+ * wording and `retry-after` of `retryAfterMs`); other statuses get a plain body of their kind.
+ */
+export function injectedError(ctx: RateLimitContext, status: number, retryAfterMs: number): WireError {
+  if (status === 429) return rateLimited(ctx, { kind: "fault", retryAfterMs });
   if (status < 500) {
     return apiError(status, `Simulated error (status ${status}).`, "invalid_request_error");
   }
@@ -218,7 +255,7 @@ export function injectedError(flavor: Flavor, status: number): WireError {
     "ServerError",
     `Simulated server error (status ${status}).`,
   ];
-  return flavor === "azure"
+  return ctx.flavor === "azure"
     ? azureError(status, azureCode, message)
     : apiError(status, message, "server_error");
 }

@@ -2,6 +2,9 @@ import type { Clock } from "./clock.js";
 import type { Faults } from "./options.js";
 import { deriveSeed, mulberry32, type Rng } from "./prng.js";
 
+/** Retry-after of a 429 injected by `errorRate` when the faults give no `errorRetryAfterMs`. */
+export const DEFAULT_INJECTED_RETRY_AFTER_MS = 1000;
+
 /**
  * The faults of one endpoint and the seeded draws that decide which requests they hit.
  * Every `set` reseeds the draws, so a test that sets the same faults sees the same outcomes

@@ -73,7 +73,8 @@ export type SimEndpoint = SimOpenAIEndpoint | SimAzureEndpoint;
  * ```ts
  * fleet.setFaults("east", { rateLimitStormMs: 2_000 }); // every request 429s for 2 s
  * fleet.stats("east").byStatus[429];                     // how many were refused
- * fleet.setFaults("east", {});                            // healthy again
+ * await fleet.setFaults("east", { down: true });          // connections refused
+ * await fleet.setFaults("east", {});                      // listening again on the same port
  * await fleet.close();
  * ```
  */
@@ -93,10 +94,20 @@ export interface Fleet {
   /** Zeroes the counters of one endpoint, or of all when no name is given. */
   resetStats(name?: string): void;
   /**
-   * Replaces the endpoint's faults (`{}` clears them); takes effect for the next request.
-   * @throws SimError `SIM_UNKNOWN_ENDPOINT`, `SIM_CONFIG_INVALID`, `SIM_CLOSED`
+   * Replaces the endpoint's faults (`{}` clears them). Every fault but `down` applies to the next
+   * request as soon as this returns, so the promise need not be awaited. `down` closes the listener
+   * (connections are refused, open ones reset) and clearing it listens again on the same port: that
+   * takes a few event-loop turns, and the promise resolves once the listener is in the new state.
+   * @example
+   * ```ts
+   * await fleet.setFaults("east", { down: true });
+   * await fleet.setFaults("east", {}); // the same URL answers again from here on
+   * ```
+   * @throws SimError `SIM_UNKNOWN_ENDPOINT`, `SIM_CONFIG_INVALID`, `SIM_CLOSED` (thrown at once);
+   * `SIM_LISTEN_FAILED` (the promise rejects) when the port cannot be bound again after `down`,
+   * in which case the endpoint stays down until the next `setFaults`.
    */
-  setFaults(name: string, faults: Faults): void;
+  setFaults(name: string, faults: Faults): Promise<void>;
   /** Closes every server, destroys open sockets and clears every timer. Idempotent. */
   close(): Promise<void>;
 }
@@ -159,10 +170,10 @@ class RunningFleet implements Fleet {
     else this.#server(name).stats.reset();
   }
 
-  setFaults(name: string, faults: Faults): void {
+  setFaults(name: string, faults: Faults): Promise<void> {
     const server = this.#server(name);
     if (this.#closed !== undefined) throw new SimError("SIM_CLOSED", "The sim fleet is closed.");
-    server.setFaults(parseFaults(faults));
+    return server.setFaults(parseFaults(faults));
   }
 
   close(): Promise<void> {

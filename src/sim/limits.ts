@@ -1,4 +1,5 @@
 import type { Clock } from "./clock.js";
+import type { Flavor } from "./errors.js";
 import { formatGoDuration } from "./go-duration.js";
 
 /**
@@ -15,6 +16,12 @@ export const DEFAULT_OUTPUT_CHARGE = 1000;
 
 /** Retry-after given for a request refused because `concurrency` requests are already in flight. */
 export const CONCURRENCY_RETRY_AFTER_MS = 1000;
+
+/**
+ * Length of the window over which RPM is enforced when `requestWindowSeconds` is not set. Azure
+ * documents "typically 1 or 10 seconds"; ten is the more forgiving of the two.
+ */
+export const DEFAULT_REQUEST_WINDOW_SECONDS = 10;
 
 /**
  * Waits shorter than a nanosecond count as zero, and advertised waits are rounded up only past a
@@ -76,6 +83,17 @@ export interface LimitsConfig {
   readonly tpm?: number | undefined;
   /** Requests in flight at once. */
   readonly concurrency?: number | undefined;
+  /**
+   * Window over which `rpm` is enforced: the requests bucket holds `rpm × window / 60`.
+   * @default 10
+   * @unit seconds
+   */
+  readonly requestWindowSeconds?: number | undefined;
+}
+
+/** Capacity of the requests bucket: one window's worth of `rpm`, never less than one request. */
+export function requestWindowCapacity(rpm: number, windowSeconds = DEFAULT_REQUEST_WINDOW_SECONDS): number {
+  return Math.max(1, (rpm * windowSeconds) / 60);
 }
 
 /** Why a request was refused. `tokens-too-large` can never succeed: its charge exceeds the bucket. */
@@ -85,17 +103,21 @@ export type Admission =
   | { readonly ok: true }
   | {
       readonly ok: false;
-      readonly reason: RefusalReason;
+      readonly reason: Exclude<RefusalReason, "tokens-too-large">;
       /** Whole milliseconds, at least 1. */
       readonly retryAfterMs: number;
-    };
+    }
+  // No retry-after: waiting never helps a request larger than the whole bucket.
+  | { readonly ok: false; readonly reason: "tokens-too-large" };
 
 const ADMITTED: Admission = { ok: true };
+const TOO_LARGE: Admission = { ok: false, reason: "tokens-too-large" };
 
 /**
- * The fleet's limit model, which the router mirrors exactly:
- * - requests: bucket of capacity `max(1, rpm / 6)` (ten seconds' worth, as Azure enforces RPM over
- *   short windows) refilled at `rpm / 60_000` per ms; each admitted request takes 1;
+ * The fleet's limit model, which the router mirrors:
+ * - requests: bucket of capacity `max(1, rpm × requestWindowSeconds / 60)` (one window's worth, as
+ *   Azure enforces RPM over 1 s or 10 s windows; 10 s by default) refilled at `rpm / 60_000` per ms;
+ *   each admitted request takes 1;
  * - tokens: bucket of capacity `tpm` refilled at `tpm / 60_000` per ms; each admitted request takes
  *   its charge; nothing is refunded;
  * - concurrency: at most `concurrency` requests in flight.
@@ -109,8 +131,11 @@ export class EndpointLimiter {
     readonly config: LimitsConfig,
     now: Clock,
   ) {
-    const { rpm, tpm } = config;
-    this.requests = rpm === undefined ? undefined : new TokenBucket(Math.max(1, rpm / 6), rpm / 60_000, now);
+    const { rpm, tpm, requestWindowSeconds } = config;
+    this.requests =
+      rpm === undefined
+        ? undefined
+        : new TokenBucket(requestWindowCapacity(rpm, requestWindowSeconds), rpm / 60_000, now);
     this.tokens = tpm === undefined ? undefined : new TokenBucket(tpm, tpm / 60_000, now);
   }
 
@@ -129,10 +154,7 @@ export class EndpointLimiter {
       return { ok: false, reason: "concurrency", retryAfterMs: CONCURRENCY_RETRY_AFTER_MS };
     }
     const tokens = this.tokens;
-    if (tokens !== undefined && charge > tokens.capacity) {
-      // The best it can ever get is a full bucket, so point there; the caller must shrink the request.
-      return { ok: false, reason: "tokens-too-large", retryAfterMs: wholeMs(tokens.msUntilFull()) };
-    }
+    if (tokens !== undefined && charge > tokens.capacity) return TOO_LARGE;
     const requestWait = this.requests?.msUntil(1) ?? 0;
     const tokenWait = tokens?.msUntil(charge) ?? 0;
     if (requestWait > 0 || tokenWait > 0) {
@@ -149,15 +171,28 @@ export class EndpointLimiter {
   }
 
   /**
-   * The `x-ratelimit-*` headers describing the buckets now (call after `admit`, so remaining
-   * reflects this request's charge).
+   * The `x-ratelimit-*` headers describing the buckets now, as `flavor`'s service writes them (call
+   * after `admit`, so remaining reflects this request's charge):
+   * - azure counts requests per window: limit = the window's capacity, remaining = what is left of it
+   *   (a 48-RPM deployment with 10 s windows reports limit 8, then remaining 7 after one request);
+   * - openai counts requests per minute: limit = rpm, remaining = rpm minus what the window bucket
+   *   is short of full, so an idle endpoint reports remaining == limit.
+   * Tokens are per minute on both: limit = tpm, remaining = what is left in the bucket. Every reset is
+   * the time until that bucket is full again, as a Go duration.
    */
-  headers(): Record<string, string> {
+  headers(flavor: Flavor): Record<string, string> {
     const out: Record<string, string> = {};
     const { requests, tokens } = this;
     if (requests !== undefined) {
-      out["x-ratelimit-limit-requests"] = String(this.config.rpm);
-      out["x-ratelimit-remaining-requests"] = String(Math.floor(requests.level()));
+      const level = requests.level();
+      if (flavor === "azure") {
+        out["x-ratelimit-limit-requests"] = String(Math.floor(requests.capacity));
+        out["x-ratelimit-remaining-requests"] = String(Math.floor(level));
+      } else {
+        const rpm = this.config.rpm ?? requests.capacity;
+        out["x-ratelimit-limit-requests"] = String(rpm);
+        out["x-ratelimit-remaining-requests"] = String(Math.floor(rpm - (requests.capacity - level)));
+      }
       out["x-ratelimit-reset-requests"] = formatGoDuration(ceilMs(requests.msUntilFull()));
     }
     if (tokens !== undefined) {

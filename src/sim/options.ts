@@ -16,10 +16,17 @@ export interface Faults {
   /** Share of requests (0..1) answered with `errorStatus`. 1 fails every request. */
   readonly errorRate?: number | undefined;
   /**
-   * Status used by `errorRate` (400–599).
+   * Status used by `errorRate` (400–599). 429 is a full rate-limit answer: `rate_limit_exceeded`
+   * (Azure: code "429" and its wording) with `retry-after` / `retry-after-ms` of `errorRetryAfterMs`.
    * @default 500
    */
   readonly errorStatus?: number | undefined;
+  /**
+   * The wait an injected 429 (`errorStatus: 429`) advertises; ignored for other statuses.
+   * @default 1000
+   * @unit milliseconds
+   */
+  readonly errorRetryAfterMs?: number | undefined;
   /**
    * Every request in the next N ms (from the `setFaults` call) gets 429 with `retry-after-ms`
    * equal to the remaining storm time.
@@ -34,7 +41,10 @@ export interface Faults {
   readonly resetMidStreamAfterChunks?: number | undefined;
   /** Requests are admitted and then never answered, until the client gives up or the fleet closes. */
   readonly hang?: boolean | undefined;
-  /** The endpoint resets every connection as soon as it is accepted (open ones too). */
+  /**
+   * The endpoint stops listening, so connections are refused (ECONNREFUSED), and open ones are
+   * reset. Clearing it listens again on the same port; `await` that `setFaults` before relying on it.
+   */
   readonly down?: boolean | undefined;
   /**
    * Multiplies time-to-first-token and per-token time.
@@ -80,16 +90,26 @@ export interface LatencyConfig {
  *
  * @example
  * ```ts
- * const limits: SimLimits = { rpm: 600, tpm: 100_000, concurrency: 64 };
+ * const limits: SimLimits = { rpm: 600, tpm: 100_000, concurrency: 64, requestWindowSeconds: 1 };
  * ```
  */
 export interface SimLimits {
-  /** Requests per minute (bucket of `max(1, rpm/6)`, refilled continuously). */
+  /**
+   * Requests per minute, enforced over windows of `requestWindowSeconds`: a bucket of
+   * `max(1, rpm × requestWindowSeconds / 60)` refilled continuously at `rpm / 60` per second.
+   */
   readonly rpm?: number | undefined;
   /** Tokens per minute (bucket of `tpm`; a request is charged prompt + output cap at admission). */
   readonly tpm?: number | undefined;
   /** Requests in flight at once; the next one gets 429 with retry-after 1 s. */
   readonly concurrency?: number | undefined;
+  /**
+   * Length of the window over which `rpm` is enforced (Azure: "typically 1 or 10 seconds"). With 1,
+   * a 600 RPM endpoint takes 10 requests back to back; with 10, it takes 100.
+   * @default 10
+   * @unit seconds
+   */
+  readonly requestWindowSeconds?: number | undefined;
 }
 
 interface CommonEndpointConfig {
@@ -199,6 +219,7 @@ const urlSafeName = z
 export const faultsSchema = z.strictObject({
   errorRate: share.optional(),
   errorStatus: z.int().min(400).max(599).optional(),
+  errorRetryAfterMs: z.number().finite().positive().optional(),
   rateLimitStormMs: nonNegative.optional(),
   insufficientQuota: z.boolean().optional(),
   resetBeforeHeaders: share.optional(),
@@ -213,6 +234,7 @@ const limitsSchema = z.strictObject({
   rpm: z.number().finite().positive().optional(),
   tpm: z.number().finite().positive().optional(),
   concurrency: z.int().positive().optional(),
+  requestWindowSeconds: z.number().finite().positive().optional(),
 });
 
 const latencySchema = z.strictObject({

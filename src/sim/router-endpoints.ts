@@ -3,7 +3,12 @@ import type { Fleet } from "./fleet.js";
 
 /** What the router should know about a simulated endpoint besides its address and key. */
 export interface RouterEndpointExtras {
-  readonly limits?: { readonly rpm?: number; readonly tpm?: number; readonly concurrency?: number };
+  readonly limits?: {
+    readonly rpm?: number;
+    readonly tpm?: number;
+    readonly concurrency?: number;
+    readonly requestWindowSeconds?: number;
+  };
   readonly priority?: number;
   readonly weight?: number;
 }

@@ -74,8 +74,10 @@ export function matchRoute(flavor: Flavor, method: string, url: string): Route |
       if (apiVersion === undefined) return resourceNotFound();
       return { op: m[2] === "embeddings" ? "embeddings" : "chat", deployment, apiVersion };
     }
-  } else if (method === "GET" && path === "/openai/v1/models") {
-    return { op: "list-models" };
+  } else if (method === "GET") {
+    if (path === "/openai/v1/models") return { op: "list-models" };
+    // The classic surface (`AzureOpenAI#models.list()`) needs an api-version like every classic path.
+    if (path === "/openai/models" && apiVersionOf(query) !== undefined) return { op: "list-models" };
   }
   return resourceNotFound();
 }

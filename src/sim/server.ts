@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type AuthConfig, checkAuth } from "./auth.js";
 import { type ChatRequest, type EmbeddingsRequest, parseChatBody, parseEmbeddingsBody } from "./body.js";
@@ -29,9 +29,10 @@ import {
   type WireError,
   wrongOperation,
 } from "./errors.js";
-import { FaultState } from "./faults.js";
+import { DEFAULT_INJECTED_RETRY_AFTER_MS, FaultState } from "./faults.js";
 import { LatencyModel, type Timing, totalDelayMs } from "./latency.js";
-import { DEFAULT_OUTPUT_CHARGE, EndpointLimiter, type LimitsConfig } from "./limits.js";
+import { type Admission, DEFAULT_OUTPUT_CHARGE, EndpointLimiter, type LimitsConfig } from "./limits.js";
+import { Listener } from "./listener.js";
 import type { Faults, LatencyConfig } from "./options.js";
 import { deriveSeed, hashString, mulberry32, type Rng, randomBase62, randomHex, randomUuid } from "./prng.js";
 import { matchRoute } from "./routes.js";
@@ -93,6 +94,7 @@ export class SimServer {
   readonly #ids: Rng;
   readonly #fingerprints = new Map<string, string>();
   readonly #auth: AuthConfig;
+  readonly #listener: Listener;
   #closing: Promise<void> | undefined;
   #url = "";
 
@@ -108,6 +110,9 @@ export class SimServer {
     this.#auth = { flavor: config.flavor, apiKey: config.apiKey, bearerPrefix: config.bearerPrefix };
     this.#server = createServer((req, res) => this.#guard(req, res, () => this.#onRequest(req, res)));
     this.#server.on("connection", (socket: Socket) => this.#onConnection(socket));
+    this.#listener = new Listener(this.#server, config.host, config.name, () => {
+      for (const socket of this.#sockets) socket.resetAndDestroy();
+    });
     // A late server error (say EMFILE) must not crash the test process that hosts the fleet.
     this.#server.on("error", () => {});
   }
@@ -117,32 +122,28 @@ export class SimServer {
     return this.#url;
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.#server.once("error", onError);
-      this.#server.listen(this.config.port, this.config.host, () => {
-        this.#server.off("error", onError);
-        const { address, port } = this.#server.address() as AddressInfo;
-        this.#url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
-        resolve();
-      });
-    });
+  /** Binds the port (an endpoint configured `down` then closes it again, keeping the port). */
+  async listen(): Promise<void> {
+    const { address, port } = await this.#listener.open(this.config.port);
+    this.#url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+    await this.#listener.follow(this.faults.current.down !== true);
   }
 
-  setFaults(faults: Faults): void {
+  /**
+   * Replaces the faults; all but `down` apply to the next request at once. `down` closes the
+   * listener (so connections are refused) and resets open sockets; clearing it listens on the same
+   * port again. The promise resolves once the listener is in the state the faults ask for.
+   * @throws SimError `SIM_LISTEN_FAILED` (rejection) when the port cannot be bound again.
+   */
+  setFaults(faults: Faults): Promise<void> {
     this.faults.set(faults);
-    // Going down drops open connections too; otherwise keep-alive clients would still get through.
-    if (faults.down) for (const socket of this.#sockets) socket.resetAndDestroy();
+    return this.#listener.follow(faults.down !== true);
   }
 
   /** Stops listening, destroys every open socket and clears every timer. Idempotent. */
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
-    this.#closing = new Promise<void>((resolve) => {
-      if (!this.#server.listening) resolve();
-      else this.#server.close(() => resolve());
-    });
+    this.#closing = this.#listener.close();
     for (const socket of this.#sockets) socket.destroy();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -150,7 +151,8 @@ export class SimServer {
   }
 
   #onConnection(socket: Socket): void {
-    if (this.faults.current.down || this.#closing !== undefined) {
+    // Connections accepted before a queued `down` closes the listener are reset, as is any after close().
+    if (this.faults.current.down || this.#listener.shutdown) {
       socket.resetAndDestroy();
       return;
     }
@@ -358,7 +360,7 @@ export class SimServer {
     }
     const storm = faults.stormRemainingMs();
     if (storm > 0) {
-      this.#sendError(ex, rateLimited(rl, { kind: "storm", retryAfterMs: storm }));
+      this.#sendError(ex, rateLimited(rl, { kind: "fault", retryAfterMs: storm }));
       return false;
     }
     if (faults.current.insufficientQuota) {
@@ -367,31 +369,46 @@ export class SimServer {
     }
     const injected = faults.drawError();
     if (injected !== undefined) {
-      this.#sendError(ex, injectedError(this.config.flavor, injected));
+      const retryAfterMs = faults.current.errorRetryAfterMs ?? DEFAULT_INJECTED_RETRY_AFTER_MS;
+      this.#sendError(ex, injectedError(rl, injected, retryAfterMs));
       return false;
     }
     const verdict = this.limiter.admit(charge, this.stats.inflight);
     if (!verdict.ok) {
-      const { requests, tokens, config } = this.limiter;
-      const kind = verdict.reason;
-      const byTokens = kind === "tokens" || kind === "tokens-too-large";
-      const bucket = byTokens ? tokens : requests;
-      this.#sendError(
-        ex,
-        rateLimited(rl, {
-          kind,
-          retryAfterMs: verdict.retryAfterMs,
-          limit: kind === "concurrency" ? config.concurrency : byTokens ? config.tpm : config.rpm,
-          used: bucket === undefined ? undefined : Math.ceil(bucket.capacity - bucket.level()),
-          requested: byTokens ? charge : 1,
-        }),
-      );
+      this.#sendError(ex, this.#refusal(verdict, charge, rl));
       return false;
     }
-    if (this.limiter.hasRateLimits) ex.rateHeaders = this.limiter.headers();
+    if (this.limiter.hasRateLimits) ex.rateHeaders = this.limiter.headers(this.config.flavor);
     ex.admitted = true;
     this.stats.enter();
     return true;
+  }
+
+  /** The 429 for a request the limiter refused, quoting the limit it hit. */
+  #refusal(verdict: Exclude<Admission, { ok: true }>, charge: number, rl: RateLimitContext): WireError {
+    const { requests, tokens, config } = this.limiter;
+    switch (verdict.reason) {
+      case "tokens-too-large":
+        return rateLimited(rl, { kind: verdict.reason, limit: config.tpm ?? 0, requested: charge });
+      case "concurrency":
+        return rateLimited(rl, {
+          kind: verdict.reason,
+          retryAfterMs: verdict.retryAfterMs,
+          limit: config.concurrency,
+        });
+      case "requests":
+      case "tokens": {
+        const byTokens = verdict.reason === "tokens";
+        const bucket = byTokens ? tokens : requests;
+        return rateLimited(rl, {
+          kind: verdict.reason,
+          retryAfterMs: verdict.retryAfterMs,
+          limit: byTokens ? config.tpm : config.rpm,
+          used: bucket === undefined ? undefined : Math.ceil(bucket.capacity - bucket.level()),
+          requested: byTokens ? charge : 1,
+        });
+      }
+    }
   }
 
   #timing(): Timing {
@@ -490,7 +507,8 @@ export class SimServer {
     } else {
       headers["x-request-id"] = `req_${randomHex(this.#ids, 32)}`;
     }
-    const rate = ex.rateHeaders ?? (this.limiter.hasRateLimits ? this.limiter.headers() : undefined);
+    const rate =
+      ex.rateHeaders ?? (this.limiter.hasRateLimits ? this.limiter.headers(this.config.flavor) : undefined);
     if (rate !== undefined) Object.assign(headers, rate);
     return headers;
   }

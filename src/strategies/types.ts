@@ -20,6 +20,8 @@ export interface BudgetView {
   readonly capacity: number;
   /** Milliseconds until the bucket is full again (the `x-ratelimit-reset-*` meaning); 0 when full or unlimited. */
   readonly msUntilFull: number;
+  /** Share of the limit spent now: below 1 for a while after a 429 said the limit is lower (see `throttle`). */
+  readonly share: number;
 }
 
 /** A frozen, read-only view of one lane at selection time. */

@@ -130,6 +130,24 @@ describe("openai-router sim", () => {
     expect(help.stdout.text).toContain("--config");
   });
 
+  it("is described in the top-level --help, --json included", async () => {
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/index.ts", "--help"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    expect(code).toBe(0);
+    const sim = out.slice(out.indexOf("\n  sim "));
+    expect(sim).toMatch(/--config <file>/);
+    expect(sim).toMatch(/--seed <n>\s+\S/);
+    expect(sim).toMatch(/--json\s+print the endpoints as one JSON line/);
+  });
+
   it("stops on SIGTERM in a real process", async () => {
     const root = fileURLToPath(new URL("../..", import.meta.url));
     const script = `const m = await import(${JSON.stringify(join(root, "src/cli/sim-command.ts"))}); process.exitCode = await m.runSimCommand(["--json", "--seed", "3"]);`;

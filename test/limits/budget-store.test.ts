@@ -71,12 +71,14 @@ describe("InMemoryBudgetStore", () => {
         remaining: Number.POSITIVE_INFINITY,
         capacity: Number.POSITIVE_INFINITY,
         msUntilFull: 0,
+        share: 1,
       });
       expect(view.tpm).toEqual({
         limit: undefined,
         remaining: Number.POSITIVE_INFINITY,
         capacity: Number.POSITIVE_INFINITY,
         msUntilFull: 0,
+        share: 1,
       });
       expect(store.msUntilAvailable("east", 1_000_000, 0)).toBe(0);
       expect(view.outstanding).toBe(1_000);
@@ -106,6 +108,7 @@ describe("InMemoryBudgetStore", () => {
         remaining: 100,
         capacity: 100,
         msUntilFull: 0,
+        share: 1,
       });
       for (let i = 0; i < 100; i++) expect(store.reserve("east", 0, 0)).toBeDefined();
       expect(store.reserve("east", 0, 0)).toBeUndefined();
@@ -141,6 +144,7 @@ describe("InMemoryBudgetStore", () => {
         remaining: 30_000,
         capacity: 30_000,
         msUntilFull: 0,
+        share: 1,
       });
     });
   });
@@ -264,13 +268,56 @@ describe("InMemoryBudgetStore", () => {
     });
 
     it("a drained bucket refills from the moment it was drained", () => {
-      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      // factor 1: no shrinking, so only the draining shows
+      const store = new InMemoryBudgetStore({ throttle: { factor: 1 } });
+      store.register("east", { rpm: 600, tpm: 6_000 }, 0);
       store.cool("east", 1_000, "both", 0);
       const view = store.view("east", 1_000);
       expect(view.rpm.remaining).toBeCloseTo(10);
       expect(view.tpm.remaining).toBeCloseTo(100);
       expect(store.reserve("east", 100, 1_000)).toBeDefined();
       expect(store.reserve("east", 1, 1_000)).toBeUndefined();
+    });
+
+    it("shrinks the named budget after a 429: half its size and rate, recovering linearly", () => {
+      const store = new InMemoryBudgetStore({
+        throttle: { factor: 0.5, minShare: 0.1, recoveryMs: 100_000 },
+      });
+      store.register("east", { rpm: 600, tpm: 6_000 }, 0);
+      store.cool("east", 0, "tokens", 0);
+      expect(store.view("east", 0).tpm.share).toBe(0.5);
+      expect(store.view("east", 0).rpm.share).toBe(1); // not named: untouched
+      // refills at half of 100 tokens/s, and holds at most half the bucket
+      expect(store.view("east", 1_000).tpm.remaining).toBeCloseTo(100 * (0.5 + 0.01), 0);
+      expect(store.view("east", 10_000).tpm.share).toBeCloseTo(0.6);
+      // a second 429 halves what is left of the share, never below minShare
+      store.cool("east", 10_000, "tokens", 10_000);
+      expect(store.view("east", 10_000).tpm.share).toBeCloseTo(0.3);
+      for (let i = 0; i < 5; i++) store.cool("east", 10_000, "tokens", 10_000);
+      expect(store.view("east", 10_000).tpm.share).toBeCloseTo(0.1);
+      // back to the whole limit after recoveryMs × (1 − share) without another 429
+      expect(store.view("east", 10_000 + 90_000).tpm.share).toBe(1);
+      expect(store.view("east", 200_000).tpm.remaining).toBe(6_000);
+    });
+
+    it("a shrunk budget holds less and admits the larger charges only once it has recovered", () => {
+      const store = new InMemoryBudgetStore({ throttle: { factor: 0.5, minShare: 0.1, recoveryMs: 60_000 } });
+      store.register("east", { tpm: 6_000 }, 0);
+      store.cool("east", 0, "tokens", 0);
+      // 4,000 tokens fit the configured bucket but not half of it: wait for the share to reach 2/3
+      const wait = store.msUntilAvailable("east", 4_000, 0);
+      expect(wait).toBeGreaterThanOrEqual(10_000);
+      expect(Number.isFinite(wait)).toBe(true);
+      expect(store.reserve("east", 4_000, 0)).toBeUndefined();
+      expect(store.reserve("east", 4_000, 120_000)).toBeDefined();
+    });
+
+    it("a cooldown that names no budget (a 503's retry-after) shrinks nothing", () => {
+      const store = storeWith({ rpm: 600, tpm: 6_000 });
+      store.cool("east", 1_000, "none", 0);
+      const view = store.view("east", 0);
+      expect([view.rpm.share, view.tpm.share]).toEqual([1, 1]);
+      expect(view.tpm.remaining).toBe(6_000);
     });
 
     it("on a lane without limits only the cooldown applies", () => {
@@ -288,8 +335,14 @@ describe("InMemoryBudgetStore", () => {
       const learned = store.calibrate("east", report({ limit: 600 }, { limit: 30_000 }), undefined, 0);
       expect(learned).toEqual({ rpm: 600, tpm: 30_000 });
       const view = store.view("east", 0);
-      expect(view.rpm).toEqual({ limit: 600, remaining: 100, capacity: 100, msUntilFull: 0 });
-      expect(view.tpm).toEqual({ limit: 30_000, remaining: 30_000, capacity: 30_000, msUntilFull: 0 });
+      expect(view.rpm).toEqual({ limit: 600, remaining: 100, capacity: 100, msUntilFull: 0, share: 1 });
+      expect(view.tpm).toEqual({
+        limit: 30_000,
+        remaining: 30_000,
+        capacity: 30_000,
+        msUntilFull: 0,
+        share: 1,
+      });
     });
 
     it("learns only what the headers tell", () => {
@@ -319,8 +372,14 @@ describe("InMemoryBudgetStore", () => {
       const learned = store.calibrate("east", report({ limit: 1_200 }, { limit: 20_000 }), undefined, 0);
       expect(learned).toEqual({ rpm: 1_200, tpm: 20_000 });
       const view = store.view("east", 0);
-      expect(view.rpm).toEqual({ limit: 1_200, remaining: 100, capacity: 200, msUntilFull: 5_000 });
-      expect(view.tpm).toEqual({ limit: 20_000, remaining: 10_000, capacity: 20_000, msUntilFull: 30_000 });
+      expect(view.rpm).toEqual({ limit: 1_200, remaining: 100, capacity: 200, msUntilFull: 5_000, share: 1 });
+      expect(view.tpm).toEqual({
+        limit: 20_000,
+        remaining: 10_000,
+        capacity: 20_000,
+        msUntilFull: 30_000,
+        share: 1,
+      });
     });
 
     it("reports only the limit that changed", () => {
@@ -335,6 +394,28 @@ describe("InMemoryBudgetStore", () => {
       const r = store.reserve("east", 100, 0)!;
       store.calibrate("east", report({}, { limit: 1_000, remaining: 400 }), r, 0);
       expect(store.view("east", 0).tpm.remaining).toBe(400);
+    });
+  });
+
+  describe("calibrate: spent (the service's deficit)", () => {
+    it("compares a window-sized bucket (Azure: limit 8 per 10 s) by its deficit", () => {
+      const store = storeWith({ rpm: 48 }); // our bucket: 8 requests
+      const a = store.reserve("east", 0, 0);
+      // the service saw 3 spent of its 8 (two more calls from someone else): we should hold 5
+      store.calibrate("east", report({ limit: 48, remaining: 5, spent: 3 }), a, 0);
+      expect(store.view("east", 0).rpm.remaining).toBeCloseTo(5);
+    });
+
+    it("compares a minute-sized bucket (openai.com: limit = rpm) by its deficit too", () => {
+      const store = storeWith({ rpm: 600 }); // our bucket: 100 requests (10 s)
+      const a = store.reserve("east", 0, 0);
+      // remaining 580 of 600 is 20 spent: 80 left of our 100, although 580 > 100
+      store.calibrate("east", report({ limit: 600, remaining: 580, spent: 20 }), a, 0);
+      expect(store.view("east", 0).rpm.remaining).toBeCloseTo(80);
+      // only our own call spent: nothing to correct
+      const b = store.reserve("east", 0, 0);
+      store.calibrate("east", report({ limit: 600, remaining: 579, spent: 21 }), b, 0);
+      expect(store.view("east", 0).rpm.remaining).toBeCloseTo(79);
     });
   });
 

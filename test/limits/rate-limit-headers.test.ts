@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseRateLimitHeaders, parseRetryAfterMs } from "../../src/limits/rate-limit-headers.js";
+import {
+  parseRateLimitHeaders,
+  parseRetryAfterMs,
+  toBudgetReport,
+} from "../../src/limits/rate-limit-headers.js";
 
 describe("parseRateLimitHeaders", () => {
   it("reads openai.com's six headers from a fetch Headers", () => {
@@ -107,5 +111,39 @@ describe("parseRetryAfterMs", () => {
     expect(parseRetryAfterMs({}, { error: { message: "Too many requests" } })).toBeUndefined();
     expect(parseRetryAfterMs({}, null)).toBeUndefined();
     expect(parseRetryAfterMs({}, 42)).toBeUndefined();
+  });
+});
+
+describe("toBudgetReport", () => {
+  it("reads Azure's request headers as per window: limit 8 per 10 s is 48 per minute", () => {
+    // Headers of a real Azure response for a 48-RPM / 8,000-TPM deployment.
+    const info = parseRateLimitHeaders({
+      "x-ratelimit-limit-requests": "8",
+      "x-ratelimit-remaining-requests": "7",
+      "x-ratelimit-limit-tokens": "8000",
+      "x-ratelimit-remaining-tokens": "1014",
+    });
+    expect(toBudgetReport(info, "azure", 10)).toEqual({
+      requests: { limit: 48, remaining: 7, spent: 1 },
+      tokens: { limit: 8_000, remaining: 1_014, spent: 6_986 },
+    });
+    expect(toBudgetReport(info, "azure", 1).requests.limit).toBe(480);
+  });
+
+  it("reads openai.com's request headers as per minute", () => {
+    const info = parseRateLimitHeaders({
+      "x-ratelimit-limit-requests": "3500",
+      "x-ratelimit-remaining-requests": "3499",
+      "x-ratelimit-reset-requests": "17ms",
+    });
+    expect(toBudgetReport(info, "openai", 10)).toEqual({
+      requests: { limit: 3_500, remaining: 3_499, spent: 1, resetMs: 17 },
+      tokens: {},
+    });
+  });
+
+  it("has no deficit without both the limit and the remaining (older Azure sends remaining only)", () => {
+    const info = parseRateLimitHeaders({ "x-ratelimit-remaining-requests": "79" });
+    expect(toBudgetReport(info, "azure", 10).requests).toEqual({ remaining: 79 });
   });
 });

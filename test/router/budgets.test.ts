@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Completion, RouterEvent } from "../../src/index.js";
+import { type Completion, createRouter, type RouterEvent } from "../../src/index.js";
+import { startFleet } from "../../src/sim/index.js";
+import { toRouterEndpoints } from "../../src/sim/router-endpoints.js";
 import { chat, type Rig, type rig, virtualRig } from "../helpers/setup.js";
+import { FastForward } from "../helpers/virtual-time.js";
 
 const models = ["gpt-4o", "text-embedding-3-small"];
 
@@ -92,6 +95,40 @@ describe("budgets against the services' limits", () => {
     await clock.runUntil(() => outcomes.length === 41, idle);
     expect(outcomes.every((c) => c.ok)).toBe(true);
     expect(fleet.stats("a").byStatus[429] ?? 0).toBe(0);
+  }, 30_000);
+});
+
+describe("limits learned from Azure", () => {
+  // Breaks if Azure's per-window x-ratelimit-limit-requests were read as a per-minute limit (the
+  // router would learn 8 RPM for a 48-RPM deployment and spend a sixth of it), or if the deficit were
+  // not compared in window terms (429s from the burst below).
+  it("reads the request window's count as RPM × window / 60 and stays under it", async () => {
+    const r = await virtualRig(
+      {
+        seed: 12,
+        endpoints: [
+          {
+            name: "az",
+            type: "azure" as const,
+            deployments: { "gpt-4o": "gpt4o-az" },
+            limits: { rpm: 48, tpm: 8_000 },
+          },
+        ],
+      },
+      { queue: { maxSize: 1_000 }, timeoutMs: 3_600_000 },
+    );
+    current = r;
+    const { router, fleet, clock, idle } = r;
+    const outcomes: Completion[] = [];
+    router.completions$.subscribe((c) => outcomes.push(c));
+    const events: RouterEvent[] = [];
+    router.events$.subscribe((e) => events.push(e));
+    await router.chat.completions.create(chat("first", 10));
+    expect(events.find((e) => e.type === "limits-learned")).toMatchObject({ rpm: 48, tpm: 8_000 });
+    for (let i = 0; i < 30; i++) router.requests.next({ id: `z${i}`, kind: "chat", body: chat(`z${i}`, 10) });
+    await clock.runUntil(() => outcomes.length === 31, idle);
+    expect(outcomes.every((c) => c.ok)).toBe(true);
+    expect(fleet.stats("az").byStatus[429] ?? 0).toBe(0);
   }, 30_000);
 });
 
@@ -223,4 +260,46 @@ describe("cooldowns", () => {
     clock.advanceBy(2_001);
     expect(router.snapshot().endpoints[0]?.state).toBe("healthy");
   });
+});
+
+describe("several routers on one quota", () => {
+  // Breaks if a 429 only emptied the bucket (each router would keep refilling at the whole limit, and
+  // together they would overshoot the quota by their number: about a third of the calls were 429s).
+  it("shrink their budgets on 429s, so together they stay near the quota and every caller succeeds", async () => {
+    const clock = new FastForward();
+    const fleet = await startFleet({
+      seed: 5,
+      now: clock.now,
+      endpoints: [{ name: "a", type: "openai", models, limits: { rpm: 60, tpm: 1_000_000 } }],
+    });
+    const routers = [0, 1].map(() =>
+      createRouter({
+        scheduler: clock.scheduler,
+        timeoutMs: 3_600_000,
+        queue: { maxSize: 1_000 },
+        // Each is told the whole quota, as replicas of one app would be.
+        endpoints: toRouterEndpoints(fleet, { a: { limits: { rpm: 60, tpm: 1_000_000 } } }),
+      }),
+    );
+    const outcomes: Completion[] = [];
+    for (const r of routers) r.completions$.subscribe((c) => outcomes.push(c));
+    const n = 240;
+    for (let i = 0; i < n; i++) {
+      routers[i % 2]?.requests.next({ id: `q${i}`, kind: "chat", body: chat(`shared ${i % 5}`, 20) });
+    }
+    const idle = () => routers.every((r) => r.snapshot().totals.inflight === 0);
+    await clock.runUntil(() => outcomes.length === n, idle);
+    try {
+      expect(outcomes.filter((c) => !c.ok)).toEqual([]);
+      const stats = fleet.stats("a");
+      const throttled = stats.byStatus[429] ?? 0;
+      // Without shrinking: ~35% of the calls. With it: a few per router while the shares settle.
+      expect(throttled / stats.requests).toBeLessThan(0.1);
+      // …and the quota is still spent: 240 requests at 60 per minute take about 4 minutes, not 8.
+      expect(clock.now() - 1_000_000).toBeLessThan(6 * 60_000);
+    } finally {
+      await Promise.all(routers.map((r) => r.close()));
+      await fleet.close();
+    }
+  }, 60_000);
 });

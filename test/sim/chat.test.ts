@@ -1,3 +1,5 @@
+// Azure's companion types: adds prompt_filter_results / content_filter_results to the openai types.
+import type {} from "@azure/openai/types";
 import { countTokens } from "gpt-tokenizer";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -137,11 +139,7 @@ describe("chat completions (Azure)", () => {
       .chat.completions.create({ model: "gpt4o-east", messages: user("Hello") })
       .withResponse();
     expect(data.model).toBe("gpt-4o");
-    const raw = data as unknown as {
-      prompt_filter_results: { prompt_index: number; content_filter_results: Record<string, unknown> }[];
-      choices: { content_filter_results: Record<string, { filtered: boolean }> }[];
-    };
-    expect(raw.prompt_filter_results).toEqual([
+    expect(data.prompt_filter_results).toEqual([
       {
         prompt_index: 0,
         content_filter_results: expect.objectContaining({
@@ -150,7 +148,7 @@ describe("chat completions (Azure)", () => {
         }),
       },
     ]);
-    expect(raw.choices[0]!.content_filter_results.sexual).toEqual({ filtered: false, severity: "safe" });
+    expect(data.choices[0]!.content_filter_results?.sexual).toEqual({ filtered: false, severity: "safe" });
     const apim = response.headers.get("apim-request-id");
     expect(apim).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(response.headers.get("x-request-id")).toBe(apim);
@@ -175,6 +173,20 @@ describe("chat completions (Azure)", () => {
     expect(res.choices[0]!.message.content).toBeTruthy();
     const emb = await client.embeddings.create({ model: "emb-east", input: "v1" });
     expect(emb.data[0]!.embedding).toHaveLength(1536);
+  });
+
+  it("lists the deployments on AzureOpenAI's models.list() (classic surface), as /openai/v1/models does", async () => {
+    const east = asAzure(fleet.endpoint("east"));
+    const classic = [];
+    for await (const m of azureClient(east).models.list()) classic.push(m.id);
+    expect(classic).toEqual(["gpt4o-east", "emb-east"]);
+    const v1 = new OpenAI({ apiKey: east.apiKey, baseURL: `${east.endpoint}/openai/v1`, maxRetries: 0 });
+    const listed = [];
+    for await (const m of v1.models.list()) listed.push(m.id);
+    expect(listed).toEqual(classic);
+    // The classic path needs its api-version, like every classic path.
+    const bare = await fetch(`${east.endpoint}/openai/models`, { headers: { "api-key": east.apiKey } });
+    expect(bare.status).toBe(404);
   });
 
   it("accepts Entra-style bearer tokens with the configured prefix", async () => {

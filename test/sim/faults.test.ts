@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -8,6 +9,37 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { type Faults, type Fleet, type LatencyConfig, startFleet } from "../../src/sim/index.js";
 import { azureClient, FakeClock, openaiClient, rejection, user } from "./helpers.js";
+
+/** The `code` of every error down the `cause` chain (the SDK wraps undici's `fetch failed`). */
+function causeCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = error, depth = 0; e instanceof Error && depth < 6; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+  }
+  return codes;
+}
+
+/** Listening TCP servers in this process (each sim endpoint that listens is one). */
+function listeningServers(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+}
+
+/** Resolves true when something accepts a TCP connection on the port, false when it is refused. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
 
 let fleet: Fleet | undefined;
 afterEach(async () => {
@@ -65,6 +97,34 @@ describe("errorRate", () => {
     f.setFaults("oai", { errorRate: 0.5 });
     expect(await failures(f, 200)).toBe(first);
     expect(f.stats("oai").byStatus).toEqual({ 200: 400 - 2 * first, 500: 2 * first });
+  });
+
+  it("errorStatus 429 looks like a real rate limit: rate_limit_exceeded, type requests, retry-after 1 s", async () => {
+    const f = await start();
+    f.setFaults("oai", { errorRate: 1, errorStatus: 429 });
+    const e = (await rejection(
+      openaiClient(f.endpoint("oai")).chat.completions.create({ model: "gpt-4o", messages: user("x") }),
+    )) as RateLimitError;
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e).toMatchObject({ status: 429, code: "rate_limit_exceeded", type: "requests" });
+    expect(e.message).toMatch(/Rate limit reached for gpt-4o .* Please try again in 1s\./);
+    expect(e.headers.get("retry-after")).toBe("1");
+    expect(e.headers.get("retry-after-ms")).toBe("1000");
+  });
+
+  it("errorStatus 429 on Azure: code 429, Azure's wording ending with the retry sentence, errorRetryAfterMs", async () => {
+    const f = await start();
+    f.setFaults("east", { errorRate: 1, errorStatus: 429, errorRetryAfterMs: 2_500 });
+    const e = (await rejection(
+      azureClient(f.endpoint("east")).chat.completions.create({ model: "gpt4o-east", messages: user("x") }),
+    )) as RateLimitError;
+    expect(e).toBeInstanceOf(RateLimitError);
+    expect(e).toMatchObject({ status: 429, code: "429" });
+    expect((e.error as { message: string }).message).toMatch(
+      /^Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier\. Please retry after 3 seconds\.$/,
+    );
+    expect(e.headers.get("retry-after")).toBe("3");
+    expect(e.headers.get("retry-after-ms")).toBe("2500");
   });
 
   it("uses errorStatus and Azure's error shape on Azure", async () => {
@@ -155,7 +215,11 @@ describe("connection faults", () => {
           if (c.choices[0]?.delta.content) content.push(c.choices[0].delta.content);
       })(),
     );
-    expect(e).toBeInstanceOf(Error);
+    // undici's fetch body ends with a bare `TypeError: terminated` (the SDK's iterator rethrows it
+    // unwrapped, not as an APIConnectionError), caused by its SocketError "other side closed".
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toBe("terminated");
+    expect((e as Error).cause).toMatchObject({ name: "SocketError", code: "UND_ERR_SOCKET" });
     expect(content).toHaveLength(3);
     expect(f.stats("oai")).toMatchObject({ completionTokens: 3, byStatus: { 200: 1 } });
   });
@@ -202,19 +266,84 @@ describe("connection faults", () => {
       messages: user("x"),
     });
     while (f.stats("oai").inflight < 1) await new Promise((r) => setTimeout(r, 5));
+    const failed = rejection(pending); // handled now: it may fail before close() resolves
     await f.close();
-    expect(await rejection(pending)).toBeInstanceOf(APIConnectionError);
+    expect(await failed).toBeInstanceOf(APIConnectionError);
   });
 
-  it("down: connections fail (even kept-alive ones) until cleared, then it recovers", async () => {
+  it("down: connections are refused (kept-alive ones too) until cleared, then the same URL answers", async () => {
     const f = await start();
     const client = openaiClient(f.endpoint("oai"));
     const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: user("x"), max_tokens: 1 });
     await ask(); // leaves a keep-alive socket open
-    f.setFaults("oai", { down: true });
-    for (let i = 0; i < 3; i++) expect(await rejection(ask())).toBeInstanceOf(APIConnectionError);
-    f.setFaults("oai", {});
+    await f.setFaults("oai", { down: true });
+    for (let i = 0; i < 3; i++) {
+      const e = await rejection(ask());
+      expect(e).toBeInstanceOf(APIConnectionError);
+      expect(causeCodes(e)).toContain("ECONNREFUSED");
+    }
+    expect(await accepts(portOf(f.endpoint("oai").url))).toBe(false);
+    await f.setFaults("oai", {});
     await expect(ask()).resolves.toBeTruthy();
+    expect(f.stats("oai").byStatus).toEqual({ 200: 2 });
+  });
+
+  it("down: resets requests in flight, and other faults set meanwhile apply without awaiting", async () => {
+    const f = await start({ faults: { hang: true } });
+    const client = openaiClient(f.endpoint("oai"));
+    const pending = client.chat.completions.create({ model: "gpt-4o", messages: user("x") });
+    while (f.stats("oai").inflight < 1) await new Promise((r) => setTimeout(r, 5));
+    const failed = rejection(pending); // handled now: it fails before setFaults resolves
+    await f.setFaults("oai", { down: true });
+    const e = await failed;
+    expect(e).toBeInstanceOf(APIConnectionError);
+    expect(causeCodes(e)).not.toContain("ECONNREFUSED"); // it was connected: reset, not refused
+    // Still down, another fault: nothing to wait for.
+    void f.setFaults("oai", { down: true, errorRate: 1 });
+    await f.setFaults("oai", { errorRate: 1 });
+    expect(
+      await rejection(client.chat.completions.create({ model: "gpt-4o", messages: user("x") })),
+    ).toBeInstanceOf(InternalServerError);
+  });
+
+  it("down from the start refuses connections; down and up in a row, unawaited, end up listening", async () => {
+    const f = await start({ faults: { down: true } });
+    const client = openaiClient(f.endpoint("oai"));
+    const ask = () => client.chat.completions.create({ model: "gpt-4o", messages: user("x"), max_tokens: 1 });
+    expect(causeCodes(await rejection(ask()))).toContain("ECONNREFUSED");
+    void f.setFaults("oai", {});
+    void f.setFaults("oai", { down: true });
+    await f.setFaults("oai", {}); // changes run in order: this one resolves after the other two
+    await expect(ask()).resolves.toBeTruthy();
+  });
+
+  it("down: fleet.close() works while down and while coming back, leaving no listener behind", async () => {
+    const before = listeningServers();
+    const f = await start();
+    expect(listeningServers()).toBe(before + 2);
+    const port = portOf(f.endpoint("oai").url);
+    await f.setFaults("oai", { down: true });
+    expect(listeningServers()).toBe(before + 1);
+    await f.close();
+    expect(listeningServers()).toBe(before);
+
+    // Closing while the endpoint is coming back up: it does not end up listening after close().
+    const g = await startFleet({
+      endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"], port, faults: { down: true } }],
+    });
+    fleet = g;
+    expect(await accepts(port)).toBe(false);
+    const up = g.setFaults("oai", {});
+    await g.close();
+    await up;
+    expect(listeningServers()).toBe(before);
+    expect(await accepts(port)).toBe(false);
+    // The port is free again (no EADDRINUSE).
+    const h = await startFleet({ endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"], port }] });
+    fleet = h;
+    await expect(
+      openaiClient(h.endpoint("oai")).chat.completions.create({ model: "gpt-4o", messages: user("x") }),
+    ).resolves.toBeTruthy();
   });
 });
 

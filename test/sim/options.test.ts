@@ -24,13 +24,18 @@ describe("fleet options", () => {
     const issues = issuesOf({
       seed: 1.5,
       endpoints: [
-        { name: "east", type: "azure", deployments: {}, limits: { rpm: -1, concurrency: 1.5 } },
+        {
+          name: "east",
+          type: "azure",
+          deployments: {},
+          limits: { rpm: -1, concurrency: 1.5, requestWindowSeconds: 0 },
+        },
         {
           name: "east",
           type: "openai",
           models: [],
           latency: { jitter: 2 },
-          faults: { errorRate: 3, typo: true },
+          faults: { errorRate: 3, errorRetryAfterMs: -5, typo: true },
         },
         { name: "x", type: "bedrock" },
       ],
@@ -42,9 +47,11 @@ describe("fleet options", () => {
         "endpoints[0].deployments",
         "endpoints[0].limits.rpm",
         "endpoints[0].limits.concurrency",
+        "endpoints[0].limits.requestWindowSeconds",
         "endpoints[1].models",
         "endpoints[1].latency.jitter",
         "endpoints[1].faults.errorRate",
+        "endpoints[1].faults.errorRetryAfterMs",
         "endpoints[1].faults",
         "endpoints[2].type",
       ]),
@@ -85,6 +92,18 @@ describe("fleet options", () => {
       expect(() =>
         parseFleetOptions({ host, endpoints: [{ name: "a", type: "openai", models: ["m"] }] }),
       ).not.toThrow();
+    }
+  });
+
+  it("accepts any positive requestWindowSeconds (1 and 10 are Azure's), not zero, negative or infinite", () => {
+    const withWindow = (requestWindowSeconds: unknown) => ({
+      endpoints: [{ name: "a", type: "openai", models: ["m"], limits: { rpm: 60, requestWindowSeconds } }],
+    });
+    for (const ok of [1, 10, 0.5, 60]) expect(() => parseFleetOptions(withWindow(ok))).not.toThrow();
+    for (const bad of [0, -1, Number.POSITIVE_INFINITY, "10"]) {
+      expect(issuesOf(withWindow(bad)).map((i) => i.path)).toEqual([
+        "endpoints[0].limits.requestWindowSeconds",
+      ]);
     }
   });
 

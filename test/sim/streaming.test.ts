@@ -1,3 +1,5 @@
+// Azure's companion types: adds prompt_filter_results / content_filter_results to the openai types.
+import type {} from "@azure/openai/types";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fleet, startFleet } from "../../src/sim/index.js";
@@ -139,15 +141,14 @@ describe("streaming (Azure)", () => {
         stream_options: { include_usage: true },
       }),
     );
-    const first = chunks[0] as ChatCompletionChunk & { prompt_filter_results?: unknown[] };
+    const first = chunks[0]!;
     expect(first.choices).toEqual([]);
     expect(first.prompt_filter_results).toHaveLength(1);
     expect(chunks[1]!.choices[0]!.delta.role).toBe("assistant");
     const content = chunks.filter((c) => c.choices[0]?.delta.content);
     expect(content.length).toBeGreaterThanOrEqual(8);
     for (const c of content) {
-      const choice = c.choices[0] as unknown as { content_filter_results: Record<string, unknown> };
-      expect(choice.content_filter_results.hate).toEqual({ filtered: false, severity: "safe" });
+      expect(c.choices[0]!.content_filter_results?.hate).toEqual({ filtered: false, severity: "safe" });
     }
     expect(chunks.at(-1)!.usage?.completion_tokens).toBe(content.length);
     // Every chunk after Azure's anonymous first one shares one id.

@@ -12,6 +12,7 @@ const unlimited = {
   remaining: Number.POSITIVE_INFINITY,
   capacity: Number.POSITIVE_INFINITY,
   msUntilFull: 0,
+  share: 1,
 };
 
 /** A frozen lane snapshot: healthy, idle, unlimited, no latency samples, unless overridden. */
