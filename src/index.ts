@@ -38,6 +38,7 @@ export {
 } from "./errors.js";
 export type { RouterEvent, RouterEventType } from "./events.js";
 export {
+  type BudgetReport,
   type BudgetState,
   type BudgetStore,
   InMemoryBudgetStore,
@@ -45,9 +46,10 @@ export {
   type LearnedLimits,
   type RateLimitReport,
   type Reservation,
+  type ThrottleOptions,
 } from "./limits/budget-store.js";
 export { parseGoDuration } from "./limits/go-duration.js";
-export { parseRateLimitHeaders, parseRetryAfterMs } from "./limits/rate-limit-headers.js";
+export { parseRateLimitHeaders, parseRetryAfterMs, toBudgetReport } from "./limits/rate-limit-headers.js";
 export {
   createTokenEstimator,
   type TokenEstimator,

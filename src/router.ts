@@ -155,6 +155,8 @@ export class Router {
   private readonly live = new Set<JobHandle>();
   private readonly servedModels: ReadonlySet<string>;
   private readonly secrets: string[];
+  /** Recent bearer tokens from `azureADTokenProvider`s (see `redact`). */
+  private readonly tokens: string[] = [];
   private readonly backoff: (retry: number, rng: () => number) => number;
   private readonly subscriptions: Subscription[] = [];
   private readonly strategyName: string;
@@ -179,12 +181,25 @@ export class Router {
     const Bottleneck = config.lanes.engine === "bottleneck" ? loadBottleneck() : undefined;
     const now = () => this.scheduler.now();
     const emit = (event: RouterEvent) => this.eventsSubject.next(event);
-    this.pool = config.fetch ? undefined : createHttpPool();
+    this.pool = config.fetch ? undefined : createHttpPool({ bodyTimeoutMs: config.attemptTimeoutMs });
     const fetchImpl = config.fetch ?? (this.pool as HttpPool).fetch;
     this.lanes = config.endpoints.map((endpoint, index) => {
       const limit = endpoint.limits?.concurrency ?? Number.POSITIVE_INFINITY;
       const gate = Bottleneck ? createBottleneckGate(limit, Bottleneck) : createNativeGate(limit);
-      return new Lane(endpoint, index, { config, store: this.store, gate, now, emit, fetch: fetchImpl });
+      return new Lane(endpoint, index, {
+        config,
+        store: this.store,
+        gate,
+        now,
+        emit,
+        fetch: fetchImpl,
+        // Entra ID tokens are secrets too: remember the latest few, so they are redacted like keys.
+        onToken: (token) => {
+          if (this.secrets.includes(token)) return;
+          this.tokens.push(token);
+          if (this.tokens.length > 8) this.tokens.shift();
+        },
+      });
     });
     this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
     this.strategyName = typeof config.strategy === "function" ? "custom" : config.strategy;
@@ -415,7 +430,7 @@ export class Router {
       this.reject(id, kind, model, new RouterClosedError(), deliver);
       return;
     }
-    const invalid = validateBody(kind, body);
+    const invalid = validateBody(kind, body) ?? validateOptions(options);
     if (invalid) {
       this.reject(id, kind, model, new RequestInvalidError(invalid), deliver);
       return;
@@ -903,6 +918,7 @@ export class Router {
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
     this.live.delete(job);
     const latencyMs = this.scheduler.now() - job.arrivedAt;
+    if (!outcome.ok) this.scrub(outcome.error);
     // Plain literals, not `{ ...base, … }`: on Node 20 that spread costs ~6 µs per request (bench/dispatch).
     const completion: Completion = outcome.ok
       ? {
@@ -933,10 +949,27 @@ export class Router {
     if (this.drained && this.live.size === 0) this.drained();
   }
 
+  /**
+   * Removes keys and tokens from an error the caller will see, and from its causes: an upstream may
+   * echo what it was sent, and `inspect(error)` prints the whole chain.
+   */
+  private scrub(error: RouterError): void {
+    let e: unknown = error.cause;
+    for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+      const clean = this.redact(e.message);
+      if (clean !== e.message) Object.defineProperty(e, "message", { value: clean, configurable: true });
+      const body = (e as { error?: unknown }).error;
+      const inner = (body as { message?: unknown } | undefined)?.message;
+      if (typeof inner === "string" && typeof body === "object" && body !== null)
+        Object.defineProperty(body, "message", { value: this.redact(inner), configurable: true });
+    }
+  }
+
   private readonly redact = (text: string): string => {
     let out = text;
-    for (const secret of this.secrets)
-      if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
+    for (const list of [this.secrets, this.tokens])
+      for (const secret of list)
+        if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
     return out;
   };
 }
@@ -951,6 +984,16 @@ function validateBody(kind: RequestKind, body: JobBody): string | undefined {
   return Array.isArray((body as { messages?: unknown }).messages)
     ? undefined
     : "A chat request needs a `messages` array.";
+}
+
+/** Per-call options the queue can order by: a NaN priority or timeout would break its ordering or its timers. */
+function validateOptions(options: RouterCallOptions): string | undefined {
+  const { priority, timeout } = options;
+  if (priority !== undefined && !Number.isFinite(priority))
+    return "`priority` must be a finite number (lower is served first).";
+  if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0))
+    return "`timeout` must be a positive number of milliseconds.";
+  return undefined;
 }
 
 function headersOf(error: unknown): Headers | undefined {

@@ -10,9 +10,19 @@ export interface HttpPool {
  * One undici Agent per router: keep-alive connections are reused across calls (the SDK's own default
  * would put them in the process-global pool, which a router cannot close).
  */
-export function createHttpPool(options: { connectionsPerOrigin?: number | undefined } = {}): HttpPool {
+export function createHttpPool(
+  options: {
+    connectionsPerOrigin?: number | undefined;
+    /**
+     * Longest silence inside a response body before the call fails (the SDK's own timeout ends at the
+     * headers, so a body that stalls after them would otherwise hold its lane until undici's 300 s).
+     */
+    bodyTimeoutMs?: number | undefined;
+  } = {},
+): HttpPool {
   const agent = new Agent({
     keepAliveTimeout: 10_000,
+    ...(options.bodyTimeoutMs ? { bodyTimeout: options.bodyTimeoutMs } : {}),
     ...(options.connectionsPerOrigin ? { connections: options.connectionsPerOrigin } : {}),
   });
   const pooledFetch = ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>

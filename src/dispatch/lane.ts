@@ -57,6 +57,8 @@ export interface LaneDeps {
   readonly emit: (event: RouterEvent) => void;
   /** The fetch the lane's SDK client uses (the router's own pool unless the config brings one). */
   readonly fetch: typeof fetch;
+  /** Told every bearer token the endpoint's `azureADTokenProvider` hands out (they are secrets). */
+  readonly onToken?: ((token: string) => void) | undefined;
 }
 
 /** Per-lane counters the metrics show. */
@@ -125,7 +127,7 @@ export class Lane {
     this.deployments = new Map(
       endpoint.type === "azure" ? Object.entries(endpoint.deployments) : endpoint.models.map((m) => [m, m]),
     );
-    this.client = createClient(endpoint, deps.config, deps.fetch);
+    this.client = createClient(endpoint, deps.config, deps.fetch, deps.onToken);
     this.breaker = new CircuitBreaker(deps.config.breaker);
     this.streamBreaker = new CircuitBreaker(deps.config.breaker);
     this.figures = freshFigures(deps.config);
@@ -498,6 +500,19 @@ export class Lane {
   }
 }
 
+/** The same provider, telling `onToken` each token it returns. */
+function watchTokens(
+  provider: () => Promise<string>,
+  onToken: ((token: string) => void) | undefined,
+): () => Promise<string> {
+  if (!onToken) return provider;
+  return async () => {
+    const token = await provider();
+    onToken(token);
+    return token;
+  };
+}
+
 /** 0 when a call may pass now, the time to the probe when open, Infinity while a probe is out. */
 function msUntilPass(breaker: CircuitBreaker, now: number): number {
   if (breaker.state(now) === "open") return breaker.reopensAt - now;
@@ -516,7 +531,12 @@ function freshFigures(config: ResolvedConfig): LatencyFigures {
   return { msPerToken: new Ewma(options), ttft: new Ewma(options), latency: new Ewma(options) };
 }
 
-function createClient(endpoint: ResolvedEndpoint, config: ResolvedConfig, fetchImpl: typeof fetch): OpenAI {
+function createClient(
+  endpoint: ResolvedEndpoint,
+  config: ResolvedConfig,
+  fetchImpl: typeof fetch,
+  onToken: ((token: string) => void) | undefined,
+): OpenAI {
   const shared = {
     maxRetries: 0,
     timeout: config.attemptTimeoutMs,
@@ -529,7 +549,7 @@ function createClient(endpoint: ResolvedEndpoint, config: ResolvedConfig, fetchI
       endpoint: endpoint.endpoint,
       apiVersion: endpoint.apiVersion,
       ...(endpoint.azureADTokenProvider
-        ? { azureADTokenProvider: endpoint.azureADTokenProvider }
+        ? { azureADTokenProvider: watchTokens(endpoint.azureADTokenProvider, onToken) }
         : { apiKey: endpoint.apiKey ?? "" }),
     });
   }
