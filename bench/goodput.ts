@@ -37,6 +37,7 @@ import {
 } from "../src/index.js";
 import { type Fleet, type SimEndpointConfig, startFleet } from "../src/sim/index.js";
 import { toRouterEndpoints } from "../src/sim/router-endpoints.js";
+import { strategyNames } from "../src/strategies/index.js";
 import { flags } from "./lib/args.js";
 import { MODEL } from "./lib/fixtures.js";
 import { fmt, pct, printTable, printVerdicts, type Verdict, writeResult } from "./lib/report.js";
@@ -45,14 +46,7 @@ import { cpuMicros, percentiles, round } from "./lib/stats.js";
 
 const USAGE =
   "npx tsx bench/goodput.ts [flags]: share of summed capacity each strategy completes at 1.2× load";
-const ALL_STRATEGIES: readonly StrategyName[] = [
-  "round-robin",
-  "least-busy",
-  "least-latency",
-  "usage-based",
-  "weighted",
-  "priority",
-];
+const ALL_STRATEGIES: readonly StrategyName[] = strategyNames;
 const opts = flags(USAGE, {
   seconds: 60,
   load: 1.2,
