@@ -739,12 +739,29 @@ export class Router {
   ): void {
     const lane = admission.lane;
     job.upstream = undefined;
-    const now = this.scheduler.now();
-    const byDeadline =
-      job.stopReason !== undefined ||
-      (classified.kind === "timeout" && job.timeoutIsDeadline && now >= job.deadline);
+    const byDeadline = this.stoppedByDeadline(job, classified);
     const failure = byDeadline ? abortedFailure(classified.error) : classified;
-    lane.finish(admission, { headers: headersOf(failure.error), failure, afterHeaders });
+    // The freed slot is announced only once the request is settled or back in the queue, so that a
+    // retry takes its place in the queue before anything waiting behind it can take the slot.
+    const released = lane.release(admission, { headers: headersOf(failure.error), failure, afterHeaders });
+    try {
+      this.retryOrSettle(job, admission, failure, byDeadline);
+    } finally {
+      if (released) lane.announce();
+    }
+  }
+
+  /** A timeout that was the request's own deadline, or a call the router stopped: not the endpoint's fault. */
+  private stoppedByDeadline(job: JobHandle, failure: Failure): boolean {
+    return (
+      job.stopReason !== undefined ||
+      (failure.kind === "timeout" && job.timeoutIsDeadline && this.scheduler.now() >= job.deadline)
+    );
+  }
+
+  private retryOrSettle(job: JobHandle, admission: Admission, failure: Failure, byDeadline: boolean): void {
+    const lane = admission.lane;
+    const now = this.scheduler.now();
     if (byDeadline) {
       this.record(job, admission, undefined, "deadline_exceeded");
       this.settle(job, { ok: false, error: this.deadlineError(job, "running") });
@@ -958,6 +975,10 @@ export class Router {
     for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
       const clean = this.redact(e.message);
       if (clean !== e.message) Object.defineProperty(e, "message", { value: clean, configurable: true });
+      // The stack starts with the message (as it was when something first read it).
+      const stack = typeof e.stack === "string" ? this.redact(e.stack) : undefined;
+      if (stack !== undefined && stack !== e.stack)
+        Object.defineProperty(e, "stack", { value: stack, configurable: true });
       const body = (e as { error?: unknown }).error;
       const inner = (body as { message?: unknown } | undefined)?.message;
       if (typeof inner === "string" && typeof body === "object" && body !== null)

@@ -247,7 +247,15 @@ export class Lane {
 
   /** Ends an attempt: frees the slot, settles the budget, updates health and latency. Idempotent. */
   finish(admission: Admission, report: AttemptReport): void {
-    if (admission.finished) return;
+    if (this.release(admission, report)) this.changed$.next();
+  }
+
+  /**
+   * `finish` without announcing the freed capacity: for a caller that must first put the request
+   * back in the queue (a retry keeps its place), then calls {@link announce}. False when already done.
+   */
+  release(admission: Admission, report: AttemptReport): boolean {
+    if (admission.finished) return false;
     admission.finished = true;
     const now = this.deps.now();
     const { store } = this.deps;
@@ -264,6 +272,11 @@ export class Lane {
       this.onFailure(admission, failure, report.afterHeaders === true, now);
     }
     admission.ticket.release();
+    return true;
+  }
+
+  /** Tells the dispatcher that capacity may have been freed (see `release`). */
+  announce(): void {
     this.changed$.next();
   }
 

@@ -4,16 +4,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   AllEndpointsFailedError,
   type Completion,
-  createRouter,
   DeadlineExceededError,
-  type OpenAIEndpointConfig,
-  type Router,
   type RouterConfig,
   RouterError,
-  type RouterEvent,
   UpstreamError,
 } from "../../src/index.js";
 import { chat } from "../helpers/setup.js";
+import { STUB_MODEL, stubEndpoint, stubRigs } from "../helpers/stub-router.js";
 import {
   fail,
   type Handler,
@@ -25,120 +22,23 @@ import {
   stream,
   stubTransport,
 } from "../helpers/stub-transport.js";
-import { FastForward } from "../helpers/virtual-time.js";
 
 /**
  * Router-level resilience in virtual time: a stub transport answers on the router's own virtual
  * scheduler, so every delay is exact and nothing sleeps. Time moves only when a test advances it.
  */
 
-const MODEL = "gpt-4o";
-
-function endpoint(name: string, extra: Partial<OpenAIEndpointConfig> = {}): OpenAIEndpointConfig {
-  return {
-    name,
-    type: "openai",
-    apiKey: `sk-test-${name}-0000000000`,
-    baseURL: `http://${name}.test.invalid/v1`,
-    models: [MODEL],
-    ...extra,
-  };
-}
-
-/** Lets every settled promise chain run (the stub, the router and the caller all hop through microtasks). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const MODEL = STUB_MODEL;
+const rigs = stubRigs();
+afterEach(() => rigs.closeAll());
+const endpoint = stubEndpoint;
 
 /** A router over `endpoints` (default a, b) with a stub transport, on one virtual clock. */
 function setup(handler: Handler, config: Partial<RouterConfig> = {}) {
-  const clock = new FastForward();
-  const stub = stubTransport(clock.scheduler, handler);
-  const router: Router = createRouter(
-    {
-      endpoints: [endpoint("a"), endpoint("b")],
-      scheduler: clock.scheduler,
-      rng: () => 0.5,
-      // No HTTP at all: the stub transport is the only way out.
-      fetch: () => Promise.reject(new Error("no HTTP in these tests")),
-      ...config,
-    },
-    { transport: stub.transport },
-  );
-  const events: RouterEvent[] = [];
-  const outcomes: Completion[] = [];
-  router.events$.subscribe((e) => events.push(e));
-  router.completions$.subscribe((c) => outcomes.push(c));
-
-  /** Runs virtual time up to `at`, timer by timer, letting promise chains settle between timers. */
-  const advanceTo = async (at: number): Promise<void> => {
-    await flush();
-    for (let next = clock.nextDue(); next !== undefined && next <= at; next = clock.nextDue()) {
-      clock.advanceTo(Math.max(next, clock.now()));
-      await flush();
-    }
-    clock.advanceTo(at);
-    await flush();
-  };
-  const advanceBy = (ms: number) => advanceTo(clock.now() + ms);
-
-  /** Advances from timer to timer until `done()` (at most `maxMs` of virtual time). */
-  const until = async (done: () => boolean, maxMs = 600_000): Promise<void> => {
-    const end = clock.now() + maxMs;
-    await flush();
-    while (!done()) {
-      const next = clock.nextDue();
-      if (next === undefined || next > end) return;
-      clock.advanceTo(Math.max(next, clock.now()));
-      await flush();
-    }
-  };
-
-  /** Starts a chat request and drives the clock until it settles. */
-  const request = async (options: Parameters<Router["chat"]["completions"]["create"]>[1] = {}) => {
-    let settled = false;
-    const result = router.chat.completions
-      .create(chat(), options)
-      .then(
-        (response) => ({ ok: true as const, response }),
-        (error: unknown) => ({ ok: false as const, error }),
-      )
-      .finally(() => {
-        settled = true;
-      });
-    await until(() => settled);
-    expect(settled).toBe(true);
-    return result;
-  };
-
-  cleanups.push(async () => {
-    // A request left running by a failing test must not hang the suite: close only if it drains.
-    let closed = false;
-    const closing = router.close().then(() => {
-      closed = true;
-    });
-    await until(() => closed);
-    if (closed) await closing;
-  });
-
-  const idle = () => {
-    const totals = router.snapshot().totals;
-    return totals.inflight === 0 && totals.pending === 0;
-  };
-  const lane = (name: string) => {
-    const found = router.snapshot().endpoints.find((e) => e.name === name);
-    if (!found) throw new Error(`no lane ${name}`);
-    return found;
-  };
-  const ofType = <T extends RouterEvent["type"]>(type: T) =>
-    events.filter((e): e is Extract<RouterEvent, { type: T }> => e.type === type);
-
-  return { clock, stub, router, events, outcomes, advanceTo, advanceBy, until, request, idle, lane, ofType };
+  return rigs.create((clock) => {
+    const stub = stubTransport(clock.scheduler, handler);
+    return { stub, transport: stub.transport };
+  }, config);
 }
 
 /** [endpoint, status or error code] of every attempt. */
