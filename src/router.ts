@@ -22,6 +22,7 @@ import {
 import { modelsOf, parseConfig, type ResolvedConfig, type RouterConfig } from "./config.js";
 import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate.js";
 import { ChatStream, hasOutput, type StreamEnd } from "./dispatch/chat-stream.js";
+import { Deadlines } from "./dispatch/deadlines.js";
 import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
 import type { Job, JobBody } from "./dispatch/job.js";
 import { type Admission, Lane } from "./dispatch/lane.js";
@@ -65,8 +66,8 @@ interface JobHandle extends Job {
   readonly arrivedAt: number;
   /** Failed attempts on the current model that count toward `retry.maxAttempts` (plain 429s wait instead). */
   modelAttempts: number;
-  /** Fires at the deadline, whatever the job is doing then (queued, between attempts, running). */
-  deadlineTimer: Subscription | undefined;
+  /** Its place among the router's deadlines (see `Deadlines`): they fire whatever the job is doing then. */
+  deadlineSlot: number;
   /** The retry timer while the job waits between attempts (backoff). */
   timer: Subscription | undefined;
   /** The running stream's controller, once its headers arrived: what the deadline aborts. */
@@ -153,6 +154,7 @@ export class Router {
   private readonly completionsSubject = new Subject<Completion>();
   private readonly closed$ = new ReplaySubject<void>(1);
   private readonly live = new Set<JobHandle>();
+  private readonly deadlines: Deadlines<JobHandle>;
   private readonly servedModels: ReadonlySet<string>;
   private readonly secrets: string[];
   /** Recent bearer tokens from `azureADTokenProvider`s (see `redact`). */
@@ -176,6 +178,7 @@ export class Router {
     this.transport = dependencies.transport ?? sdkTransport;
     this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
     this.queue = new ModelQueues(config.queue.agingMs);
+    this.deadlines = new Deadlines<JobHandle>(this.scheduler, (job) => this.onDeadline(job));
     this.backoff = fullJitterBackoff({ baseMs: config.retry.baseDelayMs, maxMs: config.retry.maxDelayMs });
     this.secrets = config.endpoints.flatMap((e) => (e.apiKey ? [e.apiKey] : []));
     const Bottleneck = config.lanes.engine === "bottleneck" ? loadBottleneck() : undefined;
@@ -330,6 +333,7 @@ export class Router {
       this.closing = (async () => {
         if (this.live.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
         for (const sub of this.subscriptions) sub.unsubscribe();
+        this.deadlines.close();
         this.closed$.next();
         this.closed$.complete();
         this.requests.complete();
@@ -478,7 +482,7 @@ export class Router {
       state: "queued",
       timer: undefined,
       modelAttempts: 0,
-      deadlineTimer: undefined,
+      deadlineSlot: -1,
       upstream: undefined,
       stopReason: undefined,
       timeoutIsDeadline: false,
@@ -489,8 +493,7 @@ export class Router {
       endpoint: undefined,
     };
     this.live.add(job);
-    if (Number.isFinite(timeoutMs))
-      job.deadlineTimer = this.scheduler.schedule(() => this.onDeadline(job), Math.max(0, timeoutMs));
+    this.deadlines.add(job);
     if (options.signal) {
       const signal = options.signal;
       job.onAbort = () => this.onAbort(job);
@@ -851,7 +854,6 @@ export class Router {
    * the endpoint answers or its own timeouts end it, so the lane's concurrency stays honest.
    */
   private onDeadline(job: JobHandle): void {
-    job.deadlineTimer = undefined;
     if (job.state === "settled") return;
     if (job.state === "queued" && !this.queue.remove(job)) return;
     const error = this.deadlineError(job, job.state === "running" ? "running" : "queued");
@@ -930,8 +932,7 @@ export class Router {
     job.state = "settled";
     job.timer?.unsubscribe();
     job.timer = undefined;
-    job.deadlineTimer?.unsubscribe();
-    job.deadlineTimer = undefined;
+    this.deadlines.remove(job);
     if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
     this.live.delete(job);
     const latencyMs = this.scheduler.now() - job.arrivedAt;
