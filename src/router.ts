@@ -95,6 +95,8 @@ type Outcome =
   | { ok: false; error: RouterError };
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
+/** Shared by every request without a fallback chain; never written (`shift` runs only when non-empty). */
+const NO_FALLBACKS: string[] = [];
 
 /**
  * Creates a router over the configured endpoints.
@@ -165,6 +167,9 @@ export class Router {
   private readonly pool: HttpPool | undefined;
   private readonly transport: Transport;
   private seq = 0;
+  private readonly idPrefix: string;
+  /** Largest TPM bucket among each model's lanes, for REQUEST_TOO_LARGE; dropped when a limit is learned. */
+  private readonly largestBudgets = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
 
@@ -183,7 +188,11 @@ export class Router {
     this.secrets = config.endpoints.flatMap((e) => (e.apiKey ? [e.apiKey] : []));
     const Bottleneck = config.lanes.engine === "bottleneck" ? loadBottleneck() : undefined;
     const now = () => this.scheduler.now();
-    const emit = (event: RouterEvent) => this.eventsSubject.next(event);
+    this.idPrefix = `req_${Math.floor(this.rng() * 36 ** 6).toString(36)}_`;
+    const emit = (event: RouterEvent) => {
+      if (event.type === "limits-learned") this.largestBudgets.clear();
+      this.eventsSubject.next(event);
+    };
     this.pool = config.fetch ? undefined : createHttpPool({ bodyTimeoutMs: config.attemptTimeoutMs });
     const fetchImpl = config.fetch ?? (this.pool as HttpPool).fetch;
     this.lanes = config.endpoints.map((endpoint, index) => {
@@ -443,7 +452,9 @@ export class Router {
       this.reject(id, kind, model, new AbortedError({ cause: options.signal.reason }), deliver);
       return;
     }
-    const fallbacks = [...(this.config.fallbacks[model] ?? [])];
+    const chain = this.config.fallbacks[model];
+    // Copied only when there is a chain: `useFallback` consumes it, and most models have none.
+    const fallbacks = chain && chain.length > 0 ? [...chain] : NO_FALLBACKS;
     let current = model;
     while (!this.servedModels.has(current) && fallbacks.length > 0) current = fallbacks.shift() ?? current;
     if (!this.servedModels.has(current)) {
@@ -526,17 +537,21 @@ export class Router {
     deliver?.(completion);
   }
 
+  /** `req_<router>_<n>`: unique across routers (the random part is drawn once), cheap per request. */
   private nextId(): string {
-    return `req_${(this.seq + 1).toString(36)}_${Math.floor(this.rng() * 1e9).toString(36)}`;
+    return `${this.idPrefix}${(this.seq + 1).toString(36)}`;
   }
 
   private largestTokenBudget(model: string): number {
+    const known = this.largestBudgets.get(model);
+    if (known !== undefined) return known;
     let largest = 0;
     const now = this.scheduler.now();
     for (const lane of this.lanes) {
       if (!lane.isConfiguredFor(model)) continue;
       largest = Math.max(largest, this.store.view(lane.id, now).tpm.capacity);
     }
+    this.largestBudgets.set(model, largest);
     return largest;
   }
 

@@ -4,7 +4,7 @@ import { Subject } from "rxjs";
 import type { ResolvedConfig, ResolvedEndpoint } from "../config.js";
 import type { RouterEvent } from "../events.js";
 import type { BudgetStore, Reservation } from "../limits/budget-store.js";
-import { parseRateLimitHeaders, toBudgetReport } from "../limits/rate-limit-headers.js";
+import { NO_LIMITS, parseRateLimitHeaders, toBudgetReport } from "../limits/rate-limit-headers.js";
 import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../limits/token-bucket.js";
 import { Ewma } from "../metrics/ewma.js";
 import { RateMeter } from "../metrics/rate-meter.js";
@@ -456,7 +456,9 @@ export class Lane {
   }
 
   private calibrate(headers: Headers, reservation: Reservation, now: number): void {
-    const report = toBudgetReport(parseRateLimitHeaders(headers), this.type, this.requestWindowSeconds);
+    const info = parseRateLimitHeaders(headers);
+    if (info === NO_LIMITS) return;
+    const report = toBudgetReport(info, this.type, this.requestWindowSeconds);
     const learned = this.deps.store.calibrate(this.id, report, reservation, now);
     if (learned) {
       this.deps.emit({

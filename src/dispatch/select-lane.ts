@@ -77,13 +77,15 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       const usable = (job: Job, t: number, preferred: Lane[], fallback: Lane[]): void => {
         preferred.length = 0;
         fallback.length = 0;
+        const avoid = job.avoid;
         let alternative = false;
         for (const lane of byModel.get(job.model) ?? []) {
           if (!lane.serves(job.model)) continue;
-          if (job.avoid?.has(lane.id) === true) fallback.push(lane);
+          if (avoid?.has(lane.id) === true) fallback.push(lane);
           else {
             preferred.push(lane);
-            if (!alternative && isAlternative(lane, t)) alternative = true;
+            // Only a retry has lanes to avoid, so only a retry needs to know whether others are healthy.
+            if (avoid !== undefined && !alternative && isAlternative(lane, t)) alternative = true;
           }
         }
         if (alternative) fallback.length = 0;

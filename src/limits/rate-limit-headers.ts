@@ -69,8 +69,21 @@ function readWindow(get: (name: string) => string | undefined, kind: "requests" 
  */
 export function parseRateLimitHeaders(headers: HeaderSource): RateLimitInfo {
   const get = headerReader(headers);
+  // A service that sends no limits (a local model server, an unlimited key) costs two lookups.
+  if (
+    get("x-ratelimit-remaining-requests") === undefined &&
+    get("x-ratelimit-remaining-tokens") === undefined
+  )
+    if (get("x-ratelimit-limit-requests") === undefined && get("x-ratelimit-limit-tokens") === undefined)
+      return NO_LIMITS;
   return { requests: readWindow(get, "requests"), tokens: readWindow(get, "tokens") };
 }
+
+/** What a response without any rate-limit header says (shared, frozen). */
+export const NO_LIMITS: RateLimitInfo = Object.freeze({
+  requests: Object.freeze({}),
+  tokens: Object.freeze({}),
+});
 
 /**
  * What the headers say in the budget store's terms. The services count differently: openai.com's

@@ -232,6 +232,17 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     return tokens;
   };
 
+  // Roles are a handful of fixed words: counted once each, outside the LRU (no refresh per message).
+  const roles = new Map<string, number>();
+  const roleTokens = (role: string): number => {
+    let tokens = roles.get(role);
+    if (tokens === undefined) {
+      tokens = count(role);
+      if (roles.size < 16) roles.set(role, tokens);
+    }
+    return tokens;
+  };
+
   const contentTokens = (content: string | readonly AnyPart[] | null | undefined): number => {
     if (content == null) return 0;
     if (typeof content === "string") return countText(content);
@@ -262,7 +273,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
 
   const messageTokens = (message: ChatCompletionMessageParam): number => {
     // The role is encoded too (OpenAI's cookbook and gpt-tokenizer's encodeChat count it).
-    let tokens = TOKENS_PER_MESSAGE + countText(message.role) + contentTokens(message.content);
+    let tokens = TOKENS_PER_MESSAGE + roleTokens(message.role) + contentTokens(message.content);
     if ("name" in message && typeof message.name === "string") {
       tokens += countText(message.name) + TOKENS_PER_NAME;
     }
