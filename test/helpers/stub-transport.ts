@@ -1,6 +1,7 @@
 import { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { SchedulerLike, Subscription } from "rxjs";
+import { COMPLETION } from "../../bench/lib/fixtures.js";
 import type { ChunkStream, Transport, UpstreamCall, UpstreamResult } from "../../src/index.js";
 
 /**
@@ -10,35 +11,6 @@ import type { ChunkStream, Transport, UpstreamCall, UpstreamResult } from "../..
  * the SDK's own error classes for HTTP failures, and streams like the SDK's `Stream` (an abort ends
  * the iteration quietly). No HTTP is made.
  */
-
-/** A realistic non-streamed chat completion (as openai.com returns it). */
-export const COMPLETION: ChatCompletion = {
-  id: "chatcmpl-test000000000000000000000000",
-  object: "chat.completion",
-  created: 1_700_000_000,
-  model: "gpt-4o-2024-08-06",
-  system_fingerprint: "fp_test",
-  choices: [
-    {
-      index: 0,
-      message: { role: "assistant", content: "Hello there.", refusal: null, annotations: [] },
-      logprobs: null,
-      finish_reason: "stop",
-    },
-  ],
-  usage: {
-    prompt_tokens: 9,
-    completion_tokens: 3,
-    total_tokens: 12,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: {
-      reasoning_tokens: 0,
-      audio_tokens: 0,
-      accepted_prediction_tokens: 0,
-      rejected_prediction_tokens: 0,
-    },
-  },
-};
 
 /** A streamed chunk carrying `delta`. */
 export function chunk(delta: ChatCompletionChunk.Choice.Delta): ChatCompletionChunk {
