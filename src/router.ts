@@ -810,7 +810,7 @@ export class Router {
     if (!throttled) job.modelAttempts += 1;
     if (job.modelAttempts >= this.config.retry.maxAttempts) {
       if (this.useFallback(job)) return;
-      this.settle(job, { ok: false, error: this.allFailed(job, failure) });
+      this.settle(job, { ok: false, error: this.allFailed(job) });
       return;
     }
     job.avoid ??= new Set();
@@ -885,8 +885,9 @@ export class Router {
       : new DeadlineExceededError(job.timeoutMs, phase, { cause: job.lastError });
   }
 
-  private allFailed(job: JobHandle, failure: Failure): RouterError {
-    return new AllEndpointsFailedError(job.requestedModel, job.attempts, failure.error);
+  /** Every attempt failed: what each endpoint answered, with the last upstream error as cause. */
+  private allFailed(job: JobHandle): RouterError {
+    return new AllEndpointsFailedError(job.requestedModel, job.attempts, job.lastError);
   }
 
   private useFallback(job: JobHandle): boolean {
@@ -927,8 +928,7 @@ export class Router {
   private unservable(job: JobHandle): RouterError {
     const largest = this.largestTokenBudget(job.model);
     if (job.tokens > largest) return new RequestTooLargeError(job.model, job.tokens, largest);
-    if (job.attempts.length > 0)
-      return new AllEndpointsFailedError(job.requestedModel, job.attempts, job.lastError);
+    if (job.attempts.length > 0) return this.allFailed(job);
     return new NoEndpointForModelError(job.model, [...this.servedModels]);
   }
 

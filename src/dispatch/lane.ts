@@ -247,7 +247,7 @@ export class Lane {
 
   /** Ends an attempt: frees the slot, settles the budget, updates health and latency. Idempotent. */
   finish(admission: Admission, report: AttemptReport): void {
-    if (this.release(admission, report)) this.changed$.next();
+    if (this.release(admission, report)) this.announce();
   }
 
   /**
@@ -421,16 +421,19 @@ export class Lane {
         this.penalize(now);
         // A 503 (or any retryable failure) that names a retry-after is the endpoint asking for a pause.
         if (failure.retryAfterMs !== undefined) this.coolFor(failure.retryAfterMs, "none", now);
-        // After a stream's headers the endpoint did answer: only its stream circuit takes the blame.
-        const streamOnly = afterHeaders && admission.streamPass !== undefined;
-        const [blamed, pass] =
-          streamOnly && admission.streamPass
-            ? [this.streamBreaker, admission.streamPass]
-            : [this.breaker, admission.endpointPass];
-        if (blamed === this.breaker && admission.streamPass) this.streamBreaker.neutral(admission.streamPass);
-        if (blamed === this.streamBreaker) this.breaker.neutral(admission.endpointPass);
-        const transition = blamed.failure(pass, now);
-        if (transition) this.report(transition, blamed, now, failure.kind);
+        const blame = (breaker: CircuitBreaker, pass: BreakerPass) => {
+          const transition = breaker.failure(pass, now);
+          if (transition) this.report(transition, breaker, now, failure.kind);
+        };
+        const streamPass = admission.streamPass;
+        if (afterHeaders && streamPass) {
+          // After a stream's headers the endpoint did answer: only its stream circuit takes the blame.
+          this.breaker.neutral(admission.endpointPass);
+          blame(this.streamBreaker, streamPass);
+        } else {
+          if (streamPass) this.streamBreaker.neutral(streamPass);
+          blame(this.breaker, admission.endpointPass);
+        }
         return;
       }
       case "none":

@@ -238,21 +238,18 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
         }
         const t = now();
         let next = Number.POSITIVE_INFINITY;
-        const stuck: Job[] = [];
+        const stuck: [Job, StuckReason][] = [];
         for (const line of queue.ranked(t)) {
           const head = line.queue.peek(t);
           if (!head) continue;
           const ms = soonest(head, t);
-          if (Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY) stuck.push(head);
+          if (Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY) stuck.push([head, "unservable"]);
           else if (ms > 0) {
-            if (t + ms > head.deadline && head.fallbacks.length > 0) stuck.push(head);
+            if (t + ms > head.deadline && head.fallbacks.length > 0) stuck.push([head, "too-late"]);
             else next = Math.min(next, ms);
           }
         }
-        for (const job of stuck) {
-          const ms = soonest(job, t);
-          leave(job, Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY ? "unservable" : "too-late");
-        }
+        for (const [job, reason] of stuck) leave(job, reason);
         if (next === Number.POSITIVE_INFINITY) return;
         const at = t + next;
         if (wake && wake.at <= at && wake.at > t) return;
