@@ -216,27 +216,32 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
           return;
         }
         pumping = true;
+        let t: number;
         try {
           do {
             again = false;
-            while (queue.size > 0 && dispatchNext(now())) {
-              // each pass dispatches one job; the next pass re-ranks the lines
-            }
+            // Each pass dispatches one job; the next pass re-ranks the lines. `t` ends as the instant
+            // of the pass that found nothing to dispatch.
+            for (t = now(); queue.size > 0 && dispatchNext(t); t = now()) {}
           } while (again);
         } finally {
           pumping = false;
         }
-        scheduleWake();
+        scheduleWake(t);
       };
 
-      // One timer for the whole queue: the soonest moment a blocked head could go.
-      const scheduleWake = () => {
+      /**
+       * One timer for the whole queue: the soonest moment a blocked head could go. `t` must be the
+       * instant dispatch last found nothing to do: read later, the clock may have passed the moment a
+       * lane reopened, making it look admissible "now" when nothing was dispatched to it, and no timer
+       * would be set.
+       */
+      const scheduleWake = (t: number) => {
         if (queue.size === 0) {
           wake?.sub.unsubscribe();
           wake = undefined;
           return;
         }
-        const t = now();
         let next = Number.POSITIVE_INFINITY;
         const stuck: [Job, StuckReason][] = [];
         for (const line of queue.ranked(t)) {

@@ -1,4 +1,5 @@
 import type { CreateEmbeddingResponse } from "openai/resources/embeddings";
+import type { SchedulerLike } from "rxjs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type ChunkStream,
@@ -453,5 +454,52 @@ describe("refusals and aborts settle exactly once", () => {
     expect(calls.queued.error).toMatchObject({ code: "ABORTED" });
     expect(calls.large.error).toMatchObject({ code: "REQUEST_TOO_LARGE", largestBudget: 1_000 });
     expect(calls.full.error).toMatchObject({ code: "QUEUE_FULL" });
+  });
+});
+
+describe("the queue's wake-up", () => {
+  // Breaks if the wake-up were computed at a later instant than the dispatch it follows: the clock
+  // (Date.now) can tick between the two, so a lane that reopened in between looks "admissible now" to
+  // the wake-up, which then sets no timer although nothing was dispatched, and the queue stalls until
+  // the deadlines (seen in the chaos suite on Node 22, where a timer may fire a millisecond before
+  // Date.now reaches its time).
+  it("never stalls when the clock ticks between a failed dispatch and the wake-up it schedules", async () => {
+    // The router's clock: the virtual one, except that the first reading after `lagOnce()` is 1 ms
+    // behind and every later one has caught up (Date.now seen from a timer that fired early).
+    let lag = 0;
+    let inner: SchedulerLike | undefined;
+    const lagging: SchedulerLike = {
+      now: () => {
+        const t = (inner as SchedulerLike).now() - lag;
+        lag = 0;
+        return t;
+      },
+      schedule: ((...args: Parameters<SchedulerLike["schedule"]>) =>
+        (inner as SchedulerLike).schedule(...args)) as SchedulerLike["schedule"],
+    };
+    const { clock, stub, router, outcomes, advanceTo } = rigs.create(
+      (c) => {
+        inner = c.scheduler;
+        const s = stubTransport(c.scheduler, perEndpoint({ a: [fail(500), ok()] }));
+        return { stub: s, transport: s.transport };
+      },
+      {
+        scheduler: lagging,
+        endpoints: [endpoint("a")],
+        breaker: { consecutiveFailures: 1, cooldownMs: 500 },
+        retry: { baseDelayMs: 0 },
+        timeoutMs: 60_000,
+      },
+    );
+    const t0 = clock.now();
+    const pending = track(router.chat.completions.create(chat()));
+    await advanceTo(t0); // the 500 opens the circuit until t0 + 500; the retry waits in the queue
+    expect(stub.calls).toHaveLength(1);
+    expect(clock.nextDue()).toBe(t0 + 500); // the wake-up for the probe
+    lag = 1; // the wake-up's first reading of the clock will say t0 + 499
+    await advanceTo(t0 + 600);
+    expect(stub.calls.map((c) => c.at - t0)).toEqual([0, 501]);
+    expect(pending.settlements).toBe(1);
+    expect(outcomes[0]?.ok).toBe(true);
   });
 });
