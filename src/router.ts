@@ -45,6 +45,7 @@ import {
   UpstreamError,
 } from "./errors.js";
 import type { RouterEvent } from "./events.js";
+import { createRouterFetch, type RouterFetch } from "./fetch/router-fetch.js";
 import { type BudgetStore, InMemoryBudgetStore } from "./limits/budget-store.js";
 import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
@@ -78,9 +79,10 @@ interface JobHandle extends Job {
   timeoutIsDeadline: boolean;
   /** What the last failed attempt threw: the cause when the request fails without another attempt. */
   lastError: unknown;
-  deliver: (completion: Completion) => void;
+  /** The one outcome, with the upstream's response headers when there were any (`router.fetch` passes some on). */
+  deliver: (completion: Completion, headers?: Headers) => void;
   /** Streams: called once the first content chunk arrived (the promise API resolves here). */
-  started: ((stream: ChatStream) => void) | undefined;
+  started: ((stream: ChatStream, endpoint: string, headers: Headers | undefined) => void) | undefined;
   onAbort: (() => void) | undefined;
   endpoint: string | undefined;
 }
@@ -91,6 +93,7 @@ type Outcome =
       endpoint: string;
       response: ChatCompletion | CreateEmbeddingResponse | undefined;
       usage: Usage | undefined;
+      headers?: Headers | undefined;
     }
   | { ok: false; error: RouterError };
 
@@ -143,6 +146,16 @@ export class Router {
   readonly embeddings: {
     create(body: EmbeddingCreateParams, options?: RouterCallOptions): Promise<CreateEmbeddingResponse>;
   };
+  /**
+   * A WHATWG `fetch` that routes requests in openai.com's shape (`POST …/chat/completions`,
+   * `…/embeddings`, `GET …/models`) against any base URL, so OpenAI clients and frameworks use the
+   * router unchanged. Errors come back as OpenAI-style error bodies; `init.signal` cancels.
+   * @example
+   * const client = new OpenAI({ apiKey: "unused", baseURL: "http://router.invalid/v1", fetch: router.fetch });
+   * createOpenAI({ apiKey: "unused", fetch: router.fetch });               // @ai-sdk/openai
+   * new ChatOpenAI({ model: "gpt-4o", apiKey: "unused", configuration: { fetch: router.fetch } });
+   */
+  readonly fetch: RouterFetch;
 
   private readonly config: ResolvedConfig;
   private readonly lanes: readonly Lane[];
@@ -258,6 +271,12 @@ export class Router {
     this.embeddings = {
       create: (body, options) => this.call("embeddings", body, options) as Promise<CreateEmbeddingResponse>,
     };
+    this.fetch = createRouterFetch({
+      submit: (kind, body, options, deliver, started) =>
+        this.submit(kind, body as JobBody, options, deliver, started),
+      models: [...this.servedModels],
+      redact: this.redact,
+    });
   }
 
   /**
@@ -434,8 +453,8 @@ export class Router {
     kind: RequestKind,
     body: JobBody,
     options: RouterCallOptions,
-    deliver: (c: Completion) => void,
-    started: ((stream: ChatStream) => void) | undefined,
+    deliver: (c: Completion, headers?: Headers) => void,
+    started: ((stream: ChatStream, endpoint: string, headers: Headers | undefined) => void) | undefined,
   ): void {
     const id = options.id ?? this.nextId();
     const model = typeof body?.model === "string" ? body.model : "";
@@ -615,7 +634,13 @@ export class Router {
       const data = result.data;
       lane.finish(admission, { headers: result.headers, usage: data.usage });
       this.record(job, admission, 200, undefined);
-      this.settle(job, { ok: true, endpoint: lane.id, response: data, usage: data.usage });
+      this.settle(job, {
+        ok: true,
+        endpoint: lane.id,
+        response: data,
+        usage: data.usage,
+        headers: result.headers,
+      });
     } catch (error) {
       this.attemptFailed(job, admission, classifyFailure(error, this.scheduler.now()));
     }
@@ -686,7 +711,7 @@ export class Router {
         await stream.cancel();
         return;
       }
-      job.started?.(stream);
+      job.started?.(stream, lane.id, headers);
     } catch (error) {
       firstTokenTimer?.unsubscribe();
       const failure = firstTokenTimedOut
@@ -978,7 +1003,7 @@ export class Router {
           error: outcome.error,
         };
     if (this.completionsSubject.observed) this.completionsSubject.next(completion);
-    job.deliver(completion);
+    job.deliver(completion, outcome.ok ? outcome.headers : headersOf(job.lastError));
     if (this.drained && this.live.size === 0) this.drained();
   }
 
