@@ -1,5 +1,6 @@
 import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
+import { knownKeysAt, nearestKey } from "./config-hints.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { strategyNames } from "./strategies/index.js";
 import type { Strategy, StrategyName } from "./strategies/types.js";
@@ -44,7 +45,12 @@ const azureEndpointSchema = z
   })
   .superRefine((e, ctx) => {
     if (e.apiKey === undefined && e.azureADTokenProvider === undefined) {
-      ctx.addIssue({ code: "custom", path: ["apiKey"], message: "set apiKey or azureADTokenProvider" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiKey"],
+        message:
+          "missing: set apiKey or azureADTokenProvider (an environment variable that is unset reads as undefined)",
+      });
     }
     if (e.apiKey !== undefined && e.azureADTokenProvider !== undefined) {
       ctx.addIssue({
@@ -167,14 +173,57 @@ export function parseConfig(input: unknown): ResolvedConfig {
   const result = routerConfigSchema.safeParse(input);
   const issues: ConfigIssue[] = result.success
     ? []
-    : result.error.issues.map((issue) => ({
-        path: issue.path.map(String).join("."),
-        message: issue.message,
-      }));
+    : result.error.issues.flatMap((issue) => explain(issue, input));
   // Cross-field checks run on the raw input too, so one pass reports every problem at once.
   issues.push(...crossFieldIssues(input));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return result.data;
+}
+
+/**
+ * One zod issue as the user should read it: an unknown key names the nearest valid one, a missing
+ * key says what to set. Values are never echoed (a misplaced secret must not reach the message).
+ */
+function explain(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeysAt(routerConfigSchema, issue.path, input);
+    return issue.keys.map((key) => {
+      const near = nearestKey(key, known);
+      return {
+        path: path ? `${path}.${key}` : key,
+        message: `unknown key${near ? ` (did you mean "${near}"?)` : known.length ? ` (valid keys: ${known.join(", ")})` : ""}`,
+      };
+    });
+  }
+  if (
+    issue.code === "invalid_type" &&
+    issue.path.at(-1) === "apiKey" &&
+    valueAt(input, issue.path) === undefined
+  ) {
+    return [
+      { path, message: "missing: set apiKey (an environment variable that is unset reads as undefined)" },
+    ];
+  }
+  return [{ path, message: issue.message }];
+}
+
+/**
+ * A value is echoed in a message only when it reads as a model name: short, model-name characters,
+ * no `sk-` prefix and no long unbroken run of letters and digits (keys and tokens have one).
+ */
+function looksLikeModelName(value: string): boolean {
+  return (
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,47}$/.test(value) && !/^sk-/i.test(value) && !/[A-Za-z0-9]{20}/.test(value)
+  );
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path)
+    value =
+      typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }
 
 function crossFieldIssues(input: unknown): ConfigIssue[] {
@@ -207,7 +256,7 @@ function crossFieldIssues(input: unknown): ConfigIssue[] {
         if (typeof fb === "string" && !served.has(fb)) {
           issues.push({
             path: `fallbacks.${model}.${i}`,
-            message: "fallback model is served by no endpoint",
+            message: `fallback model ${looksLikeModelName(fb) ? `"${fb}"` : "(name hidden: it looks like a key)"} is served by no endpoint (add it to an endpoint's models or deployments, or remove it; served: ${[...served].filter(looksLikeModelName).join(", ") || "none"})`,
           });
         }
       });

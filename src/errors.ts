@@ -17,16 +17,52 @@ export type RouterErrorCode =
   | "UPSTREAM_ERROR"
   | "STREAM_INTERRUPTED";
 
-/** Base class of all router errors. */
-export class RouterError extends Error {
+/**
+ * What every router error has: a stable `code`, an actionable message, the upstream error as `cause`.
+ * The public name is {@link RouterError}: a class at runtime (`instanceof` works), a discriminated
+ * union on `code` in types.
+ */
+export class RouterErrorBase extends Error {
   /** Stable, machine-readable code. */
   readonly code: RouterErrorCode;
   constructor(code: RouterErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
+    this.name = new.target === RouterErrorBase ? "RouterError" : new.target.name;
   }
 }
+Object.defineProperty(RouterErrorBase, "name", { value: "RouterError" });
+
+/** The constructor behind {@link RouterError}: `instanceof RouterError` narrows to the union. */
+export interface RouterErrorConstructor {
+  new (code: RouterErrorCode, message: string, options?: { cause?: unknown }): RouterErrorBase;
+  readonly prototype: RouterError;
+}
+
+/**
+ * Base class of all router errors. `e instanceof RouterError` matches every one of them, and the
+ * type is a discriminated union on `code`: `e.code === "ALL_ENDPOINTS_FAILED"` narrows `e` to
+ * {@link AllEndpointsFailedError} (with `attempts`).
+ * @example
+ * try { await router.chat.completions.create(body) } catch (e) {
+ *   if (e instanceof RouterError && e.code === "ALL_ENDPOINTS_FAILED") console.error(e.attempts);
+ * }
+ */
+export const RouterError: RouterErrorConstructor = RouterErrorBase as unknown as RouterErrorConstructor;
+
+/** Every error the router raises, discriminated by `code`. */
+export type RouterError =
+  | ConfigError
+  | NoEndpointForModelError
+  | RequestInvalidError
+  | QueueFullError
+  | DeadlineExceededError
+  | AbortedError
+  | RouterClosedError
+  | RequestTooLargeError
+  | UpstreamError
+  | AllEndpointsFailedError
+  | StreamInterruptedError;
 
 /** One problem found in a router config. */
 export interface ConfigIssue {
@@ -40,7 +76,8 @@ export interface ConfigIssue {
  * @example
  * try { createRouter(cfg) } catch (e) { if (e instanceof ConfigError) console.error(e.issues) }
  */
-export class ConfigError extends RouterError {
+export class ConfigError extends RouterErrorBase {
+  declare readonly code: "CONFIG_INVALID";
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
     super(
@@ -54,7 +91,8 @@ export class ConfigError extends RouterError {
 }
 
 /** No configured endpoint serves the requested model (and no fallback model does either). */
-export class NoEndpointForModelError extends RouterError {
+export class NoEndpointForModelError extends RouterErrorBase {
+  declare readonly code: "NO_ENDPOINT_FOR_MODEL";
   readonly model: string;
   constructor(model: string, known: readonly string[]) {
     super(
@@ -66,14 +104,16 @@ export class NoEndpointForModelError extends RouterError {
 }
 
 /** The request is malformed in a way no endpoint could accept (e.g. missing `model`). */
-export class RequestInvalidError extends RouterError {
+export class RequestInvalidError extends RouterErrorBase {
+  declare readonly code: "REQUEST_INVALID";
   constructor(message: string) {
     super("REQUEST_INVALID", message);
   }
 }
 
 /** The central queue is at `queue.maxSize`: backpressure, retry later or raise the bound. */
-export class QueueFullError extends RouterError {
+export class QueueFullError extends RouterErrorBase {
+  declare readonly code: "QUEUE_FULL";
   readonly maxSize: number;
   constructor(maxSize: number) {
     super(
@@ -85,7 +125,8 @@ export class QueueFullError extends RouterError {
 }
 
 /** The request's deadline (`timeout`, covering queue time and the call) passed. */
-export class DeadlineExceededError extends RouterError {
+export class DeadlineExceededError extends RouterErrorBase {
+  declare readonly code: "DEADLINE_EXCEEDED";
   readonly timeoutMs: number;
   constructor(timeoutMs: number, phase: "queued" | "running", options?: { cause?: unknown }) {
     super(
@@ -98,21 +139,24 @@ export class DeadlineExceededError extends RouterError {
 }
 
 /** The caller aborted the request (its AbortSignal fired). */
-export class AbortedError extends RouterError {
+export class AbortedError extends RouterErrorBase {
+  declare readonly code: "ABORTED";
   constructor(options?: { cause?: unknown }) {
     super("ABORTED", "The request was aborted by the caller.", options);
   }
 }
 
 /** The router was closed; it accepts no new requests. */
-export class RouterClosedError extends RouterError {
+export class RouterClosedError extends RouterErrorBase {
+  declare readonly code: "ROUTER_CLOSED";
   constructor() {
     super("ROUTER_CLOSED", "The router is closed and accepts no new requests.");
   }
 }
 
 /** The request's token estimate exceeds the tokens-per-minute budget of every endpoint serving it. */
-export class RequestTooLargeError extends RouterError {
+export class RequestTooLargeError extends RouterErrorBase {
+  declare readonly code: "REQUEST_TOO_LARGE";
   readonly estimatedTokens: number;
   readonly largestBudget: number;
   constructor(model: string, estimatedTokens: number, largestBudget: number) {
@@ -140,7 +184,8 @@ export interface AttemptRecord {
  * An endpoint answered with an error that is final for this request (e.g. 400) — the SDK's
  * error is the `cause`; `status`, `requestID` and `upstreamCode` are copied from it.
  */
-export class UpstreamError extends RouterError {
+export class UpstreamError extends RouterErrorBase {
+  declare readonly code: "UPSTREAM_ERROR";
   readonly status: number | undefined;
   readonly upstreamCode: string | undefined;
   readonly requestID: string | undefined;
@@ -158,7 +203,8 @@ export class UpstreamError extends RouterError {
 }
 
 /** Every attempt failed (after retries and failover); `attempts` says what each endpoint answered. */
-export class AllEndpointsFailedError extends RouterError {
+export class AllEndpointsFailedError extends RouterErrorBase {
+  declare readonly code: "ALL_ENDPOINTS_FAILED";
   readonly attempts: readonly AttemptRecord[];
   readonly status: number | undefined;
   constructor(model: string, attempts: readonly AttemptRecord[], cause: unknown) {
@@ -199,7 +245,8 @@ export function describeUpstream(error: unknown): UpstreamInfo {
  * A stream failed after its first content chunk reached the caller, so it could not fail over
  * transparently. `received` counts the chunks the caller already got; the SDK's error is the `cause`.
  */
-export class StreamInterruptedError extends RouterError {
+export class StreamInterruptedError extends RouterErrorBase {
+  declare readonly code: "STREAM_INTERRUPTED";
   readonly endpoint: string;
   readonly received: number;
   readonly status: number | undefined;

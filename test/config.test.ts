@@ -215,8 +215,47 @@ describe("parseConfig", () => {
         stratgy: "round-robin",
         queue: { size: 1 },
       });
-      expect(paths(e.issues).sort()).toEqual(["", "endpoints.0", "queue"]);
-      expect(e.message).toContain("(root)");
+      expect(paths(e.issues).sort()).toEqual(["endpoints.0.apikey", "queue.size", "stratgy"]);
+    });
+
+    // Breaks if an unknown key is reported without the nearest valid key (or the valid keys when
+    // nothing is near), or if the suggestion ignores which endpoint type the object is.
+    it("suggests the nearest valid key for a typo", () => {
+      const e = configError({
+        stratgy: "round-robin",
+        endpoints: [
+          { ...openai, apikey: "x", limits: { rpn: 1 } },
+          { ...azure, name: "az", deployment: { "gpt-4o": "d" } },
+          { ...azure, name: "az2", baseURL: "https://x" },
+        ],
+        breaker: { cooldown: 1 },
+        queue: { zzzzzz: 1 },
+      });
+      const byPath = new Map(e.issues.map((i) => [i.path, i.message]));
+      expect(byPath.get("stratgy")).toBe('unknown key (did you mean "strategy"?)');
+      expect(byPath.get("endpoints.0.apikey")).toBe('unknown key (did you mean "apiKey"?)');
+      expect(byPath.get("endpoints.0.limits.rpn")).toBe('unknown key (did you mean "rpm"?)');
+      expect(byPath.get("endpoints.1.deployment")).toBe('unknown key (did you mean "deployments"?)');
+      expect(byPath.get("breaker.cooldown")).toBe('unknown key (did you mean "cooldownMs"?)');
+      // An Azure endpoint has no baseURL and nothing close to it: the valid keys are listed.
+      expect(byPath.get("endpoints.2.baseURL")).toMatch(/^unknown key \(valid keys: .*\bendpoint\b/);
+      expect(byPath.get("queue.zzzzzz")).toBe("unknown key (valid keys: maxSize, agingMs)");
+    });
+
+    // Breaks if a missing openai.com key reads as zod's "expected string, received undefined".
+    it("says what to set when an apiKey is missing (an unset environment variable)", () => {
+      const e = configError({ endpoints: [{ ...openai, apiKey: process.env.OPENAI_ROUTER_UNSET_KEY }] });
+      expect(e.issues).toEqual([
+        { path: "endpoints.0.apiKey", message: expect.stringMatching(/^missing: set apiKey/) },
+      ]);
+    });
+
+    // Breaks if the fallback problem does not name the model nobody serves.
+    it("names the fallback model that no endpoint serves", () => {
+      const e = configError({ endpoints: [openai], fallbacks: { "gpt-4o": ["gpt-4o-mini"] } });
+      expect(e.issues[0]?.message).toMatch(
+        /^fallback model "gpt-4o-mini" is served by no endpoint.*served: gpt-4o\)$/,
+      );
     });
 
     it("rejects a config that is not an object", () => {
@@ -273,7 +312,10 @@ describe("parseConfig", () => {
       const { apiKey: _, ...noKey } = azure;
       const e = configError({ endpoints: [noKey] });
       expect(e.issues).toEqual([
-        { path: "endpoints.0.apiKey", message: "set apiKey or azureADTokenProvider" },
+        {
+          path: "endpoints.0.apiKey",
+          message: expect.stringMatching(/^missing: set apiKey or azureADTokenProvider/),
+        },
       ]);
     });
 
