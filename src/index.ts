@@ -32,7 +32,9 @@ export {
   RequestTooLargeError,
   RouterClosedError,
   RouterError,
+  type RouterErrorBase,
   type RouterErrorCode,
+  type RouterErrorConstructor,
   StreamInterruptedError,
   UpstreamError,
 } from "./errors.js";
@@ -57,6 +59,7 @@ export {
 } from "./limits/token-estimate.js";
 export type { FailureKind } from "./resilience/classify.js";
 export { createRouter, Router, type RouterDependencies } from "./router.js";
+export { RouterPromise } from "./router-promise.js";
 export {
   createLeastBusy,
   createLeastLatency,

@@ -1,6 +1,7 @@
 import type {
   ChatCompletion,
   ChatCompletionChunk,
+  ChatCompletionCreateParamsBase,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from "openai/resources/chat/completions";
@@ -49,8 +50,10 @@ import { createRouterFetch, type RouterFetch } from "./fetch/router-fetch.js";
 import { type BudgetStore, InMemoryBudgetStore } from "./limits/budget-store.js";
 import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
+import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
 import { fullJitterBackoff } from "./resilience/backoff.js";
 import { classifyFailure, type Failure } from "./resilience/classify.js";
+import { RouterPromise } from "./router-promise.js";
 import { createStrategy } from "./strategies/index.js";
 import type { RequestKind, Strategy } from "./strategies/types.js";
 import type { Completion, RouterCallOptions, RouterMetrics, RouterRequest, Usage } from "./types.js";
@@ -85,6 +88,8 @@ interface JobHandle extends Job {
   started: ((stream: ChatStream, endpoint: string, headers: Headers | undefined) => void) | undefined;
   onAbort: (() => void) | undefined;
   endpoint: string | undefined;
+  /** What the instrument captured at arrival (the caller's trace context); undefined when not instrumented. */
+  begun: unknown;
 }
 
 type Outcome =
@@ -135,16 +140,37 @@ export class Router {
   /** The SDK-shaped chat API. */
   readonly chat: {
     readonly completions: {
+      /**
+       * A chat completion, as the SDK's `client.chat.completions.create`: overloads on `stream`, the
+       * SDK's result types, `.withResponse()` / `.asResponse()` on the promise (see {@link RouterPromise}).
+       * @example
+       * const res = await router.chat.completions.create({ model: "gpt-4o", messages });
+       * const stream = await router.chat.completions.create({ model: "gpt-4o", messages, stream: true });
+       * @throws RouterError (see its codes) — the promise rejects with it.
+       */
       create(
         body: ChatCompletionCreateParamsNonStreaming,
         options?: RouterCallOptions,
-      ): Promise<ChatCompletion>;
-      create(body: ChatCompletionCreateParamsStreaming, options?: RouterCallOptions): Promise<ChatStream>;
+      ): RouterPromise<ChatCompletion>;
+      create(
+        body: ChatCompletionCreateParamsStreaming,
+        options?: RouterCallOptions,
+      ): RouterPromise<ChatStream>;
+      create(
+        body: ChatCompletionCreateParamsBase,
+        options?: RouterCallOptions,
+      ): RouterPromise<ChatStream | ChatCompletion>;
     };
   };
   /** The SDK-shaped embeddings API. */
   readonly embeddings: {
-    create(body: EmbeddingCreateParams, options?: RouterCallOptions): Promise<CreateEmbeddingResponse>;
+    /**
+     * Embeddings, as the SDK's `client.embeddings.create`.
+     * @example
+     * const emb = await router.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"] });
+     * @throws RouterError (see its codes) — the promise rejects with it.
+     */
+    create(body: EmbeddingCreateParams, options?: RouterCallOptions): RouterPromise<CreateEmbeddingResponse>;
   };
   /**
    * A WHATWG `fetch` that routes requests in openai.com's shape (`POST …/chat/completions`,
@@ -178,6 +204,8 @@ export class Router {
   private readonly subscriptions: Subscription[] = [];
   private readonly strategyName: string;
   private readonly pool: HttpPool | undefined;
+  /** OpenTelemetry spans and metrics (metrics/otel); undefined when off, then it costs one check per request. */
+  private readonly instrument: RouterInstrument | undefined;
   private readonly transport: Transport;
   private seq = 0;
   private readonly idPrefix: string;
@@ -227,6 +255,7 @@ export class Router {
       });
     });
     this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
+    this.instrument = createRouterInstrument(config.instrument, config.endpoints, () => this.snapshot());
     this.strategyName = typeof config.strategy === "function" ? "custom" : config.strategy;
     const strategy: Strategy =
       typeof config.strategy === "function"
@@ -261,15 +290,16 @@ export class Router {
       this.requests.subscribe((request) => this.submitRequest(request, undefined)),
     );
 
-    const create = (
-      body: ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming,
-      options?: RouterCallOptions,
-    ) => (body.stream === true ? this.createStream(body, options) : this.call("chat", body, options));
+    const create = (body: ChatCompletionCreateParamsBase, options?: RouterCallOptions) =>
+      body.stream === true
+        ? this.createStream(body as ChatCompletionCreateParamsStreaming, options)
+        : this.call("chat", body as ChatCompletionCreateParamsNonStreaming, options);
     this.chat = {
       completions: { create: create as Router["chat"]["completions"]["create"] },
     };
     this.embeddings = {
-      create: (body, options) => this.call("embeddings", body, options) as Promise<CreateEmbeddingResponse>,
+      create: (body, options) =>
+        this.call("embeddings", body, options) as RouterPromise<CreateEmbeddingResponse>,
     };
     this.fetch = createRouterFetch({
       submit: (kind, body, options, deliver, started) =>
@@ -361,6 +391,7 @@ export class Router {
       this.closing = (async () => {
         if (this.live.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
         for (const sub of this.subscriptions) sub.unsubscribe();
+        this.instrument?.close();
         this.deadlines.close();
         this.closed$.next();
         this.closed$.complete();
@@ -393,17 +424,23 @@ export class Router {
     kind: "chat" | "embeddings",
     body: JobBody,
     options: RouterCallOptions = {},
-  ): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.submit(kind, body, options, (c) => (c.ok ? resolve(c.response) : reject(c.error)), undefined);
+  ): RouterPromise<unknown> {
+    return RouterPromise.start(({ resolve, reject }) => {
+      this.submit(
+        kind,
+        body,
+        options,
+        (c, headers) => (c.ok ? resolve(c.response, headers) : reject(c.error)),
+        undefined,
+      );
     });
   }
 
   private createStream(
     body: ChatCompletionCreateParamsStreaming,
     options: RouterCallOptions = {},
-  ): Promise<ChatStream> {
-    return new Promise((resolve, reject) => {
+  ): RouterPromise<ChatStream> {
+    return RouterPromise.start(({ resolve, reject }) => {
       this.submit(
         "stream",
         body,
@@ -411,7 +448,7 @@ export class Router {
         (c) => {
           if (!c.ok) reject(c.error);
         },
-        resolve,
+        (stream, _endpoint, headers) => resolve(stream, headers),
       );
     });
   }
@@ -521,6 +558,7 @@ export class Router {
       started,
       onAbort: undefined,
       endpoint: undefined,
+      begun: this.instrument?.begin(),
     };
     this.live.add(job);
     this.deadlines.add(job);
@@ -553,6 +591,7 @@ export class Router {
       latencyMs: 0,
     };
     if (!this.completionsSubject.closed) this.completionsSubject.next(completion);
+    if (this.instrument) this.instrument.end(completion, this.instrument.begin(), this.scheduler.now());
     deliver?.(completion);
   }
 
@@ -732,7 +771,7 @@ export class Router {
     job.upstream = undefined;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });
-      this.record(job, admission, 200, undefined);
+      this.record(job, admission, 200, undefined, ttftMs);
       this.settle(job, { ok: true, endpoint: lane.id, response: undefined, usage: end.usage });
       return;
     }
@@ -759,14 +798,17 @@ export class Router {
     admission: Admission,
     status: number | undefined,
     errorCode: string | undefined,
+    ttftMs?: number,
   ): void {
     const attempt: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = {
       endpoint: admission.lane.id,
       model: job.model,
       durationMs: this.scheduler.now() - admission.startedAt,
+      startedAt: admission.startedAt,
     };
     if (status !== undefined) attempt.status = status;
     if (errorCode !== undefined) attempt.errorCode = errorCode;
+    if (ttftMs !== undefined) attempt.ttftMs = ttftMs;
     job.attempts.push(attempt);
   }
 
@@ -1002,6 +1044,7 @@ export class Router {
           endpoint: job.endpoint,
           error: outcome.error,
         };
+    if (this.instrument) this.instrument.end(completion, job.begun, this.scheduler.now());
     if (this.completionsSubject.observed) this.completionsSubject.next(completion);
     job.deliver(completion, outcome.ok ? outcome.headers : headersOf(job.lastError));
     if (this.drained && this.live.size === 0) this.drained();

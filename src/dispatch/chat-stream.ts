@@ -1,3 +1,4 @@
+import { Stream } from "openai/core/streaming";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import type { RouterError } from "../errors.js";
@@ -34,7 +35,8 @@ export interface ChatStreamParts {
 }
 
 /**
- * A streamed chat completion, shaped like the SDK's `Stream<ChatCompletionChunk>`: iterate it once with
+ * A streamed chat completion: the SDK's own `Stream<ChatCompletionChunk>` (a subclass), so it goes
+ * wherever one is expected, with `tee()`, `toReadableStream()` and `controller`. Iterate it once with
  * `for await`; `controller.abort()` or breaking out of the loop stops it. The lane's slot is held until
  * the stream ends, errors, or the consumer stops: busy and latency figures stay honest for streams.
  * An abort also ends a stream nobody is reading, so an abandoned stream frees its slot at its deadline.
@@ -42,9 +44,7 @@ export interface ChatStreamParts {
  * const stream = await router.chat.completions.create({ model, messages, stream: true });
  * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
  */
-export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
-  /** Aborting it stops the upstream request and ends the iteration. */
-  readonly controller: AbortController;
+export class ChatStream extends Stream<ChatCompletionChunk> {
   private consumed = false;
   private ended = false;
   /** Waiting on the upstream: an abort then ends the stream through that read. */
@@ -60,7 +60,10 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
 
   /** @internal built by the router once the first content chunk arrived */
   constructor(parts: ChatStreamParts) {
-    this.controller = parts.controller;
+    // The SDK's tee() reads through the iterator given here: the same one-shot iteration as for-await.
+    const self: { stream?: ChatStream } = {};
+    super(() => (self.stream as ChatStream)[Symbol.asyncIterator](), parts.controller);
+    self.stream = this;
     this.buffered = parts.buffered;
     this.upstream = parts.upstream;
     this.stopReason = parts.stopReason;
@@ -75,10 +78,10 @@ export class ChatStream implements AsyncIterable<ChatCompletionChunk> {
     this.controller.abort();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
+  override async *[Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
     if (this.consumed) {
       throw new Error(
-        "Cannot iterate over a consumed stream, use `.tee()` on the SDK stream or call the router again.",
+        "Cannot iterate over a consumed stream, use `.tee()` to split it or call the router again.",
       );
     }
     this.consumed = true;

@@ -1,0 +1,127 @@
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+
+/** What the router knows of the answer that settled a call: the data and that attempt's headers. */
+interface Settled<T> {
+  readonly data: T;
+  readonly headers: Headers | undefined;
+}
+
+/** How a {@link RouterPromise} is settled by the router. */
+export interface RouterPromiseHandle<T> {
+  readonly resolve: (data: T, headers: Headers | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Headers that described the upstream body and would lie about the one rebuilt here. */
+const BODY_HEADERS = ["content-length", "content-encoding", "transfer-encoding"];
+
+/**
+ * The promise the SDK-shaped API returns: it resolves to the SDK's own data, like the SDK's
+ * `APIPromise`, and has its `withResponse()` and `asResponse()`. The router retried and failed over
+ * behind it, so the `Response` is the one of the attempt that answered: its status (200) and its
+ * headers (`x-request-id`, `x-ratelimit-*` …), with the body rebuilt from what the router read —
+ * the JSON for a plain call, the chunks as server-sent events (`data: …` then `data: [DONE]`) for a
+ * stream. The SDK's own `APIPromise` class it is not (that one is bound to one client).
+ * @example
+ * const { data, response, request_id } = await router.chat.completions.create(body).withResponse();
+ * console.log(response.headers.get("x-ratelimit-remaining-requests"), request_id);
+ */
+export class RouterPromise<T> extends Promise<T> {
+  /** `then`, `catch` and `finally` return plain promises (the helpers belong to the call's own promise). */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  readonly #settled: Promise<Settled<T>>;
+
+  private constructor(settled: Promise<Settled<T>>) {
+    super((resolve, reject) => {
+      settled.then((s) => resolve(s.data), reject);
+    });
+    this.#settled = settled;
+  }
+
+  /** @internal the router's side: `start` hands it the two ways to settle the call. */
+  static start<T>(run: (handle: RouterPromiseHandle<T>) => void): RouterPromise<T> {
+    let handle: RouterPromiseHandle<T> | undefined;
+    const settled = new Promise<Settled<T>>((resolve, reject) => {
+      handle = { resolve: (data, headers) => resolve({ data, headers }), reject };
+    });
+    const promise = new RouterPromise<T>(settled);
+    run(handle as RouterPromiseHandle<T>);
+    return promise;
+  }
+
+  /**
+   * The data, the `Response` of the attempt that answered (status and headers; the body is the
+   * data again, rebuilt) and its request id (`x-request-id`, else Azure's `apim-request-id`).
+   * @throws the call's own error (a `RouterError`), as awaiting the promise would.
+   */
+  async withResponse(): Promise<{ data: T; response: Response; request_id: string | null }> {
+    this.handled();
+    const { data, headers } = await this.#settled;
+    const response = toResponse(data, headers);
+    return {
+      data,
+      response,
+      request_id: response.headers.get("x-request-id") ?? response.headers.get("apim-request-id"),
+    };
+  }
+
+  /**
+   * The `Response` of the attempt that answered, with the body as the caller would have read it: the
+   * JSON for a plain call; for a stream, its chunks as server-sent events (reading the body reads the
+   * stream, so `Stream.fromSSEResponse` of the SDK can parse it again).
+   * @throws the call's own error (a `RouterError`), as awaiting the promise would.
+   */
+  async asResponse(): Promise<Response> {
+    this.handled();
+    const { data, headers } = await this.#settled;
+    return toResponse(data, headers);
+  }
+
+  /** A caller who reads the error through a helper has handled it: no unhandled rejection of this one. */
+  private handled(): void {
+    this.then(undefined, () => undefined);
+  }
+}
+
+function toResponse(data: unknown, upstream: Headers | undefined): Response {
+  const headers = new Headers(upstream);
+  for (const name of BODY_HEADERS) headers.delete(name);
+  if (isChunkStream(data)) {
+    headers.set("content-type", "text/event-stream");
+    return new Response(sse(data), { status: 200, headers });
+  }
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(data), { status: 200, headers });
+}
+
+function isChunkStream(value: unknown): value is AsyncIterable<ChatCompletionChunk> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The chunks as the wire carried them: one `data:` event each, then `data: [DONE]`. */
+function sse(stream: AsyncIterable<ChatCompletionChunk>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      iterator ??= stream[Symbol.asyncIterator]();
+      try {
+        const next = await iterator.next();
+        if (next.done) {
+          controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+          controller.close();
+        } else controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      // Cancelling the body stops the stream (and frees the endpoint's slot).
+      if (iterator) await iterator.return?.();
+      else await (stream as { cancel?: () => Promise<void> }).cancel?.();
+    },
+  });
+}
