@@ -42,7 +42,13 @@ export function readInput(input: string | URL | Request, init: RequestInit | und
   const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
   const method = (init?.method ?? request?.method ?? "GET").toUpperCase();
   const rawHeaders = init?.headers ?? request?.headers;
-  const headers = rawHeaders === undefined ? undefined : new Headers(rawHeaders);
+  // The SDK already hands a Headers object: copying it would cost more than reading three names.
+  const headers =
+    rawHeaders === undefined
+      ? undefined
+      : rawHeaders instanceof Headers
+        ? rawHeaders
+        : new Headers(rawHeaders);
   const signal = init?.signal ?? request?.signal ?? undefined;
   const body = init?.body;
   const text = async (): Promise<string> => {
