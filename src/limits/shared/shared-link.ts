@@ -1,0 +1,148 @@
+import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
+import type { RedisPort } from "./redis-port.js";
+
+/** Whether Redis answers: `connecting` until the first heartbeat, then `up` / `down`; `closed` at the end. */
+export type LinkStatus = "connecting" | "up" | "down" | "closed";
+
+/** What the link tells its owner. */
+export interface LinkHandlers {
+  /** Redis answered again (or for the first time). `downMs` is 0 on the first contact. */
+  up(downMs: number): void;
+  /** Redis stopped answering; `reason` is safe to show (secrets redacted). */
+  down(reason: string): void;
+  /** A message another replica published on the store's channel. */
+  message(message: string): void;
+  /** Each heartbeat (for housekeeping while up). */
+  beat(): void;
+}
+
+/** Options of {@link SharedLink}. */
+export interface SharedLinkOptions {
+  readonly port: RedisPort;
+  readonly keyPrefix: string;
+  readonly replicaId: string;
+  /** Heartbeat period while up; replicas silent for 3 periods are no longer counted. @unit milliseconds */
+  readonly heartbeatMs: number;
+  /** How often an unreachable Redis is tried again. @unit milliseconds */
+  readonly probeMs: number;
+  /** Timers (heartbeats, probes). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+  /** Passes the caller's clock to the scripts instead of Redis's `TIME` (tests with virtual time). */
+  readonly callerTime?: (() => number) | undefined;
+  /** Strings never to show in a reason (the password of the Redis URL). */
+  readonly secrets?: readonly string[];
+}
+
+/**
+ * The health of the link to Redis, one per store: heartbeats (which count live replicas and double as
+ * the probe while Redis is away), the pub/sub subscription, and the up/down transitions. Any failed
+ * command reported through {@link fail} takes the link down at once; only a heartbeat brings it back,
+ * so recovery is automatic and never decided by a lucky command.
+ */
+export class SharedLink {
+  status: LinkStatus = "connecting";
+  /** Live replicas as last counted (this one included); 1 before the first heartbeat. */
+  replicas = 1;
+  private timer: Subscription | undefined;
+  private subscribed = false;
+  private downSince = 0;
+  private beating = false;
+  private readonly scheduler: SchedulerLike;
+  private readonly key: string;
+  private readonly channel: string;
+
+  constructor(
+    private readonly options: SharedLinkOptions,
+    private readonly handlers: LinkHandlers,
+  ) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.key = `${options.keyPrefix}:{replicas}`;
+    this.channel = channelOf(options.keyPrefix);
+  }
+
+  /** Starts heartbeating (the first one at once). */
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** The value for a script's `now` argument: '' (Redis's clock) unless the caller's clock is injected. */
+  time(): string {
+    return this.options.callerTime ? String(this.options.callerTime()) : "";
+  }
+
+  /** A command failed: Redis counts as unreachable until a heartbeat succeeds. */
+  fail(error: unknown): void {
+    if (this.status === "closed" || this.status === "down") return;
+    this.status = "down";
+    this.downSince = this.scheduler.now();
+    this.handlers.down(this.redact(error instanceof Error ? error.message : String(error)));
+    this.schedule(this.options.probeMs);
+  }
+
+  /** Stops the heartbeats and tells the other replicas this one left. */
+  async close(): Promise<void> {
+    const wasUp = this.status === "up";
+    this.status = "closed";
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    if (!wasUp) return;
+    try {
+      await this.options.port.script(
+        "heartbeat",
+        [this.key],
+        [this.time(), this.options.replicaId, this.staleMs(), "leave"],
+      );
+    } catch {
+      // the replica ages out of the set on its own
+    }
+  }
+
+  private staleMs(): string {
+    return String(this.options.heartbeatMs * 3);
+  }
+
+  private schedule(delay: number): void {
+    this.timer?.unsubscribe();
+    this.timer = this.scheduler.schedule(() => {
+      this.timer = undefined;
+      void this.beat();
+    }, delay);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.status === "closed" || this.beating) return;
+    this.beating = true;
+    const { port, replicaId, heartbeatMs, probeMs } = this.options;
+    try {
+      if (!this.subscribed) {
+        await port.subscribe(this.channel, (message) => this.handlers.message(message));
+        this.subscribed = true;
+      }
+      const count = await port.script("heartbeat", [this.key], [this.time(), replicaId, this.staleMs(), ""]);
+      if ((this.status as LinkStatus) === "closed") return;
+      this.replicas = Math.max(1, Number(count) || 1);
+      if (this.status !== "up") {
+        const downMs = this.status === "down" ? this.scheduler.now() - this.downSince : 0;
+        this.status = "up";
+        this.handlers.up(downMs);
+      }
+      this.handlers.beat();
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.beating = false;
+    }
+    if ((this.status as LinkStatus) !== "closed") this.schedule(this.status === "up" ? heartbeatMs : probeMs);
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.options.secrets ?? []) if (secret) out = out.split(secret).join("***");
+    return out;
+  }
+}
+
+/** The pub/sub channel of a key prefix. */
+export function channelOf(keyPrefix: string): string {
+  return `${keyPrefix}:events`;
+}
