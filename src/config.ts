@@ -2,6 +2,7 @@ import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { knownKeysAt, nearestKey } from "./config-hints.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import type { OtelMeter, OtelTracer } from "./metrics/otel/types.js";
 import { strategyNames } from "./strategies/index.js";
 import type { Strategy, StrategyName } from "./strategies/types.js";
 
@@ -151,7 +152,22 @@ const routerConfigSchema = z.strictObject({
   scheduler: schedulerSchema.optional(),
   rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
   fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a fetch function").optional(),
+  instrument: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        tracer: z.custom<OtelTracer>(hasMethod("startSpan"), "must be an OpenTelemetry Tracer").optional(),
+        meter: z.custom<OtelMeter>(hasMethod("createHistogram"), "must be an OpenTelemetry Meter").optional(),
+        semconv: z.enum(["v1.41", "latest"]).optional(),
+      }),
+    ])
+    .optional(),
 });
+
+/** OpenTelemetry objects are checked by shape: the package is an optional peer (see metrics/otel). */
+function hasMethod(name: string) {
+  return (v: unknown) => typeof (v as Record<string, unknown> | null)?.[name] === "function";
+}
 
 /** Router configuration as the user writes it. Every field has a documented default (see docs/config.md). */
 export type RouterConfig = z.input<typeof routerConfigSchema>;

@@ -178,6 +178,10 @@ export interface AttemptRecord {
   /** Error code (SDK `code`, router code, or `connection_error`/`timeout`), absent on success. */
   readonly errorCode?: string;
   readonly durationMs: number;
+  /** When the attempt was dispatched (the router's clock, epoch ms). */
+  readonly startedAt?: number;
+  /** Streams that reached their first content chunk: the time to it from the attempt's start. @unit milliseconds */
+  readonly ttftMs?: number;
 }
 
 /**

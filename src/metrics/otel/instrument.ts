@@ -1,0 +1,60 @@
+import type { Completion, RouterMetrics } from "../../types.js";
+import { type EndpointInfo, endpointInfo } from "./describe.js";
+import { type OtelApi, resolveInstrument } from "./load.js";
+import { MetricRecorder } from "./meters.js";
+import { semconvFromEnv } from "./semconv.js";
+import { SpanWriter } from "./spans.js";
+import type { InstrumentOptions } from "./types.js";
+
+/**
+ * What the router calls when it is instrumented (one `if` per request when it is not): `begin` when a
+ * request is accepted, in the caller's context; `end` once with its completion.
+ */
+export interface RouterInstrument {
+  /** Captures what the request's spans will hang from (the caller's active context). */
+  begin(): unknown;
+  /** The request settled: write its spans and record its metrics. */
+  end(completion: Completion, begun: unknown, now: number): void;
+  /** The router closed: stop observing it. */
+  close(): void;
+}
+
+/** An endpoint as the instrument needs it (a resolved endpoint config fits). */
+interface EndpointShape {
+  readonly name: string;
+  readonly type: "azure" | "openai";
+  readonly endpoint?: string;
+  readonly baseURL?: string | undefined;
+}
+
+/**
+ * The instrument of one router, or `undefined` when nothing is to be emitted (then the router pays
+ * nothing for it).
+ * @throws ConfigError (`CONFIG_INVALID`) when a tracer is given without `@opentelemetry/api` installed.
+ */
+export function createRouterInstrument(
+  option: InstrumentOptions | false | undefined,
+  endpoints: readonly EndpointShape[],
+  snapshot: () => RouterMetrics,
+  load?: () => OtelApi | undefined,
+): RouterInstrument | undefined {
+  const resolved = resolveInstrument(option, load);
+  if (!resolved) return undefined;
+  const semconv =
+    (option ? option.semconv : undefined) ?? semconvFromEnv(process.env.OTEL_SEMCONV_STABILITY_OPT_IN);
+  const info = new Map<string, EndpointInfo>(endpoints.map((e) => [e.name, endpointInfo(e)]));
+  const { api, tracer, meter } = resolved;
+  const spans = tracer && api ? new SpanWriter(tracer, api, info) : undefined;
+  const metrics = meter ? new MetricRecorder(meter, semconv, info, snapshot) : undefined;
+  return {
+    begin: () => (spans ? api?.context.active() : undefined),
+    end(completion, begun, now) {
+      const arrivedAt = now - completion.latencyMs;
+      spans?.write(completion, begun, arrivedAt, now);
+      metrics?.record(completion, arrivedAt);
+    },
+    close() {
+      metrics?.close();
+    },
+  };
+}

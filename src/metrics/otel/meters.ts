@@ -1,0 +1,248 @@
+import type { LaneState } from "../../strategies/types.js";
+import type { Completion, RouterMetrics } from "../../types.js";
+import {
+  attemptErrorType,
+  type EndpointInfo,
+  metricAttributes,
+  queueWaitS,
+  timeToFirstChunkS,
+  tokensOf,
+} from "./describe.js";
+import {
+  ATTR,
+  DURATION_BUCKETS_S,
+  type GenAiSemconv,
+  METRIC_NAMES,
+  QUEUE_WAIT_BUCKETS_S,
+  ROUTER_METRICS,
+  TOKEN_BUCKETS,
+  TOKEN_METRICS_LATEST,
+  TOKEN_USAGE_V141,
+} from "./semconv.js";
+import type {
+  OtelAttributes,
+  OtelBatchResult,
+  OtelCounter,
+  OtelHistogram,
+  OtelMeter,
+  OtelObservable,
+} from "./types.js";
+
+const LANE_STATES: readonly LaneState[] = ["healthy", "cooling", "open", "half-open", "disabled"];
+/** `openai_router.endpoint.circuit` values. */
+const CIRCUIT_VALUE = { closed: 0, "half-open": 1, open: 2 } as const;
+
+interface TokenInstruments {
+  /** v1.41: `gen_ai.client.token.usage`, split by `gen_ai.token.type`. */
+  readonly usage?: OtelHistogram;
+  readonly input?: OtelCounter;
+  readonly output?: OtelCounter;
+  readonly cacheRead?: OtelCounter;
+  readonly reasoning?: OtelCounter;
+  readonly inputPerOperation?: OtelHistogram;
+  readonly outputPerOperation?: OtelHistogram;
+  readonly embeddingsInput?: OtelHistogram;
+}
+
+/**
+ * The router's metrics on an OpenTelemetry meter. Per request (at its outcome, from its completion):
+ * the GenAI duration, token and time-to-first-chunk instruments, queue wait, retries and fallbacks.
+ * Everything about endpoints and the queue is observed from one snapshot per collection, so it costs
+ * nothing between collections.
+ */
+export class MetricRecorder {
+  private readonly chatDuration: OtelHistogram;
+  private readonly embeddingsDuration: OtelHistogram;
+  private readonly ttfc: OtelHistogram;
+  private readonly tokens: TokenInstruments;
+  private readonly queueWait: OtelHistogram;
+  private readonly retries: OtelCounter;
+  private readonly fallbacks: OtelCounter;
+  private readonly observables: OtelObservable[];
+  private readonly observe: (result: OtelBatchResult) => void;
+
+  constructor(
+    private readonly meter: OtelMeter,
+    private readonly semconv: GenAiSemconv,
+    private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
+    snapshot: () => RouterMetrics,
+  ) {
+    const names = METRIC_NAMES[semconv];
+    const seconds = (description: string) => ({
+      description,
+      unit: "s",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+    });
+    this.chatDuration = meter.createHistogram(names.chatDuration, seconds("GenAI operation duration."));
+    this.embeddingsDuration =
+      names.embeddingsDuration === names.chatDuration
+        ? this.chatDuration
+        : meter.createHistogram(
+            names.embeddingsDuration,
+            seconds("GenAI client embeddings operation duration."),
+          );
+    this.ttfc = meter.createHistogram(
+      names.timeToFirstChunk,
+      seconds("Time to receive the first chunk, from when the request reached the router."),
+    );
+    const tokenHistogram = (name: string, description: string) =>
+      meter.createHistogram(name, {
+        description,
+        unit: "{token}",
+        advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+      });
+    const tokenCounter = (name: string, description: string) =>
+      meter.createCounter(name, { description, unit: "{token}" });
+    this.tokens =
+      semconv === "v1.41"
+        ? { usage: tokenHistogram(TOKEN_USAGE_V141, "Number of input and output tokens used.") }
+        : {
+            input: tokenCounter(TOKEN_METRICS_LATEST.input, "Input tokens used, including cached tokens."),
+            output: tokenCounter(
+              TOKEN_METRICS_LATEST.output,
+              "Output tokens used, including reasoning tokens.",
+            ),
+            cacheRead: tokenCounter(
+              TOKEN_METRICS_LATEST.cacheRead,
+              "Input tokens served from the provider's cache.",
+            ),
+            reasoning: tokenCounter(TOKEN_METRICS_LATEST.reasoning, "Output tokens used for reasoning."),
+            inputPerOperation: tokenHistogram(
+              TOKEN_METRICS_LATEST.inputPerOperation,
+              "Input tokens per operation.",
+            ),
+            outputPerOperation: tokenHistogram(
+              TOKEN_METRICS_LATEST.outputPerOperation,
+              "Output tokens per operation.",
+            ),
+            embeddingsInput: tokenHistogram(
+              TOKEN_METRICS_LATEST.embeddingsInputPerOperation,
+              "Input tokens per embeddings operation.",
+            ),
+          };
+    this.queueWait = meter.createHistogram(ROUTER_METRICS.queueWait, {
+      description: "Time a request waited in the router's queue before its first attempt.",
+      unit: "s",
+      advice: { explicitBucketBoundaries: QUEUE_WAIT_BUCKETS_S },
+    });
+    this.retries = meter.createCounter(ROUTER_METRICS.retries, {
+      description: "Attempts that failed and were followed by another attempt, by the endpoint that failed.",
+      unit: "{retry}",
+    });
+    this.fallbacks = meter.createCounter(ROUTER_METRICS.fallbacks, {
+      description: "Requests answered by a fallback model.",
+      unit: "{request}",
+    });
+
+    const gauge = (name: string, description: string, unit: string) =>
+      meter.createObservableGauge(name, { description, unit });
+    const queueDepth = gauge(
+      ROUTER_METRICS.queueDepth,
+      "Requests waiting in the router's queue.",
+      "{request}",
+    );
+    const inflight = gauge(ROUTER_METRICS.inflight, "Attempts in flight on an endpoint.", "{request}");
+    const rpm = gauge(
+      ROUTER_METRICS.rpmRemaining,
+      "Requests the endpoint's RPM budget allows now.",
+      "{request}",
+    );
+    const tpm = gauge(ROUTER_METRICS.tpmRemaining, "Tokens the endpoint's TPM budget allows now.", "{token}");
+    const cooldown = gauge(
+      ROUTER_METRICS.cooldown,
+      "Time left in the endpoint's 429 cooldown (0: not cooling).",
+      "s",
+    );
+    const state = gauge(ROUTER_METRICS.state, "1 for the endpoint's current state, 0 for the others.", "1");
+    const circuit = gauge(ROUTER_METRICS.circuit, "Circuit state: 0 closed, 1 half-open, 2 open.", "1");
+    const rateLimited = meter.createObservableCounter(ROUTER_METRICS.rateLimited, {
+      description: "429 answers from the endpoint.",
+      unit: "{response}",
+    });
+    const attempts = meter.createObservableCounter(ROUTER_METRICS.attempts, {
+      description: "Attempts sent to the endpoint, by HTTP status (or failure kind without one).",
+      unit: "{attempt}",
+    });
+    this.observables = [queueDepth, inflight, rpm, tpm, cooldown, state, circuit, rateLimited, attempts];
+    this.observe = (result) => {
+      const s = snapshot();
+      result.observe(queueDepth, s.queue.depth);
+      for (const e of s.endpoints) {
+        const at = { [ATTR.endpoint]: e.name, ...providerAttributes(this.endpoints.get(e.name)) };
+        result.observe(inflight, e.inflight, at);
+        if (e.rpm.remaining !== null) result.observe(rpm, e.rpm.remaining, at);
+        if (e.tpm.remaining !== null) result.observe(tpm, e.tpm.remaining, at);
+        result.observe(cooldown, Math.max(0, e.coolingUntil - s.at) / 1000, at);
+        for (const value of LANE_STATES)
+          result.observe(state, value === e.state ? 1 : 0, { ...at, [ATTR.state]: value });
+        const endpointCircuit =
+          e.state === "open" ? "open" : e.state === "half-open" ? "half-open" : ("closed" as const);
+        result.observe(circuit, CIRCUIT_VALUE[endpointCircuit], { ...at, [ATTR.circuitScope]: "endpoint" });
+        result.observe(circuit, CIRCUIT_VALUE[e.streamCircuit], { ...at, [ATTR.circuitScope]: "streams" });
+        result.observe(rateLimited, e.rateLimited, at);
+        for (const [status, n] of Object.entries(e.byStatus))
+          result.observe(attempts, n, { ...at, [ATTR.status]: status });
+      }
+    };
+    meter.addBatchObservableCallback(this.observe, this.observables);
+  }
+
+  /** Records one settled request. */
+  record(c: Completion, arrivedAt: number): void {
+    const attributes = metricAttributes(c, this.endpoints);
+    const duration = c.kind === "embeddings" ? this.embeddingsDuration : this.chatDuration;
+    duration.record(c.latencyMs / 1000, attributes);
+
+    const ttfc = timeToFirstChunkS(c, arrivedAt);
+    if (ttfc !== undefined) this.ttfc.record(ttfc, attributes);
+    const wait = queueWaitS(c, arrivedAt);
+    if (wait !== undefined)
+      this.queueWait.record(wait, c.requestedModel ? { [ATTR.requestModel]: c.requestedModel } : {});
+    for (let i = 0; i < c.attempts.length - 1; i++) {
+      const a = c.attempts[i];
+      if (a)
+        this.retries.add(1, {
+          [ATTR.endpoint]: a.endpoint,
+          [ATTR.errorType]: attemptErrorType(a) ?? "_OTHER",
+        });
+    }
+    if (c.model !== c.requestedModel && c.ok)
+      this.fallbacks.add(1, { [ATTR.requestModel]: c.requestedModel, [ATTR.model]: c.model });
+
+    const tokens = tokensOf(c);
+    if (!tokens) return;
+    const t = this.tokens;
+    if (this.semconv === "v1.41") {
+      if (tokens.input !== undefined)
+        t.usage?.record(tokens.input, { ...attributes, [ATTR.tokenType]: "input" });
+      if (tokens.output !== undefined)
+        t.usage?.record(tokens.output, { ...attributes, [ATTR.tokenType]: "output" });
+      return;
+    }
+    if (c.kind === "embeddings") {
+      if (tokens.input !== undefined) t.embeddingsInput?.record(tokens.input, attributes);
+      return;
+    }
+    // The usage counters carry a modality; OpenAI's chat usage does not break totals down by one.
+    const withModality = { ...attributes, [ATTR.tokenModality]: "unknown" };
+    if (tokens.input !== undefined) {
+      t.input?.add(tokens.input, withModality);
+      t.inputPerOperation?.record(tokens.input, attributes);
+    }
+    if (tokens.output !== undefined) {
+      t.output?.add(tokens.output, withModality);
+      t.outputPerOperation?.record(tokens.output, attributes);
+    }
+    if (tokens.cacheRead !== undefined) t.cacheRead?.add(tokens.cacheRead, withModality);
+    if (tokens.reasoning !== undefined) t.reasoning?.add(tokens.reasoning, withModality);
+  }
+
+  /** Stops observing the router (its snapshot is no longer read). */
+  close(): void {
+    this.meter.removeBatchObservableCallback(this.observe, this.observables);
+  }
+}
+
+function providerAttributes(info: EndpointInfo | undefined): OtelAttributes {
+  return info ? { [ATTR.provider]: info.provider } : {};
+}

@@ -1,0 +1,102 @@
+import type { Completion } from "../../types.js";
+import {
+  attemptErrorType,
+  type EndpointInfo,
+  metricAttributes,
+  operationOf,
+  queueWaitS,
+  timeToFirstChunkS,
+  tokensOf,
+} from "./describe.js";
+import type { OtelApi } from "./load.js";
+import { ATTR } from "./semconv.js";
+import type { OtelAttributes, OtelTracer } from "./types.js";
+
+/** `SpanKind.CLIENT` and `SpanStatusCode.ERROR` of `@opentelemetry/api` (stable numeric values). */
+const SPAN_KIND_CLIENT = 2;
+const STATUS_ERROR = 2;
+
+/**
+ * Writes one request's spans once it settled: the request span (`{operation} {model}`, CLIENT) from
+ * its arrival to its outcome, and one child per attempt (`{operation} {model} via {endpoint}`) at the
+ * times the attempt ran. Built from the completion alone, so nothing runs while the request is live.
+ */
+export class SpanWriter {
+  constructor(
+    private readonly tracer: OtelTracer,
+    private readonly api: OtelApi,
+    private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
+  ) {}
+
+  /** `parent`: the caller's context captured when the request arrived (undefined: the active one now). */
+  write(c: Completion, parent: unknown, arrivedAt: number, now: number): void {
+    const { tracer, api, endpoints } = this;
+    const operation = operationOf(c.kind);
+    const attributes = metricAttributes(c, endpoints);
+    attributes[ATTR.requestId] = c.id;
+    attributes[ATTR.model] = c.model;
+    attributes[ATTR.attempts] = c.attempts.length;
+    attributes[ATTR.fallbackUsed] = c.model !== c.requestedModel;
+    attributes[ATTR.queueWait] = queueWaitS(c, arrivedAt);
+    if (c.kind === "stream") {
+      attributes[ATTR.stream] = true;
+      attributes[ATTR.timeToFirstChunk] = timeToFirstChunkS(c, arrivedAt);
+    }
+    const tokens = tokensOf(c);
+    if (tokens) {
+      attributes[ATTR.inputTokens] = tokens.input;
+      attributes[ATTR.outputTokens] = tokens.output;
+      attributes[ATTR.cacheReadTokens] = tokens.cacheRead;
+      attributes[ATTR.reasoningTokens] = tokens.reasoning;
+    }
+    if (c.ok && c.response && "choices" in c.response) {
+      attributes[ATTR.responseId] = c.response.id;
+      attributes[ATTR.finishReasons] = c.response.choices.map((choice) => choice.finish_reason ?? "");
+    }
+    const name = c.requestedModel ? `${operation} ${c.requestedModel}` : operation;
+    const span = tracer.startSpan(
+      name,
+      { kind: SPAN_KIND_CLIENT, attributes: defined(attributes), startTime: arrivedAt },
+      parent ?? api.context.active(),
+    );
+    if (!c.ok) span.setStatus({ code: STATUS_ERROR, message: c.error.message });
+
+    if (c.attempts.length > 0) {
+      const context = api.trace.setSpan(parent ?? api.context.active(), span);
+      c.attempts.forEach((a, i) => {
+        const info = endpoints.get(a.endpoint);
+        const startedAt = a.startedAt ?? arrivedAt;
+        const errorType = attemptErrorType(a);
+        const child = tracer.startSpan(
+          `${operation} ${a.model} via ${a.endpoint}`,
+          {
+            kind: SPAN_KIND_CLIENT,
+            startTime: startedAt,
+            attributes: defined({
+              [ATTR.operation]: operation,
+              [ATTR.provider]: info?.provider,
+              [ATTR.requestModel]: a.model,
+              [ATTR.serverAddress]: info?.address,
+              [ATTR.serverPort]: info?.port,
+              [ATTR.endpoint]: a.endpoint,
+              [ATTR.attempt]: i + 1,
+              [ATTR.httpStatus]: a.status,
+              [ATTR.errorType]: errorType,
+              [ATTR.timeToFirstChunk]: a.ttftMs !== undefined ? a.ttftMs / 1000 : undefined,
+            }),
+          },
+          context,
+        );
+        if (errorType !== undefined) child.setStatus({ code: STATUS_ERROR, message: errorType });
+        child.end(startedAt + a.durationMs);
+      });
+    }
+    span.end(now);
+  }
+}
+
+/** Drops undefined values (the SDK would warn about them). */
+function defined(attributes: OtelAttributes): OtelAttributes {
+  for (const key of Object.keys(attributes)) if (attributes[key] === undefined) delete attributes[key];
+  return attributes;
+}
