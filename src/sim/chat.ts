@@ -1,4 +1,5 @@
 import type { ReplyChoice } from "./content.js";
+import type { TokenLogprob } from "./logprobs.js";
 
 /** Everything needed to render one chat completion, streamed or not. */
 export interface ChatPlan {
@@ -13,6 +14,8 @@ export interface ChatPlan {
   /** Azure adds content-filter annotations. */
   readonly azure: boolean;
   readonly includeUsage: boolean;
+  /** Prompt tokens served from the prompt cache (`usage.prompt_tokens_details.cached_tokens`). */
+  readonly cachedTokens?: number | undefined;
 }
 
 const SAFE = { filtered: false, severity: "safe" } as const;
@@ -47,7 +50,7 @@ function usage(plan: ChatPlan) {
     prompt_tokens: plan.promptTokens,
     completion_tokens: plan.completionTokens,
     total_tokens: plan.promptTokens + plan.completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: plan.cachedTokens ?? 0, audio_tokens: 0 },
     completion_tokens_details: {
       reasoning_tokens: 0,
       audio_tokens: 0,
@@ -57,15 +60,33 @@ function usage(plan: ChatPlan) {
   };
 }
 
+/** `choices[].logprobs`: null unless asked for; tool-call turns carry no content logprobs. */
+function logprobsOf(choice: ReplyChoice): { content: readonly TokenLogprob[] | null; refusal: null } | null {
+  if (choice.logprobs !== undefined) return { content: choice.logprobs, refusal: null };
+  return null;
+}
+
+function messageOf(choice: ReplyChoice) {
+  if (choice.toolCalls === undefined) {
+    return { role: "assistant", content: choice.tokens.join(""), refusal: null, annotations: [] };
+  }
+  return {
+    role: "assistant",
+    content: null,
+    tool_calls: choice.toolCalls.map((c) => ({
+      id: c.id,
+      type: "function",
+      function: { name: c.name, arguments: c.arguments },
+    })),
+    refusal: null,
+    annotations: [],
+  };
+}
+
 /** The `chat.completion` JSON text of a non-streamed reply. */
 export function renderCompletion(plan: ChatPlan): string {
   const choices = plan.choices.map((c, index) => {
-    const choice = {
-      index,
-      message: { role: "assistant", content: c.tokens.join(""), refusal: null, annotations: [] },
-      logprobs: null,
-      finish_reason: c.finishReason,
-    };
+    const choice = { index, message: messageOf(c), logprobs: logprobsOf(c), finish_reason: c.finishReason };
     return plan.azure ? { ...choice, content_filter_results: CHOICE_FILTER_RESULTS } : choice;
   });
   const body = {
@@ -93,6 +114,35 @@ export interface StreamEvent {
 export const DONE_EVENT = "data: [DONE]\n\n";
 
 /**
+ * The `"delta":…,"logprobs":…` part of each streamed chunk of a choice, one per position: a content
+ * token (with its logprobs entry when asked for), or for tool calls, per call a first chunk with
+ * `index`, `id`, `type`, `function.name` and empty `arguments`, then one chunk per argument fragment
+ * (`index` and `function.arguments` only), as the services stream them.
+ */
+function streamDeltas(choice: ReplyChoice): string[] {
+  const out: string[] = [];
+  if (choice.toolCalls !== undefined) {
+    choice.toolCalls.forEach((call, index) => {
+      out.push(
+        `"delta":{"tool_calls":[{"index":${index},"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]},"logprobs":null`,
+      );
+      for (const fragment of call.fragments) {
+        out.push(
+          `"delta":{"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(fragment)}}}]},"logprobs":null`,
+        );
+      }
+    });
+    return out;
+  }
+  choice.tokens.forEach((token, i) => {
+    const lp = choice.logprobs?.[i];
+    const logprobs = lp === undefined ? "null" : `{"content":[${JSON.stringify(lp)}],"refusal":null}`;
+    out.push(`"delta":{"content":${JSON.stringify(token)}},"logprobs":${logprobs}`);
+  });
+  return out;
+}
+
+/**
  * Renders the SSE events of a streamed reply, in order: (Azure) the prompt-filter chunk, one role
  * chunk per choice, content chunks interleaved across choices by position, one finish chunk per
  * choice, (include_usage) the usage chunk, and `[DONE]`.
@@ -118,17 +168,18 @@ export function renderStream(plan: ChatPlan): StreamEvent[] {
   }
   plan.choices.forEach((_, index) => {
     push(
-      `${head}{"index":${index},"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null${emptyFilters}}]${usageTail}`,
+      `${head}{"index":${index},"delta":{"role":"assistant","content":${plan.choices[index]?.toolCalls === undefined ? '""' : "null"},"refusal":null},"logprobs":null,"finish_reason":null${emptyFilters}}]${usageTail}`,
       "preamble",
     );
   });
-  const longest = plan.choices.reduce((max, c) => Math.max(max, c.tokens.length), 0);
+  const deltas = plan.choices.map(streamDeltas);
+  const longest = deltas.reduce((max, d) => Math.max(max, d.length), 0);
   for (let position = 0; position < longest; position++) {
-    plan.choices.forEach((choice, index) => {
-      const token = choice.tokens[position];
-      if (token === undefined) return;
+    deltas.forEach((choiceDeltas, index) => {
+      const delta = choiceDeltas[position];
+      if (delta === undefined) return;
       push(
-        `${head}{"index":${index},"delta":{"content":${JSON.stringify(token)}},"logprobs":null,"finish_reason":null${filters}}]${usageTail}`,
+        `${head}{"index":${index},${delta},"finish_reason":null${filters}}]${usageTail}`,
         "content",
         position,
       );

@@ -54,7 +54,7 @@ export function missingParam(param: string): WireError {
   );
 }
 
-export function invalidParam(param: string, message: string, code = "invalid_value"): WireError {
+export function invalidParam(param: string, message: string, code: string | null = "invalid_value"): WireError {
   return apiError(400, message, "invalid_request_error", param, code);
 }
 
@@ -113,20 +113,20 @@ export function wrongOperation(flavor: Flavor, op: Operation, model: string): Wi
     return azureError(
       400,
       "OperationNotSupported",
-      `The ${op === "chat" ? "chatCompletion" : "embeddings"} operation does not work with the specified model, ${model}. Please choose different model and try again.`,
+      `The ${op === "chat" ? "chatCompletion" : op === "responses" ? "responses" : "embeddings"} operation does not work with the specified model, ${model}. Please choose different model and try again.`,
     );
   }
-  return op === "chat"
+  return op !== "embeddings"
     ? apiError(
         404,
-        "This is not a chat model and thus not supported in the v1/chat/completions endpoint.",
+        `This is not a chat model and thus not supported in the v1/${op === "chat" ? "chat/completions" : "responses"} endpoint.`,
         "invalid_request_error",
         "model",
       )
     : apiError(400, `The model \`${model}\` does not support embeddings.`, "invalid_request_error", "model");
 }
 
-export type Operation = "chat" | "embeddings";
+export type Operation = "chat" | "embeddings" | "responses";
 
 /** Context a 429 message needs. */
 export interface RateLimitContext {
@@ -203,7 +203,8 @@ function openaiWhere(ctx: RateLimitContext): string {
 
 /** Azure's opening sentence: "token rate limit" for TPM, "call rate limit" for everything else. */
 function azureExceeded(ctx: RateLimitContext, tokens: boolean): string {
-  const operation = ctx.op === "chat" ? "ChatCompletions_Create" : "Embeddings_Create";
+  const operation =
+    ctx.op === "chat" ? "ChatCompletions_Create" : ctx.op === "responses" ? "Responses_Create" : "Embeddings_Create";
   return `Requests to the ${operation} Operation under Azure OpenAI API version ${ctx.apiVersion} have exceeded ${tokens ? "token" : "call"} rate limit of your current OpenAI S0 pricing tier.`;
 }
 

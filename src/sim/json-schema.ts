@@ -1,4 +1,4 @@
-import { REPLY_WORDS } from "./content.js";
+import { WORDS as REPLY_WORDS } from "./words.js";
 import type { Rng } from "./prng.js";
 
 /**

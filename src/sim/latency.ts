@@ -11,6 +11,12 @@ export interface Timing {
   readonly perTokenMs: number;
 }
 
+/**
+ * Node's timers fire no sooner than 1 ms after they are set, whatever smaller delay is asked for.
+ * A reply due sooner than this is sent at once: waiting could only make it later than the model says.
+ */
+export const TIMER_RESOLUTION_MS = 1;
+
 export const INSTANT: Timing = { startMs: 0, ttftMs: 0, perTokenMs: 0 };
 
 /**

@@ -11,7 +11,7 @@ import { type AuthConfig, checkAuth } from "./auth.js";
 import { type ChatRequest, type EmbeddingsRequest, parseChatBody, parseEmbeddingsBody } from "./body.js";
 import { type ChatPlan, renderCompletion, renderStream, type StreamEvent } from "./chat.js";
 import type { Clock } from "./clock.js";
-import { generateReply } from "./content.js";
+import { choiceTokens, planChoice } from "./content.js";
 import { isEmbeddingModel, nativeDimensions, renderEmbeddings, supportsDimensions } from "./embeddings.js";
 import {
   deploymentNotFound,
@@ -30,14 +30,18 @@ import {
   wrongOperation,
 } from "./errors.js";
 import { DEFAULT_INJECTED_RETRY_AFTER_MS, FaultState } from "./faults.js";
-import { LatencyModel, type Timing, totalDelayMs } from "./latency.js";
+import { LatencyModel, TIMER_RESOLUTION_MS, type Timing, totalDelayMs } from "./latency.js";
 import { type Admission, DEFAULT_OUTPUT_CHARGE, EndpointLimiter, type LimitsConfig } from "./limits.js";
 import { Listener } from "./listener.js";
 import type { Faults, LatencyConfig } from "./options.js";
 import { deriveSeed, hashString, mulberry32, type Rng, randomBase62, randomHex, randomUuid } from "./prng.js";
+import { PromptCache, promptCacheKeyOf, withCachedPrefix } from "./prompt-cache.js";
+import { ResponsesApi } from "./responses/api.js";
 import { matchRoute } from "./routes.js";
 import { StatsRecorder } from "./stats.js";
-import { countChatTokens, type TokenCounter } from "./tokens.js";
+import { countChatTokens, countToolTokens, imageTokens, type TokenCounter } from "./tokens.js";
+import { checkAzureApiVersion } from "./validation/api-versions.js";
+import { checkChatFits, checkEmbeddingFits } from "./validation/models.js";
 
 /** Everything one simulated endpoint needs; built by the fleet from validated options. */
 export interface SimServerConfig {
@@ -95,6 +99,9 @@ export class SimServer {
   readonly #fingerprints = new Map<string, string>();
   readonly #auth: AuthConfig;
   readonly #listener: Listener;
+  /** Per endpoint: the prompt prefixes this endpoint has seen (chat and Responses share it). */
+  readonly #cache: PromptCache;
+  readonly #responses: ResponsesApi<Exchange>;
   #closing: Promise<void> | undefined;
   #url = "";
 
@@ -112,6 +119,27 @@ export class SimServer {
     this.#server.on("connection", (socket: Socket) => this.#onConnection(socket));
     this.#listener = new Listener(this.#server, config.host, config.name, () => {
       for (const socket of this.#sockets) socket.resetAndDestroy();
+    });
+    this.#cache = new PromptCache({ now: config.now });
+    this.#responses = new ResponsesApi<Exchange>({
+      flavor: config.flavor,
+      seed: config.seed,
+      name: config.name,
+      now: config.now,
+      tokens: config.tokens,
+      cache: this.#cache,
+      resolveModel: (model) => this.#resolveModel({ op: "responses", deployment: undefined, apiVersion: "" }, model),
+      admit: (ex, charge, rl) => this.#admit(ex, charge, rl),
+      hanging: () => this.faults.current.hang === true,
+      timing: () => this.#timing(),
+      after: (ex, ms, fn) => this.#after(ex, ms, fn),
+      send: (ex, status, body) => this.#send(ex, status, body),
+      sendError: (ex, error) => this.#sendError(ex, error),
+      stream: (ex, events, promptTokens, timing) => this.#streamEvents(ex, events, promptTokens, timing),
+      record: (prompt, completion) => {
+        this.stats.promptTokens += prompt;
+        this.stats.completionTokens += completion;
+      },
     });
     // A late server error (say EMFILE) must not crash the test process that hosts the fleet.
     this.#server.on("error", () => {});
@@ -188,6 +216,10 @@ export class SimServer {
       this.#models(ex, route);
       return;
     }
+    if (route.op === "response-state") {
+      this.#responses.state(ex, route.action, route.id, route.query);
+      return;
+    }
 
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -230,6 +262,14 @@ export class SimServer {
 
   #onBody(ex: Exchange, route: Served, raw: string): void {
     if (ex.closed) return;
+    if (this.config.flavor === "azure") {
+      // Checked before the body, as Azure's gateway does; the v1 surface has no deployment in the path.
+      const badVersion = checkAzureApiVersion(route.apiVersion, route.deployment === undefined);
+      if (badVersion !== undefined) {
+        this.#sendError(ex, badVersion);
+        return;
+      }
+    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
@@ -237,9 +277,15 @@ export class SimServer {
       this.#sendError(ex, invalidJson());
       return;
     }
+    if (route.op === "responses") {
+      this.#responses.create(ex, json, route.apiVersion);
+      return;
+    }
     const requireModel = route.deployment === undefined;
     const parsed =
-      route.op === "chat" ? parseChatBody(json, requireModel) : parseEmbeddingsBody(json, requireModel);
+      route.op === "chat"
+        ? parseChatBody(json, requireModel, this.config.flavor === "azure")
+        : parseEmbeddingsBody(json, requireModel, this.config.flavor === "azure");
     if ("status" in parsed) {
       this.#sendError(ex, parsed);
       return;
@@ -256,7 +302,7 @@ export class SimServer {
       model: responseModel,
       apiVersion: route.apiVersion,
     };
-    if ("messages" in parsed) this.#chat(ex, parsed, responseModel, rl);
+    if ("messages" in parsed) this.#chat(ex, parsed, responseModel, rl, promptCacheKeyOf(json));
     else this.#embeddings(ex, parsed, model, rl);
   }
 
@@ -278,21 +324,31 @@ export class SimServer {
     return model;
   }
 
-  #chat(ex: Exchange, req: ChatRequest, model: string, rl: RateLimitContext): void {
-    const promptTokens = countChatTokens(this.config.tokens, req.messages);
+  #chat(ex: Exchange, req: ChatRequest, model: string, rl: RateLimitContext, cacheKey?: string): void {
+    // Tool definitions and image parts count toward the prompt, as on the services.
+    let promptTokens = countChatTokens(this.config.tokens, req.messages) + countToolTokens(this.config.tokens, req.tools);
+    for (const detail of req.images) promptTokens += imageTokens(detail);
+    const tooLong = checkChatFits(model, promptTokens, req.maxTokens, req.maxTokensParam);
+    if (tooLong !== undefined) {
+      this.#sendError(ex, tooLong);
+      return;
+    }
     if (!this.#admit(ex, promptTokens + (req.maxTokens ?? DEFAULT_OUTPUT_CHARGE), rl)) return;
     if (this.faults.current.hang) return;
+    const cachedTokens = this.#cache.use(model, req.messages, promptTokens, cacheKey);
 
     let promptKey = "";
     for (const m of req.messages) promptKey += `${m.role}\u0001${m.text}\u0002`;
     const choices = [];
     let completionTokens = 0;
     let longest = 0;
+    const format = req.responseFormat;
     for (let i = 0; i < req.n; i++) {
-      const choice = generateReply(this.config.seed, promptKey, i, req.maxTokens);
+      const choice = planChoice(this.config.seed, promptKey, i, { ...req, format });
+      const tokens = choiceTokens(choice);
       choices.push(choice);
-      completionTokens += choice.tokens.length;
-      longest = Math.max(longest, choice.tokens.length);
+      completionTokens += tokens;
+      longest = Math.max(longest, tokens);
     }
     const plan: ChatPlan = {
       id: `chatcmpl-${randomBase62(this.#ids, 29)}`,
@@ -304,8 +360,9 @@ export class SimServer {
       completionTokens,
       azure: this.config.flavor === "azure",
       includeUsage: req.includeUsage,
+      cachedTokens,
     };
-    const timing = this.#timing();
+    const timing = withCachedPrefix(this.#timing(), cachedTokens, promptTokens);
     if (req.stream) {
       this.#stream(ex, plan, timing);
       return;
@@ -327,8 +384,16 @@ export class SimServer {
       return;
     }
     let promptTokens = 0;
+    const perInput: number[] = [];
     for (const input of req.inputs) {
-      promptTokens += typeof input === "string" ? this.config.tokens.count(input) : input.length;
+      const tokens = typeof input === "string" ? this.config.tokens.count(input) : input.length;
+      perInput.push(tokens);
+      promptTokens += tokens;
+    }
+    const tooLong = checkEmbeddingFits(model, perInput);
+    if (tooLong !== undefined) {
+      this.#sendError(ex, tooLong);
+      return;
     }
     if (!this.#admit(ex, promptTokens, rl)) return;
     if (this.faults.current.hang) return;
@@ -417,8 +482,18 @@ export class SimServer {
   }
 
   #stream(ex: Exchange, plan: ChatPlan, timing: Timing): void {
+    this.#streamEvents(ex, renderStream(plan), plan.promptTokens, timing);
+  }
+
+  /** Streams SSE events on the latency model's schedule (chat chunks or Responses events). */
+  #streamEvents(
+    ex: Exchange,
+    all: readonly StreamEvent[],
+    promptTokens: number,
+    timing: Timing,
+  ): void {
     const cutAfter = this.faults.current.resetMidStreamAfterChunks;
-    let events = renderStream(plan);
+    let events = all;
     let cut = false;
     if (cutAfter !== undefined) {
       let seen = 0;
@@ -436,7 +511,7 @@ export class SimServer {
       const headers = this.#headers(ex, "text/event-stream; charset=utf-8");
       headers["cache-control"] = "no-cache";
       this.#head(ex, 200, headers);
-      this.stats.promptTokens += plan.promptTokens;
+      this.stats.promptTokens += promptTokens;
       const t0 = performance.now();
       let next = 0;
       // Writes every event already due in one write, then sleeps until the next one: one timer per
@@ -446,7 +521,8 @@ export class SimServer {
         const elapsed = performance.now() - t0;
         let batch = "";
         let tokens = 0;
-        while (next < events.length && due(events[next]!) <= elapsed) {
+        // An event due within the timer resolution goes now: a timer could only make it later.
+        while (next < events.length && due(events[next]!) < elapsed + TIMER_RESOLUTION_MS) {
           const e = events[next++]!;
           batch += e.data;
           if (e.kind === "content") tokens++;
@@ -533,9 +609,12 @@ export class SimServer {
     this.#send(ex, error.status, error.body, error.headers);
   }
 
-  /** Runs `fn` after `ms`, synchronously when there is no delay (the benchmark path). */
+  /**
+   * Runs `fn` after `ms`; synchronously when the delay is below the timer resolution (Node's timers
+   * wait at least 1 ms, so a 0.1 ms delay would otherwise cost a whole millisecond).
+   */
   #after(ex: Exchange, ms: number, fn: () => void): void {
-    if (ms <= 0) fn();
+    if (ms < TIMER_RESOLUTION_MS) fn();
     else this.#later(ex, fn, ms);
   }
 

@@ -52,3 +52,77 @@ export function countChatTokens(counter: TokenCounter, messages: readonly Prompt
   }
   return total;
 }
+
+/**
+ * Prompt tokens of one image part. The sim does not decode images, so every `high`/`auto` image
+ * costs what a 1024×1024 picture does on gpt-4o (85 base + 4 tiles × 170, per the vision guide on
+ * platform.openai.com); `low` costs the flat 85.
+ */
+export function imageTokens(detail: "low" | "high" | "auto"): number {
+  return detail === "low" ? 85 : 765;
+}
+
+/** The tool shape `toolsPrompt` renders (structurally a `FunctionTool`). */
+interface ToolForPrompt {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly parameters?: unknown;
+}
+
+function tsType(schema: unknown): string {
+  if (typeof schema !== "object" || schema === null) return "any";
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(" | ");
+  if (Array.isArray(s.anyOf)) return s.anyOf.map(tsType).join(" | ");
+  switch (s.type) {
+    case "string":
+      return "string";
+    case "integer":
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "null":
+      return "null";
+    case "array":
+      return `${tsType(s.items)}[]`;
+    case "object":
+      return `{\n${tsProps(s)}}`;
+    default:
+      return "any";
+  }
+}
+
+function tsProps(s: Record<string, unknown>): string {
+  const props = (s.properties ?? {}) as Record<string, unknown>;
+  const required = new Set(Array.isArray(s.required) ? s.required : []);
+  let out = "";
+  for (const [key, sub] of Object.entries(props)) {
+    const d = (sub as { description?: unknown } | null)?.description;
+    if (typeof d === "string") out += `// ${d}\n`;
+    out += `${key}${required.has(key) ? "" : "?"}: ${tsType(sub)},\n`;
+  }
+  return out;
+}
+
+/**
+ * The text the service puts in front of the conversation for function tools (a TypeScript-like
+ * `namespace functions`, as OpenAI's models see tool definitions); counting its tokens is how the
+ * sim charges tool definitions to the prompt, within a few tokens of the service's count.
+ */
+export function toolsPrompt(tools: readonly ToolForPrompt[]): string {
+  let out = "# Tools\n\n## functions\n\nnamespace functions {\n\n";
+  for (const t of tools) {
+    if (t.description !== undefined) out += `// ${t.description}\n`;
+    const params = t.parameters as Record<string, unknown> | undefined;
+    const hasProps = params !== undefined && Object.keys((params.properties ?? {}) as object).length > 0;
+    out += hasProps ? `type ${t.name} = (_: {\n${tsProps(params)}}) => any;\n\n` : `type ${t.name} = () => any;\n\n`;
+  }
+  return `${out}} // namespace functions`;
+}
+
+/** Prompt tokens of the tool definitions: their rendering, framed as one system message. */
+export function countToolTokens(counter: TokenCounter, tools: readonly ToolForPrompt[]): number {
+  if (tools.length === 0) return 0;
+  return TOKENS_PER_MESSAGE + counter.count("system") + counter.count(toolsPrompt(tools));
+}
