@@ -24,6 +24,12 @@ export function chunk(delta: ChatCompletionChunk.Choice.Delta): ChatCompletionCh
   };
 }
 
+/** The chunk that ends a whole answer: a stream that ends without one was cut (STREAM_INTERRUPTED). */
+export const STREAM_FINISH: ChatCompletionChunk = {
+  ...chunk({}),
+  choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }],
+};
+
 /** The first two chunks of a typical stream: the role, then the first content. */
 export const STREAM_START: readonly ChatCompletionChunk[] = [
   chunk({ role: "assistant", content: "", refusal: null }),
@@ -287,6 +293,8 @@ function sdkLikeStream(
         yield c;
       }
       if (!end) await bodyRead();
+      // A stream that ends on its own ends as the services end one: with a finish_reason.
+      if (!chunks.some((c) => c.choices.some((choice) => choice.finish_reason))) yield STREAM_FINISH;
       done = true;
     } catch (error) {
       if ((error as { name?: unknown }).name === "AbortError") return;
