@@ -1,3 +1,4 @@
+import type { ResponseAction } from "./responses/api.js";
 import { type Flavor, type Operation, resourceNotFound, unknownUrl, type WireError } from "./errors.js";
 
 /** A request the endpoint understands. */
@@ -10,16 +11,39 @@ export type Route =
       readonly apiVersion: string;
     }
   | { readonly op: "list-models" }
-  | { readonly op: "get-model"; readonly id: string };
+  | { readonly op: "get-model"; readonly id: string }
+  | ResponseStateRoute;
+
+/** `GET|DELETE /responses/{id}`, `POST /responses/{id}/cancel`, `GET /responses/{id}/input_items`. */
+export interface ResponseStateRoute {
+  readonly op: "response-state";
+  readonly action: ResponseAction;
+  readonly id: string;
+  readonly query: URLSearchParams;
+}
+
+/** Matches a Responses state path below `/v1/responses/` (openai) or `/openai/v1/responses/` (Azure). */
+function matchResponseState(method: string, rest: string, query: string): ResponseStateRoute | undefined {
+  const parts = rest.split("/");
+  const id = parts[0] === undefined ? undefined : decodeSegment(parts[0]);
+  if (id === undefined || id === "" || parts.length > 2) return undefined;
+  let action: ResponseAction | undefined;
+  if (parts.length === 1) action = method === "GET" ? "retrieve" : method === "DELETE" ? "delete" : undefined;
+  else if (parts[1] === "cancel" && method === "POST") action = "cancel";
+  else if (parts[1] === "input_items" && method === "GET") action = "input-items";
+  return action === undefined ? undefined : { op: "response-state", action, id, query: new URLSearchParams(query) };
+}
 
 const OPENAI_OPS: Readonly<Record<string, Operation>> = {
   "/v1/chat/completions": "chat",
   "/v1/embeddings": "embeddings",
+  "/v1/responses": "responses",
 };
 
 const AZURE_V1_OPS: Readonly<Record<string, Operation>> = {
   "/openai/v1/chat/completions": "chat",
   "/openai/v1/embeddings": "embeddings",
+  "/openai/v1/responses": "responses",
 };
 
 const AZURE_DEPLOYMENT_PATH = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/;
@@ -50,6 +74,10 @@ export function matchRoute(flavor: Flavor, method: string, url: string): Route |
   const query = q === -1 ? "" : url.slice(q + 1);
 
   if (flavor === "openai") {
+    if (path.startsWith("/v1/responses/")) {
+      const state = matchResponseState(method, path.slice(14), query);
+      if (state !== undefined) return state;
+    }
     if (method === "POST") {
       const op = OPENAI_OPS[path];
       if (op !== undefined) return { op, deployment: undefined, apiVersion: "" };
@@ -63,6 +91,10 @@ export function matchRoute(flavor: Flavor, method: string, url: string): Route |
     return unknownUrl(flavor, method, path);
   }
 
+  if (path.startsWith("/openai/v1/responses/")) {
+    const state = matchResponseState(method, path.slice(21), query);
+    if (state !== undefined) return state;
+  }
   if (method === "POST") {
     const v1 = AZURE_V1_OPS[path];
     if (v1 !== undefined) return { op: v1, deployment: undefined, apiVersion: apiVersionOf(query) ?? "v1" };

@@ -1,0 +1,369 @@
+import type { StreamEvent } from "../chat.js";
+import type { Clock } from "../clock.js";
+import { generateReply } from "../content.js";
+import { apiError, type Flavor, invalidParam, type RateLimitContext, type WireError } from "../errors.js";
+import { generateFromSchema, generateJsonObject } from "../json-schema.js";
+import { type Timing, totalDelayMs } from "../latency.js";
+import { DEFAULT_OUTPUT_CHARGE } from "../limits.js";
+import { deriveSeed, hashString, mulberry32, type Rng, randomHex } from "../prng.js";
+import { type PromptCache, type PromptPiece, withCachedPrefix } from "../prompt-cache.js";
+import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type TokenCounter } from "../tokens.js";
+import { argumentFragments, chooseToolCalls } from "../tools.js";
+import { type Item, itemId, type MessageItem, pieceOf, unansweredOutput } from "./items.js";
+import {
+  finalResponse,
+  type PlannedOutput,
+  type ResponsePlan,
+  renderResponseEvents,
+  responseObject,
+} from "./render.js";
+import { ResponseStore, type StoredResponse } from "./store.js";
+import { parseResponsesBody, type ResponsesRequest } from "./validate.js";
+
+/**
+ * What the Responses API needs from the HTTP server hosting it. `X` is the server's own record of
+ * one exchange, opaque here.
+ */
+export interface ResponsesHost<X> {
+  readonly flavor: Flavor;
+  readonly seed: number;
+  readonly name: string;
+  readonly now: Clock;
+  readonly tokens: TokenCounter;
+  readonly cache: PromptCache;
+  /** The body's `model` → the model name a response reports, or the 404/400 to send. */
+  resolveModel(model: string): string | WireError;
+  /** Faults, then limits; false when the answer (or a reset) has already been sent. */
+  admit(ex: X, charge: number, rl: RateLimitContext): boolean;
+  /** True when the `hang` fault holds admitted requests unanswered. */
+  hanging(): boolean;
+  timing(): Timing;
+  after(ex: X, ms: number, fn: () => void): void;
+  send(ex: X, status: number, body: string): void;
+  sendError(ex: X, error: WireError): void;
+  /** Streams the events after the latency model's delays; counts `content` events as output. */
+  stream(ex: X, events: readonly StreamEvent[], promptTokens: number, timing: Timing): void;
+  /** Counts the tokens of a non-streamed answer in the endpoint's stats. */
+  record(promptTokens: number, completionTokens: number): void;
+}
+
+/** Which state operation a `/responses/{id}…` URL names. */
+export type ResponseAction = "retrieve" | "delete" | "cancel" | "input-items";
+
+/** Options of {@link ResponsesApi}. */
+export interface ResponsesApiOptions {
+  /**
+   * Responses kept per endpoint (least recently used forgotten first).
+   * @default 2000
+   */
+  readonly storeCapacity?: number | undefined;
+}
+
+function notFound(id: string): WireError {
+  return apiError(404, `Response with id '${id}' not found.`, "invalid_request_error");
+}
+
+/**
+ * The Responses API of one simulated endpoint: `POST /responses` (JSON or typed SSE events), and the
+ * stored state behind `GET`/`DELETE /responses/{id}`, `POST …/cancel`, `GET …/input_items`. Stored
+ * responses live on this endpoint only, so `previous_response_id` works only where the response was
+ * created: elsewhere it is the service's 404 `previous_response_not_found`.
+ */
+export class ResponsesApi<X> {
+  readonly #host: ResponsesHost<X>;
+  readonly #store: ResponseStore;
+  readonly #ids: Rng;
+
+  constructor(host: ResponsesHost<X>, options: ResponsesApiOptions = {}) {
+    this.#host = host;
+    this.#store = new ResponseStore(options.storeCapacity);
+    this.#ids = mulberry32(deriveSeed(host.seed, host.name, "responses"));
+  }
+
+  /** Responses stored now. */
+  get stored(): number {
+    return this.#store.size;
+  }
+
+  /** Handles `POST /responses` with its parsed JSON body. */
+  create(ex: X, json: unknown, apiVersion: string): void {
+    const host = this.#host;
+    const req = parseResponsesBody(json, this.#ids);
+    if ("status" in req) {
+      host.sendError(ex, req);
+      return;
+    }
+    const model = host.resolveModel(req.model);
+    if (typeof model !== "string") {
+      host.sendError(ex, model);
+      return;
+    }
+
+    let prior: readonly Item[] = [];
+    if (req.previousResponseId !== null) {
+      const prev = this.#store.get(req.previousResponseId);
+      if (prev === undefined) {
+        host.sendError(
+          ex,
+          apiError(
+            404,
+            `Previous response with id '${req.previousResponseId}' not found.`,
+            "invalid_request_error",
+            "previous_response_id",
+            "previous_response_not_found",
+          ),
+        );
+        return;
+      }
+      prior = [...prev.context, ...prev.output];
+    }
+    const context = prior.length === 0 ? req.input : [...prior, ...req.input];
+    const unanswered = unansweredOutput(context);
+    if (unanswered !== undefined) {
+      host.sendError(ex, unanswered);
+      return;
+    }
+
+    const pieces = this.#pieces(req, context);
+    if (req.format.type === "json_object" && !pieces.some((p) => /json/i.test(p.text))) {
+      host.sendError(
+        ex,
+        invalidParam(
+          "input",
+          "Response input messages must contain the word 'json' in some form to use 'text.format' of type 'json_object'.",
+          "invalid_value",
+        ),
+      );
+      return;
+    }
+    let inputTokens = REPLY_PRIMING_TOKENS;
+    for (const p of pieces)
+      inputTokens += TOKENS_PER_MESSAGE + host.tokens.count(p.role) + host.tokens.count(p.text);
+
+    const rl: RateLimitContext = { flavor: host.flavor, op: "responses", model, apiVersion };
+    if (!host.admit(ex, inputTokens + (req.maxOutputTokens ?? DEFAULT_OUTPUT_CHARGE), rl)) return;
+    if (host.hanging()) return;
+
+    const cachedTokens = host.cache.use(model, pieces, inputTokens, req.promptCacheKey ?? undefined);
+    const plan = this.#plan(req, model, context, pieces, inputTokens, cachedTokens);
+    const timing = withCachedPrefix(host.timing(), cachedTokens, inputTokens);
+    const final = finalResponse(plan);
+    const outputItems = plan.outputs.map((o) => o.item);
+    const longest = plan.outputs.reduce((n, o) => n + o.pieces.length, 0);
+    const entry = (background: boolean, readyAt: number): StoredResponse => ({
+      response: final,
+      input: req.input,
+      context,
+      output: outputItems,
+      background,
+      readyAt,
+      final,
+      queued: responseObject(plan, "queued"),
+      cancelled: false,
+    });
+
+    if (req.stream) {
+      if (req.store) this.#store.put(plan.id, entry(req.background, host.now()));
+      const rng = mulberry32(hashString(plan.id, host.seed));
+      host.stream(ex, renderResponseEvents(plan, rng), inputTokens, timing);
+      return;
+    }
+    if (req.background) {
+      // Answered at once with `queued`; the work finishes on the sim's clock, seen by retrieve.
+      const stored = entry(true, host.now() + totalDelayMs(timing, longest));
+      this.#store.put(plan.id, stored);
+      host.record(inputTokens, plan.outputTokens);
+      host.send(ex, 200, JSON.stringify(stored.queued));
+      return;
+    }
+    host.after(ex, totalDelayMs(timing, longest), () => {
+      if (req.store) this.#store.put(plan.id, entry(false, host.now()));
+      host.record(inputTokens, plan.outputTokens);
+      host.send(ex, 200, JSON.stringify(final));
+    });
+  }
+
+  /** Handles the state operations on a stored response. */
+  state(ex: X, action: ResponseAction, id: string, query: URLSearchParams): void {
+    const host = this.#host;
+    const entry = this.#store.get(id);
+    if (entry === undefined) {
+      host.sendError(ex, notFound(id));
+      return;
+    }
+    switch (action) {
+      case "retrieve": {
+        host.send(ex, 200, JSON.stringify(this.#view(entry)));
+        return;
+      }
+      case "delete":
+        this.#store.delete(id);
+        {
+          host.send(ex, 200, JSON.stringify({ id, object: "response", deleted: true }));
+          return;
+        }
+      case "cancel": {
+        if (!entry.background) {
+          host.sendError(ex, apiError(400, "Cannot cancel a synchronous response.", "invalid_request_error"));
+          return;
+        }
+        // A background response still running becomes `cancelled`; a finished one is returned as it is.
+        if (!entry.cancelled && host.now() < entry.readyAt) entry.cancelled = true;
+        host.send(ex, 200, JSON.stringify(this.#view(entry)));
+        return;
+      }
+      case "input-items": {
+        this.#inputItems(ex, entry, query);
+        return;
+      }
+    }
+  }
+
+  #view(entry: StoredResponse): Record<string, unknown> {
+    if (!entry.background) return entry.response;
+    if (entry.cancelled) return { ...entry.queued, status: "cancelled" };
+    return this.#host.now() >= entry.readyAt ? entry.final : { ...entry.queued, status: "in_progress" };
+  }
+
+  #inputItems(ex: X, entry: StoredResponse, query: URLSearchParams): void {
+    const host = this.#host;
+    const rawLimit = query.get("limit");
+    const limit = rawLimit === null ? 20 : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      host.sendError(
+        ex,
+        invalidParam(
+          "limit",
+          `Invalid 'limit': integer out of range. Expected a value between 1 and 100, but got ${rawLimit} instead.`,
+          "integer_out_of_range",
+        ),
+      );
+      return;
+    }
+    const order = query.get("order") ?? "desc";
+    if (order !== "asc" && order !== "desc") {
+      host.sendError(
+        ex,
+        invalidParam("order", `Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`),
+      );
+      return;
+    }
+    let items = order === "asc" ? [...entry.input] : [...entry.input].reverse();
+    const after = query.get("after");
+    if (after !== null) {
+      const at = items.findIndex((i) => i.id === after);
+      items = at === -1 ? [] : items.slice(at + 1);
+    }
+    const data = items.slice(0, limit);
+    host.send(
+      ex,
+      200,
+      JSON.stringify({
+        object: "list",
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data[data.length - 1]?.id ?? null,
+        has_more: items.length > limit,
+      }),
+    );
+  }
+
+  /** What the model reads, in order: instructions, tool definitions, then the conversation. */
+  #pieces(req: ResponsesRequest, context: readonly Item[]): PromptPiece[] {
+    const pieces: PromptPiece[] = [];
+    if (req.instructions !== null) pieces.push({ role: "developer", text: req.instructions });
+    if (req.functions.length > 0) pieces.push({ role: "system", text: JSON.stringify(req.functions) });
+    for (const item of context) pieces.push(pieceOf(item));
+    return pieces;
+  }
+
+  #plan(
+    req: ResponsesRequest,
+    model: string,
+    context: readonly Item[],
+    pieces: readonly PromptPiece[],
+    inputTokens: number,
+    cachedTokens: number,
+  ): ResponsePlan {
+    const host = this.#host;
+    let promptKey = "";
+    for (const p of pieces) promptKey += `${p.role}\u0001${p.text}\u0002`;
+    const rng = mulberry32(hashString(promptKey, host.seed ^ 0x5e5));
+    const last = context[context.length - 1];
+    let lastUserText: string | undefined;
+    for (let i = context.length - 1; i >= 0 && lastUserText === undefined; i--) {
+      const item = context[i]!;
+      if (item.type === "message" && item.role === "user") lastUserText = pieceOf(item).text;
+    }
+    const calls = chooseToolCalls({
+      tools: req.functions,
+      toolChoice: req.toolChoice,
+      parallelToolCalls: req.parallelToolCalls,
+      afterToolResult: last?.type === "function_call_output",
+      lastUserText,
+      rng,
+    });
+    const id = `resp_${randomHex(this.#ids, 48)}`;
+    const base = {
+      id,
+      createdAt: Math.floor(host.now() / 1000),
+      model,
+      echo: req.echo,
+      inputTokens,
+      cachedTokens,
+      obfuscation: req.obfuscation,
+    };
+    if (calls.length > 0) {
+      const outputs: PlannedOutput[] = calls.map((c) => ({
+        item: {
+          id: itemId("fc", this.#ids),
+          type: "function_call",
+          status: "completed",
+          arguments: c.arguments,
+          call_id: c.id,
+          name: c.name,
+        },
+        pieces: argumentFragments(c.arguments),
+      }));
+      let outputTokens = 0;
+      for (const c of calls) outputTokens += host.tokens.count(c.name) + host.tokens.count(c.arguments) + 3;
+      return { ...base, outputs, status: "completed", outputTokens };
+    }
+
+    let piecesOut: string[];
+    let complete: boolean;
+    let outputTokens: number;
+    const max = req.maxOutputTokens ?? undefined;
+    if (req.format.type === "text") {
+      const reply = generateReply(host.seed, promptKey, 0, max);
+      piecesOut = [...reply.tokens];
+      complete = reply.finishReason === "stop";
+      outputTokens = piecesOut.length;
+    } else {
+      const value =
+        req.format.type === "json_schema"
+          ? generateFromSchema(req.format.schema, rng)
+          : generateJsonObject(rng);
+      const full = JSON.stringify(value);
+      piecesOut = argumentFragments(full);
+      const natural = host.tokens.count(full);
+      complete = max === undefined || natural <= max;
+      if (!complete) piecesOut = piecesOut.slice(0, Math.floor((piecesOut.length * max!) / natural));
+      outputTokens = complete ? natural : host.tokens.count(piecesOut.join(""));
+    }
+    const text = piecesOut.join("");
+    const item: MessageItem = {
+      id: itemId("msg", this.#ids),
+      type: "message",
+      status: complete ? "completed" : "incomplete",
+      role: "assistant",
+      content: [{ type: "output_text", annotations: [], logprobs: [], text }],
+    };
+    return {
+      ...base,
+      outputs: [{ item, text, pieces: piecesOut }],
+      status: complete ? "completed" : "incomplete",
+      outputTokens,
+    };
+  }
+}
