@@ -1,5 +1,5 @@
-import type { ResponseAction } from "./responses/api.js";
 import { type Flavor, type Operation, resourceNotFound, unknownUrl, type WireError } from "./errors.js";
+import type { ResponseAction } from "./responses/api.js";
 
 /** A request the endpoint understands. */
 export type Route =
@@ -31,7 +31,9 @@ function matchResponseState(method: string, rest: string, query: string): Respon
   if (parts.length === 1) action = method === "GET" ? "retrieve" : method === "DELETE" ? "delete" : undefined;
   else if (parts[1] === "cancel" && method === "POST") action = "cancel";
   else if (parts[1] === "input_items" && method === "GET") action = "input-items";
-  return action === undefined ? undefined : { op: "response-state", action, id, query: new URLSearchParams(query) };
+  return action === undefined
+    ? undefined
+    : { op: "response-state", action, id, query: new URLSearchParams(query) };
 }
 
 const OPENAI_OPS: Readonly<Record<string, Operation>> = {
