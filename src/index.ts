@@ -57,6 +57,29 @@ export {
   type TokenEstimator,
   type TokenEstimatorOptions,
 } from "./limits/token-estimate.js";
+export type { GenAiSemconv } from "./metrics/otel/semconv.js";
+export type {
+  InstrumentOptions,
+  OtelAttributes,
+  OtelAttributeValue,
+  OtelBatchResult,
+  OtelCounter,
+  OtelHistogram,
+  OtelInstrumentOptions,
+  OtelMeter,
+  OtelObservable,
+  OtelSpan,
+  OtelSpanOptions,
+  OtelTracer,
+} from "./metrics/otel/types.js";
+export {
+  collectPrometheus,
+  type PrometheusCollection,
+  type PrometheusMetricLike,
+  type PrometheusOptions,
+  type PrometheusRegistryLike,
+  type PrometheusSample,
+} from "./metrics/prometheus.js";
 export type { FailureKind } from "./resilience/classify.js";
 export { createRouter, Router, type RouterDependencies } from "./router.js";
 export { RouterPromise } from "./router-promise.js";
