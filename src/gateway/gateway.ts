@@ -1,0 +1,478 @@
+import { randomBytes } from "node:crypto";
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import type { EmbeddingCreateParams } from "openai/resources/embeddings";
+import type { Observable, Subscription } from "rxjs";
+import { ConfigError, RequestInvalidError } from "../errors.js";
+import type { RouterEvent } from "../events.js";
+import { errorReply } from "../fetch/error-response.js";
+import type { RouterFetch } from "../fetch/router-fetch.js";
+import { createTokenEstimator, type TokenEstimator } from "../limits/token-estimate.js";
+import type { Completion, RouterMetrics } from "../types.js";
+import { AccessLog, type LogSink } from "./access-log.js";
+import { ClientRegistry, type ClientState } from "./clients.js";
+import { type GatewayConfig, parseGatewayConfig, type ResolvedGatewayConfig } from "./config.js";
+import { GatewayError } from "./errors.js";
+import { type Exchange, ExchangeRunner, type ModelLine } from "./exchange.js";
+import { FairQueue } from "./fair-queue.js";
+import { readBody, sendError, sendJson } from "./http-io.js";
+import { type ClientFigures, prometheusText } from "./prometheus-text.js";
+import { type Readiness, readiness } from "./readiness.js";
+
+/** What the gateway needs of a router: `createRouter(...)` gives all of it. */
+export interface GatewayTarget {
+  readonly fetch: RouterFetch;
+  snapshot(): RouterMetrics;
+  readonly completions$: Observable<Completion>;
+  readonly events$: Observable<RouterEvent>;
+}
+
+/** Options of {@link createGateway}: the `gateway:` section of a config file, plus what only code can pass. */
+export interface GatewayOptions extends GatewayConfig {
+  /**
+   * Where the one-line JSON access log goes (`process.stdout` for `openai-router serve`); `false` or
+   * absent: no access log.
+   */
+  readonly accessLog?: LogSink | false | undefined;
+  /** The clock of the clients' budgets (inject a virtual one in tests). @default Date.now @unit milliseconds */
+  readonly now?: (() => number) | undefined;
+  /** Body of `GET /metrics`; absent: the router's snapshot and the gateway's figures in Prometheus text. */
+  readonly metrics?: (() => string | Promise<string>) | undefined;
+  /** A node:http handler mounted at `/dashboard` (and below). */
+  readonly dashboard?: RequestListener | undefined;
+}
+
+/** A running (or ready to run) gateway. */
+export interface Gateway {
+  /** The node:http request listener: mount it in your own server, or call `listen`. */
+  readonly handler: RequestListener;
+  /** Listens on `port` (0: a free one) and `host`; resolves with the base URL (`http://host:port`). */
+  listen(port?: number, host?: string): Promise<string>;
+  /** The base URL once listening. */
+  readonly url: string | undefined;
+  /** `/readyz`'s answer now. */
+  readiness(): Readiness;
+  /**
+   * Graceful stop: refuses new requests (503 `gateway_draining`), lets the ones in flight finish within
+   * `drainMs`, then ends the rest cleanly (a JSON 503, or an SSE `error` event that clients raise) and
+   * closes every connection. Does not close the router (it is yours).
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
+}
+
+/** Paths that end in one of these, POSTed, are routed calls that settle with one router outcome. */
+const SETTLING = ["/chat/completions", "/embeddings", "/responses"] as const;
+const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/**
+ * An OpenAI-compatible HTTP gateway in front of a router: any language's OpenAI client points its base
+ * URL at it. Plain node:http; requests go through `router.fetch`; per-client keys, model permissions,
+ * budgets and fair queues; health, readiness, metrics and a graceful drain.
+ * @example
+ * const router = createRouter(config);
+ * const gateway = createGateway(router, { clients: [{ name: "web", key: process.env.WEB_KEY }] });
+ * console.log(await gateway.listen(8080, "0.0.0.0"));
+ * process.once("SIGTERM", async () => { await gateway.close(); await router.close(); });
+ * @throws ConfigError (`CONFIG_INVALID`) when the options are invalid, each problem with its path.
+ */
+export function createGateway(router: GatewayTarget, options: GatewayOptions = {}): Gateway {
+  const { accessLog, now, metrics, dashboard, ...section } = options;
+  const served = modelsOf(router.snapshot());
+  const { config, issues } = parseGatewayConfig(section, new Set(served));
+  if (!config) throw new ConfigError(issues);
+  return new GatewayImpl(router, config, served, {
+    log: accessLog ? new AccessLog(accessLog) : undefined,
+    now: now ?? Date.now,
+    metrics,
+    dashboard,
+  });
+}
+
+interface Extras {
+  readonly log: AccessLog | undefined;
+  readonly now: () => number;
+  readonly metrics: (() => string | Promise<string>) | undefined;
+  readonly dashboard: RequestListener | undefined;
+}
+
+class GatewayImpl implements Gateway {
+  readonly handler: RequestListener;
+  url: string | undefined;
+  private readonly registry: ClientRegistry;
+  private readonly estimator: TokenEstimator;
+  private readonly lines = new Map<string, ModelLine>();
+  private readonly queuedPerClient = new Map<ClientState, number>();
+  private readonly statuses = new Map<string, Map<number, number>>();
+  private readonly live = new Set<Exchange>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly runner: ExchangeRunner;
+  private readonly idPrefix = `gw_${randomBytes(4).toString("hex")}_`;
+  private seq = 0;
+  private server: Server | undefined;
+  private draining = false;
+  private closing: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly router: GatewayTarget,
+    private readonly config: ResolvedGatewayConfig,
+    private readonly models: readonly string[],
+    private readonly extras: Extras,
+  ) {
+    this.registry = new ClientRegistry(config.clients, extras.now);
+    this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
+    this.runner = new ExchangeRunner({
+      fetch: router.fetch,
+      log: extras.log,
+      draining: () => this.draining,
+      leftRouterQueue: (x) => this.leftRouterQueue(x),
+      ended: (x) => this.ended(x),
+    });
+    this.subscriptions.push(
+      router.events$.subscribe((event) => {
+        if (event.type === "dispatched") this.runner.dispatched(event.id);
+      }),
+      router.completions$.subscribe((completion) => this.runner.completed(completion)),
+    );
+    this.handler = (req, res) => this.handle(req, res);
+  }
+
+  listen(port = this.config.port, host = this.config.host): Promise<string> {
+    const server = createServer(this.handler);
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        const address = server.address() as AddressInfo;
+        const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+        this.url = `http://${shown}:${address.port}`;
+        resolve(this.url);
+      });
+    });
+  }
+
+  readiness(): Readiness {
+    if (this.draining) return { ready: false, reasons: ["draining: the gateway is shutting down"] };
+    return readiness(this.router.snapshot(), this.models);
+  }
+
+  close(options: { readonly drainMs?: number } = {}): Promise<void> {
+    if (!this.closing) this.closing = this.drain(options.drainMs ?? this.config.drainMs);
+    return this.closing;
+  }
+
+  private async drain(drainMs: number): Promise<void> {
+    this.draining = true;
+    const server = this.server;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    if (this.live.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.idle = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    const cut = new GatewayError(
+      "GATEWAY_DRAINING",
+      "The gateway is shutting down and ended this request after its drain time; retry on another replica.",
+    );
+    for (const exchange of [...this.live]) this.cancel(exchange, cut);
+    if (this.live.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    server?.closeAllConnections();
+    await closed;
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    this.extras.log?.flush();
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q >= 0 ? url.slice(0, q) : url;
+    if (path === "/healthz") sendJson(res, 200, { status: "ok" });
+    else if (path === "/readyz") {
+      const r = this.readiness();
+      sendJson(
+        res,
+        r.ready ? 200 : 503,
+        r.ready ? { status: "ready" } : { status: "unready", reasons: r.reasons },
+      );
+    } else if (path === "/metrics") void this.serveMetrics(res);
+    else if (this.extras.dashboard && (path === "/dashboard" || path.startsWith("/dashboard/")))
+      this.extras.dashboard(req, res);
+    else void this.handleApi(req, res, url, path);
+  }
+
+  private async handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: string,
+    path: string,
+  ): Promise<void> {
+    const exchange = this.runner.open(req, res, url, path, this.nextId(req));
+    this.live.add(exchange);
+    res.once("close", () => this.closed(exchange));
+    if (this.draining)
+      return this.refuse(
+        exchange,
+        new GatewayError("GATEWAY_DRAINING", "The gateway is shutting down; retry on another replica."),
+      );
+    let client: ClientState;
+    try {
+      client = this.registry.authenticate(req.headers);
+    } catch (error) {
+      return this.refuse(exchange, error);
+    }
+    exchange.client = client;
+    if (req.method === "POST") {
+      const body = await readBody(req, this.config.maxBodyBytes);
+      if (!body.ok) {
+        res.shouldKeepAlive = false;
+        res.once("finish", () => req.destroy());
+        return this.refuse(
+          exchange,
+          new GatewayError(
+            "BODY_TOO_LARGE",
+            `The request body (${body.bytes} bytes or more) exceeds this gateway's limit of ${this.config.maxBodyBytes} bytes.`,
+          ),
+        );
+      }
+      exchange.body = body.text;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.text);
+      } catch {
+        // Not the parser's message: it quotes the body, which may hold a prompt.
+        return this.refuse(exchange, new RequestInvalidError("The request body is not valid JSON."));
+      }
+      const fields = parsed as { model?: unknown; stream?: unknown } | null;
+      exchange.model = typeof fields?.model === "string" ? fields.model : undefined;
+      exchange.stream = fields?.stream === true;
+      exchange.settles = SETTLING.some((s) => path.endsWith(s));
+      if (!this.allowed(client, exchange.model))
+        return this.refuse(exchange, this.notAllowed(client, exchange.model));
+      try {
+        this.registry.charge(client, () => this.tokensOf(path, parsed, body.text));
+      } catch (error) {
+        return this.refuse(exchange, error);
+      }
+      exchange.cost = approximateCost(parsed, body.text.length, this.config.defaultOutputTokens);
+      return this.enqueue(exchange);
+    }
+    const modelId = modelPath(path);
+    if (modelId !== undefined && !this.allowed(client, modelId))
+      return this.refuse(exchange, this.notAllowed(client, modelId));
+    exchange.model = modelId;
+    exchange.filterModels = client.models && path.endsWith("/models") ? client.models : undefined;
+    this.runner.start(exchange, client.priority);
+  }
+
+  private enqueue(exchange: Exchange): void {
+    const client = exchange.client as ClientState;
+    const line = this.lineOf(exchange.model ?? "");
+    const queued = this.queuedPerClient.get(client) ?? 0;
+    if (queued >= this.config.fairness.maxQueuedPerClient) {
+      this.refuse(
+        exchange,
+        new GatewayError(
+          "CLIENT_QUEUE_FULL",
+          `Client "${client.name}" already has ${queued} requests waiting in this gateway; retry later.`,
+          { retryAfterMs: 1_000 },
+        ),
+      );
+      return;
+    }
+    exchange.queuedAt = this.extras.now();
+    exchange.line = line;
+    this.queuedPerClient.set(client, queued + 1);
+    line.queue.push(exchange);
+    this.pump(line);
+  }
+
+  /** Lets waiting requests into the router's queue while it holds fewer than `queuedPerModel` of this model. */
+  private pump(line: ModelLine): void {
+    const limit = this.config.fairness.enabled
+      ? this.config.fairness.queuedPerModel
+      : Number.POSITIVE_INFINITY;
+    while (line.inRouter < limit && line.queue.size > 0) {
+      const next = line.queue.next(this.extras.now(), eligible);
+      if (!next) return;
+      const client = next.client as ClientState;
+      const left = (this.queuedPerClient.get(client) ?? 1) - 1;
+      if (left > 0) this.queuedPerClient.set(client, left);
+      else this.queuedPerClient.delete(client);
+      line.inRouter += 1;
+      next.inRouter = true;
+      this.runner.start(next, client.priority);
+    }
+  }
+
+  private leftRouterQueue(exchange: Exchange): void {
+    const line = exchange.line;
+    if (!line) return;
+    line.inRouter -= 1;
+    this.pump(line);
+  }
+
+  private ended(exchange: Exchange): void {
+    this.live.delete(exchange);
+    const name = exchange.client?.name ?? "-";
+    let byStatus = this.statuses.get(name);
+    if (!byStatus) {
+      byStatus = new Map();
+      this.statuses.set(name, byStatus);
+    }
+    byStatus.set(exchange.status, (byStatus.get(exchange.status) ?? 0) + 1);
+    // A freed client slot may let that client's waiting requests go, in any model's line.
+    if (exchange.client && exchange.client.concurrency !== Number.POSITIVE_INFINITY)
+      for (const line of this.lines.values()) if (line.queue.size > 0) this.pump(line);
+    if (this.live.size === 0) this.idle?.();
+  }
+
+  /** The response closed: finished, or the caller went away (then its request is cancelled). */
+  private closed(exchange: Exchange): void {
+    if (exchange.queuedAt !== undefined && !exchange.started) {
+      const line = exchange.line as ModelLine;
+      if (line.queue.remove(exchange)) {
+        const client = exchange.client as ClientState;
+        const left = (this.queuedPerClient.get(client) ?? 1) - 1;
+        if (left > 0) this.queuedPerClient.set(client, left);
+        else this.queuedPerClient.delete(client);
+      }
+    }
+    this.runner.closed(exchange);
+  }
+
+  private cancel(exchange: Exchange, reason: GatewayError): void {
+    if (!exchange.started && exchange.line?.queue.remove(exchange)) {
+      const client = exchange.client as ClientState;
+      const left = (this.queuedPerClient.get(client) ?? 1) - 1;
+      if (left > 0) this.queuedPerClient.set(client, left);
+      else this.queuedPerClient.delete(client);
+      this.refuse(exchange, reason);
+      return;
+    }
+    this.runner.cancel(exchange, reason);
+  }
+
+  private refuse(exchange: Exchange, error: unknown): void {
+    this.runner.refuse(
+      exchange,
+      error instanceof GatewayError ? error.reply() : errorReply(error, (t) => t),
+      error,
+    );
+  }
+
+  private allowed(client: ClientState, model: string | undefined): boolean {
+    return client.models === undefined || model === undefined || client.models.has(model);
+  }
+
+  private notAllowed(client: ClientState, model: string | undefined): GatewayError {
+    return new GatewayError(
+      "MODEL_NOT_ALLOWED",
+      `Client "${client.name}" may not use the model \`${model}\`.`,
+    );
+  }
+
+  private tokensOf(path: string, body: unknown, text: string): number {
+    try {
+      if (path.endsWith("/chat/completions"))
+        return this.estimator.estimateChatTokens(body as ChatCompletionCreateParams);
+      if (path.endsWith("/embeddings"))
+        return this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams);
+    } catch {
+      // A malformed body: the router refuses it with its own message; charge by size meanwhile.
+    }
+    return approximateCost(body, text.length, this.config.defaultOutputTokens);
+  }
+
+  private lineOf(model: string): ModelLine {
+    let line = this.lines.get(model);
+    if (!line) {
+      line = {
+        queue: new FairQueue<ClientState, Exchange>({
+          quantum: this.config.fairness.quantumTokens,
+          agingMs: this.config.agingMs,
+        }),
+        inRouter: 0,
+      };
+      this.lines.set(model, line);
+    }
+    return line;
+  }
+
+  private nextId(req: IncomingMessage): string {
+    const given = req.headers["x-request-id"];
+    if (typeof given === "string" && SAFE_ID.test(given) && !this.runner.pending(given)) return given;
+    this.seq += 1;
+    return `${this.idPrefix}${this.seq}`;
+  }
+
+  private async serveMetrics(res: ServerResponse): Promise<void> {
+    try {
+      const text = this.extras.metrics
+        ? await this.extras.metrics()
+        : prometheusText(this.router.snapshot(), this.clientFigures());
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(text);
+    } catch (error) {
+      sendError(
+        res,
+        errorReply(error, (t) => t),
+      );
+    }
+  }
+
+  private clientFigures(): ClientFigures[] {
+    const names = new Set<string>([...this.registry.clients.map((c) => c.name), ...this.statuses.keys()]);
+    const byName = new Map(this.registry.clients.map((c) => [c.name, c]));
+    return [...names].map((name) => {
+      const client = byName.get(name);
+      return {
+        name,
+        inflight: client?.inflight ?? 0,
+        queued: client ? (this.queuedPerClient.get(client) ?? 0) : 0,
+        byStatus: this.statuses.get(name) ?? new Map(),
+      };
+    });
+  }
+}
+
+const eligible = (client: ClientState): boolean => client.inflight < client.concurrency;
+
+/** The models a router serves, from its snapshot. */
+function modelsOf(snapshot: RouterMetrics): string[] {
+  const models = new Set<string>();
+  for (const e of snapshot.endpoints) for (const m of e.models) models.add(m);
+  return [...models];
+}
+
+/** `GET …/models/{id}` → id. */
+function modelPath(path: string): string | undefined {
+  const at = path.lastIndexOf("/models/");
+  if (at < 0) return undefined;
+  const id = path.slice(at + "/models/".length);
+  return id.length > 0 ? decodeURIComponent(id) : undefined;
+}
+
+/** A request's size for the fair queue: body bytes / 4 (≈ tokens) plus its output cap. Cheap, no tokenizer. */
+function approximateCost(body: unknown, length: number, defaultOutput: number): number {
+  const b = body as {
+    max_tokens?: unknown;
+    max_completion_tokens?: unknown;
+    max_output_tokens?: unknown;
+    input?: unknown;
+  } | null;
+  const cap = b?.max_completion_tokens ?? b?.max_tokens ?? b?.max_output_tokens;
+  const output = typeof cap === "number" && cap > 0 ? cap : b && "messages" in b ? defaultOutput : 0;
+  return Math.max(1, Math.ceil(length / 4) + output);
+}
