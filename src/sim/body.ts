@@ -19,7 +19,13 @@ export interface EmbeddingsRequest {
 const MAX_EMBEDDING_INPUTS = 2048;
 
 /** openai/openai-openapi `CreateEmbeddingRequest` (additionalProperties: false). */
-const EMBEDDING_FIELDS: ReadonlySet<string> = new Set(["input", "model", "encoding_format", "dimensions", "user"]);
+const EMBEDDING_FIELDS: ReadonlySet<string> = new Set([
+  "input",
+  "model",
+  "encoding_format",
+  "dimensions",
+  "user",
+]);
 /** Azure's 2024-10-21 `embeddings` request adds `input_type`. */
 const AZURE_EMBEDDING_FIELDS: ReadonlySet<string> = new Set([...EMBEDDING_FIELDS, "input_type"]);
 

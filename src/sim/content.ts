@@ -1,7 +1,13 @@
 import { generateFromSchema, generateJsonObject, type JsonSchema } from "./json-schema.js";
 import { type TokenLogprob, tokenLogprobs } from "./logprobs.js";
 import { hashString, mulberry32, type Rng } from "./prng.js";
-import { argumentFragments, chooseToolCalls, type FunctionTool, type ToolCallPlan, type ToolChoice } from "./tools.js";
+import {
+  argumentFragments,
+  chooseToolCalls,
+  type FunctionTool,
+  type ToolCallPlan,
+  type ToolChoice,
+} from "./tools.js";
 
 import { WORDS } from "./words.js";
 
@@ -102,7 +108,10 @@ export interface ReplyShape {
   readonly afterToolResult: boolean;
   readonly lastUserText: string;
   /** `text` (words), `json_object`, or a JSON Schema the content must satisfy. */
-  readonly format: { readonly type: "text" } | { readonly type: "json_object" } | { readonly type: "json_schema"; readonly schema: JsonSchema };
+  readonly format:
+    | { readonly type: "text" }
+    | { readonly type: "json_object" }
+    | { readonly type: "json_schema"; readonly schema: JsonSchema };
   readonly stop: readonly string[];
   readonly maxTokens: number | undefined;
   readonly logprobs: boolean;
@@ -125,12 +134,19 @@ function toolCallChoice(calls: readonly ToolCallPlan[], maxTokens: number | unde
   return { tokens: [], finishReason: cut ? "length" : "tool_calls", toolCalls: out };
 }
 
-function contentChoice(seed: number, promptKey: string, index: number, shape: ReplyShape, rng: Rng): ReplyChoice {
+function contentChoice(
+  seed: number,
+  promptKey: string,
+  index: number,
+  shape: ReplyShape,
+  rng: Rng,
+): ReplyChoice {
   const { format } = shape;
   let natural: ReplyChoice;
   if (format.type === "text") natural = generateReply(seed, promptKey, index, undefined);
   else {
-    const value = format.type === "json_object" ? generateJsonObject(rng) : generateFromSchema(format.schema, rng);
+    const value =
+      format.type === "json_object" ? generateJsonObject(rng) : generateFromSchema(format.schema, rng);
     natural = { tokens: argumentFragments(JSON.stringify(value)), finishReason: "stop" };
   }
   return capTokens(applyStop(natural, shape.stop), shape.maxTokens);
@@ -154,7 +170,10 @@ export function planChoice(seed: number, promptKey: string, index: number, shape
           lastUserText: shape.lastUserText,
           rng,
         });
-  const choice = calls.length > 0 ? toolCallChoice(calls, shape.maxTokens) : contentChoice(seed, promptKey, index, shape, rng);
+  const choice =
+    calls.length > 0
+      ? toolCallChoice(calls, shape.maxTokens)
+      : contentChoice(seed, promptKey, index, shape, rng);
   if (!shape.logprobs || choice.toolCalls !== undefined) return choice;
   return { ...choice, logprobs: tokenLogprobs(choice.tokens, shape.topLogprobs, rng) };
 }

@@ -1,5 +1,5 @@
-import { WORDS as REPLY_WORDS } from "./words.js";
 import type { Rng } from "./prng.js";
+import { WORDS as REPLY_WORDS } from "./words.js";
 
 /**
  * Seeded generation of JSON values that satisfy a JSON Schema: what the sim puts in a tool call's

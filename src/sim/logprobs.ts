@@ -1,5 +1,5 @@
-import { WORDS as REPLY_WORDS } from "./words.js";
 import type { Rng } from "./prng.js";
+import { WORDS as REPLY_WORDS } from "./words.js";
 
 /**
  * Plausible per-token log probabilities for `logprobs: true` (openai/openai-openapi
@@ -65,7 +65,11 @@ export function tokenLogprobs(tokens: readonly string[], top: number, rng: Rng):
       for (let k = 1; k < top; k++) {
         const alt = alternative(token, rng, used);
         used.add(alt);
-        alternatives.push({ token: alt, logprob: round(Math.log(share * (0.5 + 0.5 * rng()))), bytes: bytesOf(alt) });
+        alternatives.push({
+          token: alt,
+          logprob: round(Math.log(share * (0.5 + 0.5 * rng()))),
+          bytes: bytesOf(alt),
+        });
         share /= 2;
       }
       // Most likely first, as the service lists them (a sampled token need not be the top one).

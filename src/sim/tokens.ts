@@ -116,7 +116,9 @@ export function toolsPrompt(tools: readonly ToolForPrompt[]): string {
     if (t.description !== undefined) out += `// ${t.description}\n`;
     const params = t.parameters as Record<string, unknown> | undefined;
     const hasProps = params !== undefined && Object.keys((params.properties ?? {}) as object).length > 0;
-    out += hasProps ? `type ${t.name} = (_: {\n${tsProps(params)}}) => any;\n\n` : `type ${t.name} = () => any;\n\n`;
+    out += hasProps
+      ? `type ${t.name} = (_: {\n${tsProps(params)}}) => any;\n\n`
+      : `type ${t.name} = () => any;\n\n`;
   }
   return `${out}} // namespace functions`;
 }

@@ -1,6 +1,6 @@
 import { invalidParam, missingParam, type WireError } from "../errors.js";
-import type { FunctionTool, ToolChoice } from "../tools.js";
 import type { PromptMessage } from "../tokens.js";
+import type { FunctionTool, ToolChoice } from "../tools.js";
 import {
   arrayTooLong,
   checkKnownFields,
@@ -88,7 +88,11 @@ const CHAT_FIELDS = [
 ];
 const OPENAI_CHAT_FIELDS: ReadonlySet<string> = new Set(CHAT_FIELDS);
 /** Azure's 2024-10-21 spec adds On Your Data (`data_sources`) and `user_security_context` (v1). */
-const AZURE_CHAT_FIELDS: ReadonlySet<string> = new Set([...CHAT_FIELDS, "data_sources", "user_security_context"]);
+const AZURE_CHAT_FIELDS: ReadonlySet<string> = new Set([
+  ...CHAT_FIELDS,
+  "data_sources",
+  "user_security_context",
+]);
 
 const MAX_N = 128;
 const MAX_STOP = 4;
@@ -104,7 +108,8 @@ function readStop(body: Json): readonly string[] | WireError {
   if (!Array.isArray(v)) return wrongType("stop", "a string or an array of strings", v);
   if (v.length === 0) return emptyArray("stop");
   if (v.length > MAX_STOP) return arrayTooLong("stop", MAX_STOP, v.length);
-  for (let i = 0; i < v.length; i++) if (typeof v[i] !== "string") return wrongType(`stop[${i}]`, "a string", v[i]);
+  for (let i = 0; i < v.length; i++)
+    if (typeof v[i] !== "string") return wrongType(`stop[${i}]`, "a string", v[i]);
   return (v as string[]).filter((s) => s !== "");
 }
 
@@ -113,7 +118,7 @@ function checkLogitBias(body: Json): WireError | undefined {
   const v = body.logit_bias;
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) return wrongType("logit_bias", "an object", v);
-  for (const [key, bias] of Object.entries(v)) {
+  for (const key of Object.keys(v)) {
     if (!/^\d+$/.test(key)) {
       return invalidParam(
         "logit_bias",
@@ -139,7 +144,12 @@ function checkStreamOptions(body: Json, stream: boolean): boolean | WireError {
   if (!isObject(options)) return wrongType("stream_options", "an object", options);
   const usage = readBoolean(options, "include_usage", false, "stream_options.include_usage");
   if (isError(usage)) return usage;
-  const obfuscation = readBoolean(options, "include_obfuscation", false, "stream_options.include_obfuscation");
+  const obfuscation = readBoolean(
+    options,
+    "include_obfuscation",
+    false,
+    "stream_options.include_obfuscation",
+  );
   if (isError(obfuscation)) return obfuscation;
   return usage === true;
 }

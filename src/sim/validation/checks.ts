@@ -94,7 +94,12 @@ export function readBoolean(body: Json, param: string, nullable = true, path = p
 }
 
 /** A string, optionally one of `allowed`. Null reads as absent. */
-export function readString(body: Json, param: string, allowed?: readonly string[], path = param): Read<string> {
+export function readString(
+  body: Json,
+  param: string,
+  allowed?: readonly string[],
+  path = param,
+): Read<string> {
   const v = body[param];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") return wrongType(path, "a string", v);

@@ -58,7 +58,10 @@ function partsOf(
       text += part[key];
     } else if (part.type === "image_url") {
       const image = part.image_url;
-      if (!isObject(image)) return image === undefined ? missingParam(`${at}.image_url`) : wrongType(`${at}.image_url`, "an object", image);
+      if (!isObject(image))
+        return image === undefined
+          ? missingParam(`${at}.image_url`)
+          : wrongType(`${at}.image_url`, "an object", image);
       if (typeof image.url !== "string") return missingParam(`${at}.image_url.url`);
       const detail = image.detail ?? "auto";
       if (typeof detail !== "string" || !(DETAILS as readonly string[]).includes(detail)) {
@@ -93,8 +96,10 @@ function readToolCalls(m: Json, path: string): string[] | WireError {
     const c: unknown = calls[i];
     const at = `${path}.tool_calls[${i}]`;
     if (!isObject(c)) return wrongType(at, "an object", c);
-    if (typeof c.id !== "string") return c.id === undefined ? missingParam(`${at}.id`) : wrongType(`${at}.id`, "a string", c.id);
-    if (c.type !== "function" && c.type !== "custom") return invalidEnum(`${at}.type`, c.type, ["function", "custom"]);
+    if (typeof c.id !== "string")
+      return c.id === undefined ? missingParam(`${at}.id`) : wrongType(`${at}.id`, "a string", c.id);
+    if (c.type !== "function" && c.type !== "custom")
+      return invalidEnum(`${at}.type`, c.type, ["function", "custom"]);
     if (c.type === "function") {
       const f = c.function;
       if (!isObject(f)) return missingParam(`${at}.function`);

@@ -49,7 +49,8 @@ function onlyWithTools(param: string): WireError {
 export function strictSchemaProblem(schema: unknown, context: readonly string[] = []): string | undefined {
   if (!isObject(schema)) return undefined;
   const where = `In context=(${context.map((c) => `'${c}'`).join(", ")}${context.length === 1 ? "," : ""})`;
-  const isObjectType = schema.type === "object" || (Array.isArray(schema.type) && schema.type.includes("object"));
+  const isObjectType =
+    schema.type === "object" || (Array.isArray(schema.type) && schema.type.includes("object"));
   if (isObjectType || isObject(schema.properties)) {
     if (schema.additionalProperties !== false) {
       return `${where}, 'additionalProperties' is required to be supplied and to be false.`;
@@ -106,7 +107,8 @@ function readTool(t: unknown, i: number): FunctionTool | null | WireError {
     return wrongType(`${at}.function.description`, "a string", f.description);
   }
   const params = f.parameters;
-  if (params !== undefined && !isObject(params)) return wrongType(`${at}.function.parameters`, "an object", params);
+  if (params !== undefined && !isObject(params))
+    return wrongType(`${at}.function.parameters`, "an object", params);
   const strict = f.strict;
   if (strict !== undefined && strict !== null && typeof strict !== "boolean") {
     return wrongType(`${at}.function.strict`, "a boolean", strict);
@@ -114,7 +116,11 @@ function readTool(t: unknown, i: number): FunctionTool | null | WireError {
   if (strict === true && params !== undefined) {
     const problem = strictSchemaProblem(params);
     if (problem !== undefined) {
-      return invalidParam(`${at}.function.parameters`, `Invalid schema for function '${f.name}': ${problem}`, "invalid_function_parameters");
+      return invalidParam(
+        `${at}.function.parameters`,
+        `Invalid schema for function '${f.name}': ${problem}`,
+        "invalid_function_parameters",
+      );
     }
   }
   return {
@@ -136,7 +142,8 @@ function readToolChoice(v: unknown, tools: readonly FunctionTool[]): ToolChoice 
     const mode = isObject(v.allowed_tools) ? v.allowed_tools.mode : undefined;
     return mode === "required" ? "required" : "auto";
   }
-  if (v.type !== "function") return invalidEnum("tool_choice.type", v.type, ["function", "allowed_tools", "custom"]);
+  if (v.type !== "function")
+    return invalidEnum("tool_choice.type", v.type, ["function", "allowed_tools", "custom"]);
   const f = v.function;
   if (!isObject(f) || typeof f.name !== "string") return missingParam("tool_choice.function.name");
   const name = f.name;
@@ -166,12 +173,14 @@ export function parseTools(body: Json): ParsedTools | WireError {
     }
   }
   const hasTools = Array.isArray(raw) && raw.length > 0;
-  if (body.tool_choice !== undefined && body.tool_choice !== null && !hasTools) return onlyWithTools("tool_choice");
+  if (body.tool_choice !== undefined && body.tool_choice !== null && !hasTools)
+    return onlyWithTools("tool_choice");
   const toolChoice = readToolChoice(body.tool_choice, tools);
   if (typeof toolChoice === "object" && "status" in toolChoice) return toolChoice;
   const parallel = body.parallel_tool_calls;
   // The service rejects null here ("expected a boolean, but got null instead").
-  if (parallel !== undefined && typeof parallel !== "boolean") return wrongType("parallel_tool_calls", "a boolean", parallel);
+  if (parallel !== undefined && typeof parallel !== "boolean")
+    return wrongType("parallel_tool_calls", "a boolean", parallel);
   if (parallel !== undefined && !hasTools) return onlyWithTools("parallel_tool_calls");
   return { tools, toolChoice, parallelToolCalls: parallel };
 }
@@ -194,7 +203,8 @@ export function parseResponseFormat(body: Json, allText: string): ResponseFormat
     }
     return { type: "json_object" };
   }
-  if (v.type !== "json_schema") return invalidEnum("response_format.type", v.type, ["text", "json_object", "json_schema"]);
+  if (v.type !== "json_schema")
+    return invalidEnum("response_format.type", v.type, ["text", "json_object", "json_schema"]);
   const js = v.json_schema;
   if (js === undefined) return missingParam("response_format.json_schema");
   if (!isObject(js)) return wrongType("response_format.json_schema", "an object", js);
@@ -218,7 +228,11 @@ export function parseResponseFormat(body: Json, allText: string): ResponseFormat
     }
     const problem = strictSchemaProblem(schema);
     if (problem !== undefined) {
-      return invalidParam("response_format", `Invalid schema for response_format '${js.name}': ${problem}`, "invalid_json_schema");
+      return invalidParam(
+        "response_format",
+        `Invalid schema for response_format '${js.name}': ${problem}`,
+        "invalid_json_schema",
+      );
     }
   }
   return { type: "json_schema", name: js.name, schema, strict };
