@@ -20,6 +20,7 @@ Commands:
            --config <file>     fleet options as JSON (default: a 4-endpoint fleet)
            --seed <n>          seed of everything random (overrides the config's seed)
            --json              print the endpoints as one JSON line, for scripts
+  serve  Run the router as an OpenAI-compatible HTTP gateway: serve --config router.yaml (serve --help).
 
   --help, --version
 `;
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "sim") {
     process.exitCode = await runSimCommand(rest);
+    return;
+  }
+  if (command === "serve") {
+    process.exitCode = await (await import("./serve.js")).runServe(rest);
     return;
   }
   if (command !== "demo") fail(`unknown command "${command}"`);

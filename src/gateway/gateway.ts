@@ -23,7 +23,7 @@ import { GatewayError } from "./errors.js";
 import { type Exchange, ExchangeRunner, type ModelLine } from "./exchange.js";
 import { FairQueue } from "./fair-queue.js";
 import { readBody, sendError, sendJson } from "./http-io.js";
-import { type ClientFigures, prometheusText } from "./prometheus-text.js";
+import { type ClientFigures, clientPrometheusText, routerPrometheusText } from "./prometheus-text.js";
 import { type Readiness, readiness } from "./readiness.js";
 
 /** What the gateway needs of a router: `createRouter(...)` gives all of it. */
@@ -43,7 +43,11 @@ export interface GatewayOptions extends GatewayConfig {
   readonly accessLog?: LogSink | false | undefined;
   /** The clock of the clients' budgets (inject a virtual one in tests). @default Date.now @unit milliseconds */
   readonly now?: (() => number) | undefined;
-  /** Body of `GET /metrics`; absent: the router's snapshot and the gateway's figures in Prometheus text. */
+  /**
+   * The router's part of `GET /metrics` (e.g. `() => registry.metrics()` of a prom-client registry with
+   * `collectPrometheus`); absent: the router's snapshot written here. The gateway's per-client figures
+   * are appended either way.
+   */
   readonly metrics?: (() => string | Promise<string>) | undefined;
   /** A node:http handler mounted at `/dashboard` (and below). */
   readonly dashboard?: RequestListener | undefined;
@@ -419,9 +423,10 @@ class GatewayImpl implements Gateway {
 
   private async serveMetrics(res: ServerResponse): Promise<void> {
     try {
-      const text = this.extras.metrics
+      const routerText = this.extras.metrics
         ? await this.extras.metrics()
-        : prometheusText(this.router.snapshot(), this.clientFigures());
+        : routerPrometheusText(this.router.snapshot());
+      const text = `${routerText.endsWith("\n") ? routerText : `${routerText}\n`}${clientPrometheusText(this.clientFigures())}`;
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(text);
     } catch (error) {

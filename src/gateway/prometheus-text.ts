@@ -11,21 +11,25 @@ export interface ClientFigures {
 
 const STATE_VALUE = { healthy: 0, cooling: 1, "half-open": 2, open: 3, disabled: 4 } as const;
 
-/**
- * The router's snapshot and the gateway's per-client counters in the Prometheus text exposition
- * format (version 0.0.4). Used for `/metrics` when no prom-client collector is mounted.
- */
-export function prometheusText(
-  snapshot: RouterMetrics,
-  clients: readonly ClientFigures[],
-  prefix = "openai_router_",
-): string {
+type Family = (name: string, type: "gauge" | "counter", help: string, rows: [string, number][]) => void;
+
+function exposition(prefix: string): { out: string[]; family: Family } {
   const out: string[] = [];
-  const family = (name: string, type: "gauge" | "counter", help: string, rows: [string, number][]) => {
+  const family: Family = (name, type, help, rows) => {
     out.push(`# HELP ${prefix}${name} ${help}`, `# TYPE ${prefix}${name} ${type}`);
     for (const [labels, value] of rows)
       out.push(`${prefix}${name}${labels} ${Number.isFinite(value) ? value : 0}`);
   };
+  return { out, family };
+}
+
+/**
+ * The router's snapshot in the Prometheus text exposition format (version 0.0.4): what `/metrics`
+ * serves when no prom-client registry is mounted (`openai-router serve` mounts `collectPrometheus`
+ * when prom-client is installed).
+ */
+export function routerPrometheusText(snapshot: RouterMetrics, prefix = "openai_router_"): string {
+  const { out, family } = exposition(prefix);
   const eps = snapshot.endpoints;
   const ep = (f: (e: RouterMetrics["endpoints"][number]) => number): [string, number][] =>
     eps.map((e) => [`{endpoint="${label(e.name)}"}`, f(e)]);
@@ -100,6 +104,12 @@ export function prometheusText(
   family("requests_inflight", "gauge", "Requests the router holds (queued or running).", [
     ["", snapshot.totals.inflight],
   ]);
+  return `${out.join("\n")}\n`;
+}
+
+/** The gateway's own per-client figures (names only, never a key) in the Prometheus text format. */
+export function clientPrometheusText(clients: readonly ClientFigures[], prefix = "openai_router_"): string {
+  const { out, family } = exposition(prefix);
   const cl = (f: (c: ClientFigures) => number): [string, number][] =>
     clients.map((c) => [`{client="${label(c.name)}"}`, f(c)]);
   family(
