@@ -1,7 +1,13 @@
 /**
  * How many requests per second the simulated fleet serves to the official SDK, latency 0.
  *
- *   npx tsx bench/sim.ts [--seconds 5] [--concurrency 64]
+ *   npx tsx bench/sim.ts [--seconds 5] [--concurrency 64] [--calls 2000]
+ *
+ * Then, side by side, the cost of one sequential SDK call to a sim endpoint whose latency model is
+ * `{ ttftMs: 0, tokensPerSecond: 1e6, jitter: 0 }` against a bare `node:http` server (same child
+ * process) answering the same fixed completion, JSON and streamed; the ratio is the sim's overhead
+ * per call (issue 9 asks for ≤ 1.3×). Blocks of calls alternate between the two so drift in the
+ * machine's load hits both alike.
  *
  * The fleet runs in a child process (its own core) and the SDK load in this one, so the figures
  * are the sim's throughput and CPU, not the two fighting over one event loop. "sim capacity" is
@@ -9,6 +15,8 @@
  * columns are the figures to compare across runs: req/s swings with whatever else the machine runs.
  */
 import { fork } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -19,6 +27,11 @@ interface Ready {
   readonly type: "ready";
   readonly baseURL: string;
   readonly apiKey: string;
+  /** The sim endpoint with the near-zero latency model, for the sequential comparison. */
+  readonly fastURL: string;
+  readonly fastKey: string;
+  /** The bare node:http server answering a fixed completion. */
+  readonly bareURL: string;
 }
 interface Cpu {
   readonly type: "cpu";
@@ -31,19 +44,63 @@ const MESSAGES = [{ role: "user" as const, content: "Summarise the benefits of a
 async function serve(): Promise<void> {
   const fleet = await startFleet({
     seed: 1,
-    endpoints: [{ name: "bench", type: "openai", models: ["gpt-4o"] }],
+    endpoints: [
+      { name: "bench", type: "openai", models: ["gpt-4o"] },
+      {
+        name: "fast",
+        type: "openai",
+        models: ["gpt-4o"],
+        latency: { ttftMs: 0, tokensPerSecond: 1e6, jitter: 0 },
+      },
+    ],
   });
   const e = fleet.endpoint("bench");
-  if (e.type !== "openai") throw new Error("unreachable");
+  const fast = fleet.endpoint("fast");
+  if (e.type !== "openai" || fast.type !== "openai") throw new Error("unreachable");
+  // The bare server answers with the sim's own reply to the same prompt, captured once.
+  const capture = async (stream: boolean) => {
+    const res = await fetch(`${e.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${e.apiKey}` },
+      body: JSON.stringify({ model: "gpt-4o", messages: MESSAGES, stream }),
+    });
+    return res.text();
+  };
+  const json = await capture(false);
+  const sse = await capture(true);
+  const bare = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const stream =
+        (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { stream?: boolean }).stream === true;
+      const body = stream ? sse : json;
+      res.writeHead(200, {
+        "content-type": stream ? "text/event-stream; charset=utf-8" : "application/json",
+        "content-length": Buffer.byteLength(body),
+      });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
+  const barePort = (bare.address() as AddressInfo).port;
   process.on("message", (msg: string) => {
     if (msg === "cpu") {
       const u = process.cpuUsage();
       process.send?.({ type: "cpu", micros: u.user + u.system } satisfies Cpu);
     } else if (msg === "stop") {
+      bare.close();
       void fleet.close().then(() => process.exit(0));
     }
   });
-  process.send?.({ type: "ready", baseURL: e.baseURL, apiKey: e.apiKey } satisfies Ready);
+  process.send?.({
+    type: "ready",
+    baseURL: e.baseURL,
+    apiKey: e.apiKey,
+    fastURL: fast.baseURL,
+    fastKey: fast.apiKey,
+    bareURL: `http://127.0.0.1:${barePort}/v1`,
+  } satisfies Ready);
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -52,8 +109,13 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seconds: { type: "string", default: "5" }, concurrency: { type: "string", default: "64" } },
+    options: {
+      seconds: { type: "string", default: "5" },
+      concurrency: { type: "string", default: "64" },
+      calls: { type: "string", default: "2000" },
+    },
   });
+  const calls = Number(values.calls);
   const seconds = Number(values.seconds);
   const concurrency = Number(values.concurrency);
 
@@ -127,6 +189,51 @@ async function main(): Promise<void> {
   );
   const rows = [await run("chat (JSON)", false), await run("chat (stream)", true)];
   console.table(rows);
+
+  // Sequential: one call at a time, sim (near-zero latency model) vs bare node:http.
+  const sim = new OpenAI({ apiKey: ready.fastKey, baseURL: ready.fastURL, maxRetries: 0 });
+  const bare = new OpenAI({ apiKey: "bare", baseURL: ready.bareURL, maxRetries: 0 });
+  const call = async (c: OpenAI, stream: boolean) => {
+    if (!stream) {
+      await c.chat.completions.create({ model: "gpt-4o", messages: MESSAGES });
+      return;
+    }
+    for await (const _ of await c.chat.completions.create({
+      model: "gpt-4o",
+      messages: MESSAGES,
+      stream: true,
+    })) {
+      // drain
+    }
+  };
+  const sequential = async (stream: boolean) => {
+    const block = 100;
+    const spent = { sim: 0, bare: 0 };
+    for (const c of [sim, bare]) for (let i = 0; i < 200; i++) await call(c, stream); // warm-up
+    for (let done = 0; done < calls; done += block) {
+      for (const [label, c] of [
+        ["sim", sim],
+        ["bare", bare],
+      ] as const) {
+        const t0 = performance.now();
+        for (let i = 0; i < block; i++) await call(c, stream);
+        spent[label] += performance.now() - t0;
+      }
+    }
+    const n = Math.ceil(calls / block) * block;
+    const simMs = spent.sim / n;
+    const bareMs = spent.bare / n;
+    return {
+      mode: stream ? "chat (stream)" : "chat (JSON)",
+      "sim ms/call": Number(simMs.toFixed(3)),
+      "bare node:http ms/call": Number(bareMs.toFixed(3)),
+      ratio: Number((simMs / bareMs).toFixed(2)),
+    };
+  };
+  console.log(
+    `sequential SDK calls, ${calls} per side, sim latency { ttftMs: 0, tokensPerSecond: 1e6, jitter: 0 } vs a bare node:http server with the same reply`,
+  );
+  console.table([await sequential(false), await sequential(true)]);
   child.send("stop");
 }
 
