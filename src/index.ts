@@ -92,6 +92,7 @@ export {
   createUsageBased,
   createWeighted,
   type StrategyOptions,
+  strategyNames,
 } from "./strategies/index.js";
 export type {
   BudgetView,

@@ -1,5 +1,5 @@
 import type { RouterEvent } from "../events.js";
-import type { EndpointMetrics, RouterMetrics } from "../types.js";
+import type { BudgetMetrics, EndpointMetrics, RouterMetrics } from "../types.js";
 
 /** What the dashboard shows besides the router's own metrics. */
 export interface DashboardInfo {
@@ -8,11 +8,20 @@ export interface DashboardInfo {
   readonly durationMs: number;
   readonly phase: string;
   readonly completed: number;
+  /** Every caller-visible failure, the expected ones included. */
   readonly failed: number;
+  /**
+   * Failures the demo's scenario causes on purpose, with why: streams cut when an endpoint goes down
+   * after their first tokens (a stream cannot fail over once content reached the caller).
+   */
+  readonly expected: { readonly count: number; readonly why: string };
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
   readonly recentEvents: readonly { readonly atMs: number; readonly text: string }[];
 }
+
+/** The dashboard's width: every line fits a standard 80-column terminal. */
+export const DASHBOARD_WIDTH = 80;
 
 /** The few SGR styles the dashboard uses (codes from ECMA-48; open and close). */
 const STYLES = {
@@ -50,8 +59,14 @@ const compact = (n: number | null): string => {
 
 function pad(text: string, width: number, right = false): string {
   const visible = [...text].length;
-  if (visible >= width) return text;
+  if (visible > width) return `${[...text].slice(0, Math.max(0, width - 1)).join("")}…`;
+  if (visible === width) return text;
   return right ? " ".repeat(width - visible) + text : text + " ".repeat(width - visible);
+}
+
+/** Cuts a plain line to the dashboard's width. */
+function fitWidth(text: string): string {
+  return pad(text, DASHBOARD_WIDTH).trimEnd();
 }
 
 function stateStyle(state: EndpointMetrics["state"]): Style {
@@ -66,69 +81,90 @@ function stateStyle(state: EndpointMetrics["state"]): Style {
   }
 }
 
-function bar(value: number, max: number, width: number): string {
-  if (max <= 0) return " ".repeat(width);
-  const cells = Math.round((Math.min(value, max) / max) * width);
+/** A bar of `width` cells for a share in [0, 1]. */
+function bar(share: number, width: number): string {
+  const cells = Math.round(Math.max(0, Math.min(1, share)) * width);
   return "█".repeat(cells) + "·".repeat(width - cells);
 }
 
+/**
+ * Headroom of a budget per minute: what is left in the bucket, scaled from the bucket's size to the
+ * per-minute limit (Azure counts requests per 10 s window, so its bucket holds a sixth of the RPM).
+ * Full when idle, 0 when the endpoint is spent; `null` when there is no limit.
+ */
+export function perMinuteHeadroom(budget: BudgetMetrics): number | null {
+  if (budget.limit === null || budget.remaining === null) return null;
+  if (budget.capacity === null || budget.capacity <= 0) return budget.remaining;
+  return Math.max(0, (budget.remaining / budget.capacity) * budget.limit);
+}
+
+/** name, width, right-aligned: 80 columns with the spaces between them. */
 const COLUMNS: readonly [string, number, boolean][] = [
-  ["endpoint", 14, false],
-  ["state", 10, false],
-  ["in-flight", 10, true],
-  ["req/s", 7, true],
-  ["share", 12, false],
-  ["lat ms", 8, true],
-  ["ttft ms", 8, true],
-  ["ok", 7, true],
-  ["429", 5, true],
-  ["err", 5, true],
-  ["tok/min", 8, true],
-  ["rpm left", 9, true],
-  ["tpm left", 9, true],
+  ["endpoint", 12, false],
+  ["state", 9, false],
+  ["busy", 5, true],
+  ["req/s", 5, true],
+  ["share", 9, false],
+  ["lat ms", 6, true],
+  ["ok", 5, true],
+  ["429", 4, true],
+  ["err", 3, true],
+  ["rpm", 6, true],
+  ["tpm", 6, true],
 ];
 
-/** Renders the live dashboard as lines (no cursor control: the caller decides how to refresh). */
+const header = (cells: readonly string[]): string =>
+  COLUMNS.map(([, width, right], i) => pad(cells[i] ?? "", width, right)).join(" ");
+
+/** Renders the live dashboard as lines of at most 80 columns (the caller decides how to refresh). */
 export function renderDashboard(metrics: RouterMetrics, info: DashboardInfo, color: boolean): string[] {
   const paint = painter(color);
   const lines: string[] = [];
   const elapsed = (info.elapsedMs / 1000).toFixed(1);
   const total = (info.durationMs / 1000).toFixed(0);
-  lines.push(`${paint("bold", info.title)}  ${paint("dim", `${elapsed}s / ${total}s`)}`);
-  lines.push(`${paint("cyan", "phase")} ${info.phase}`);
+  const clock = `${elapsed}s / ${total}s`;
+  const title = pad(info.title, DASHBOARD_WIDTH - clock.length - 2).trimEnd();
+  lines.push(`${paint("bold", title)}  ${paint("dim", clock)}`);
+  lines.push(`${paint("cyan", "phase")} ${pad(info.phase, DASHBOARD_WIDTH - 6).trimEnd()}`);
   lines.push("");
-  lines.push(paint("dim", COLUMNS.map(([name, width, right]) => pad(name, width, right)).join(" ")));
-  const maxRate = Math.max(1, ...metrics.endpoints.map((e) => e.requestsPerSecond));
+  // A group heading over the last two columns (rpm, tpm): what each budget has left per minute.
+  const tableWidth = header([]).length;
+  lines.push(paint("dim", `${" ".repeat(tableWidth - 13)}${pad("left per min", 13, true)}`));
+  lines.push(paint("dim", header(COLUMNS.map(([name]) => name))));
+  const totalRate = metrics.endpoints.reduce((sum, e) => sum + e.requestsPerSecond, 0);
   for (const e of metrics.endpoints) {
     const errors = e.failed - e.rateLimited;
+    const share = totalRate > 0 ? e.requestsPerSecond / totalRate : 0;
     const cells = [
-      pad(e.name, 14),
-      paint(stateStyle(e.state), pad(e.state, 10)),
-      pad(`${e.inflight}/${e.concurrency ?? "∞"}`, 10, true),
-      pad(fmt(e.requestsPerSecond, 1), 7, true),
-      paint("blue", bar(e.requestsPerSecond, maxRate, 12)),
-      pad(fmt(e.latencyMs), 8, true),
-      pad(fmt(e.ttftMs), 8, true),
-      pad(String(e.succeeded), 7, true),
-      e.rateLimited > 0 ? paint("yellow", pad(String(e.rateLimited), 5, true)) : pad("0", 5, true),
-      errors > 0 ? paint("red", pad(String(errors), 5, true)) : pad("0", 5, true),
-      pad(compact(e.tokensPerMinute), 8, true),
-      pad(compact(e.rpm.remaining), 9, true),
-      pad(compact(e.tpm.remaining), 9, true),
+      pad(e.name, 12),
+      paint(stateStyle(e.state), pad(e.state, 9)),
+      pad(`${e.inflight}/${e.concurrency ?? "∞"}`, 5, true),
+      pad(fmt(e.requestsPerSecond, 1), 5, true),
+      `${paint("blue", bar(share, 4))} ${pad(`${Math.round(share * 100)}%`, 4, true)}`,
+      pad(fmt(e.latencyMs), 6, true),
+      pad(compact(e.succeeded), 5, true),
+      e.rateLimited > 0 ? paint("yellow", pad(compact(e.rateLimited), 4, true)) : pad("0", 4, true),
+      errors > 0 ? paint("red", pad(compact(errors), 3, true)) : pad("0", 3, true),
+      pad(compact(perMinuteHeadroom(e.rpm)), 6, true),
+      pad(compact(perMinuteHeadroom(e.tpm)), 6, true),
     ];
     lines.push(cells.join(" "));
   }
   lines.push("");
-  const q = metrics.queue;
+  const unexpected = info.failed - info.expected.count;
   lines.push(
-    `${paint("cyan", "queue")} ${q.depth} waiting  ${paint("cyan", "caller")} ${paint("green", `${info.completed} ok`)} · ${
-      info.failed > 0 ? paint("red", `${info.failed} failed`) : "0 failed"
-    }  ${paint("cyan", "latency")} p50 ${fmt(info.p50Ms)} ms · p99 ${fmt(info.p99Ms)} ms`,
+    `${paint("cyan", "queue")} ${metrics.queue.depth} waiting  ${paint("cyan", "caller")} ${paint("green", `${info.completed} ok`)} · ${
+      unexpected > 0 ? paint("red", `${unexpected} failed`) : "0 failed"
+    }  ${paint("cyan", "p50")} ${fmt(info.p50Ms)} ms ${paint("cyan", "p99")} ${fmt(info.p99Ms)} ms`,
   );
+  if (info.expected.count > 0) {
+    lines.push(paint("yellow", fitWidth(`      + ${info.expected.count} expected: ${info.expected.why}`)));
+  }
   lines.push("");
   lines.push(paint("dim", "recent events"));
   for (const event of info.recentEvents.slice(-6)) {
-    lines.push(`  ${paint("dim", `${(event.atMs / 1000).toFixed(1)}s`.padStart(6))} ${event.text}`);
+    const at = `${(event.atMs / 1000).toFixed(1)}s`.padStart(6);
+    lines.push(`  ${paint("dim", at)} ${pad(event.text, DASHBOARD_WIDTH - 3 - at.length).trimEnd()}`);
   }
   return lines;
 }
@@ -137,11 +173,11 @@ export function renderDashboard(metrics: RouterMetrics, info: DashboardInfo, col
 export function renderPlain(metrics: RouterMetrics, info: DashboardInfo): string[] {
   const t = `[${(info.elapsedMs / 1000).toFixed(1)}s]`;
   const lines = [
-    `${t} queue=${metrics.queue.depth} ok=${info.completed} failed=${info.failed} p50=${fmt(info.p50Ms)}ms p99=${fmt(info.p99Ms)}ms phase="${info.phase}"`,
+    `${t} queue=${metrics.queue.depth} ok=${info.completed} failed=${info.failed - info.expected.count} expected-failures=${info.expected.count} p50=${fmt(info.p50Ms)}ms p99=${fmt(info.p99Ms)}ms phase="${info.phase}"`,
   ];
   for (const e of metrics.endpoints) {
     lines.push(
-      `${t}   ${e.name} state=${e.state} inflight=${e.inflight} rps=${fmt(e.requestsPerSecond, 1)} lat=${fmt(e.latencyMs)}ms ttft=${fmt(e.ttftMs)}ms ok=${e.succeeded} 429=${e.rateLimited} err=${e.failed - e.rateLimited} tpm=${compact(e.tokensPerMinute)}`,
+      `${t}   ${e.name} state=${e.state} inflight=${e.inflight} rps=${fmt(e.requestsPerSecond, 1)} lat=${fmt(e.latencyMs)}ms ttft=${fmt(e.ttftMs)}ms ok=${e.succeeded} 429=${e.rateLimited} err=${e.failed - e.rateLimited} rpm-left=${compact(perMinuteHeadroom(e.rpm))} tpm-left=${compact(perMinuteHeadroom(e.tpm))}`,
     );
   }
   return lines;

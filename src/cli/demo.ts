@@ -1,10 +1,9 @@
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
-import { createRouter } from "../router.js";
-import { type Fleet, startFleet } from "../sim/fleet.js";
+// The router and the fleet come through their public entry points: the built CLI then uses the
+// package's own dist/index.js and dist/sim/index.js instead of bundling a copy (see tsup.config.ts).
+import { type Completion, createRouter, type StrategyName } from "../index.js";
+import { type Fleet, type RouterEndpointExtras, startFleet, toRouterEndpoints } from "../sim/index.js";
 import { mulberry32, type Rng } from "../sim/prng.js";
-import { type RouterEndpointExtras, toRouterEndpoints } from "../sim/router-endpoints.js";
-import type { StrategyName } from "../strategies/types.js";
-import type { Completion } from "../types.js";
 import {
   type DashboardInfo,
   describeEvent,
@@ -23,8 +22,10 @@ export interface DemoOptions {
   readonly rps: number;
   readonly seed: number;
   readonly out: { write(text: string): unknown; readonly isTTY?: boolean | undefined };
-  /** Redraw in place with colour (a real terminal); otherwise print plain lines every 2 s. */
+  /** Redraw in place (a real terminal); otherwise print plain lines every 2 s. */
   readonly live: boolean;
+  /** Paint with colour (off for NO_COLOR). @default the value of `live` */
+  readonly color?: boolean | undefined;
   /** Stops the load early (Ctrl-C); the demo still drains and prints its summary. */
   readonly signal?: AbortSignal | undefined;
   /** Dashboard refresh period. @unit milliseconds @default 250 */
@@ -37,9 +38,15 @@ export interface DemoSummary {
   readonly succeeded: number;
   readonly failed: number;
   readonly failuresByCode: Readonly<Record<string, number>>;
+  /**
+   * Of `failed`, the failures the scenario causes on purpose: streams cut when the faulted endpoint
+   * went down after their first tokens reached the caller (a stream cannot fail over then).
+   */
+  readonly expectedFailures: number;
   readonly callerRateLimited: number;
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
+  /** Per endpoint, the router's own counts: the same figures the dashboard shows. */
   readonly endpoints: readonly {
     name: string;
     attempts: number;
@@ -49,6 +56,12 @@ export interface DemoSummary {
     tokens: number;
   }[];
 }
+
+/** The endpoint the scenario slows down and takes down. */
+const FAULTED = "ptu-east";
+
+/** Why the scenario's stream cuts are expected (shown next to their count). */
+const EXPECTED_WHY = `streams cut when ${FAULTED} went down mid-answer`;
 
 /** The demo fleet: a fast PTU-like tier, two pay-as-you-go regions, one openai.com key. */
 const FLEET = [
@@ -106,13 +119,13 @@ interface Phase {
 
 const PHASES: readonly Phase[] = [
   { at: 0, text: "steady: every endpoint healthy", apply: () => undefined },
-  { at: 0.35, text: "ptu-east slows down 5×", apply: (f) => f.setFaults("ptu-east", { slowFactor: 5 }) },
+  { at: 0.35, text: `${FAULTED} slows down 5×`, apply: (f) => f.setFaults(FAULTED, { slowFactor: 5 }) },
   {
     at: 0.55,
-    text: "ptu-east is down (connections refused)",
-    apply: (f) => f.setFaults("ptu-east", { down: true }),
+    text: `${FAULTED} is down (connections refused)`,
+    apply: (f) => f.setFaults(FAULTED, { down: true }),
   },
-  { at: 0.75, text: "ptu-east recovered", apply: (f) => f.setFaults("ptu-east", {}) },
+  { at: 0.75, text: `${FAULTED} recovered`, apply: (f) => f.setFaults(FAULTED, {}) },
 ];
 
 function chatBody(rng: Rng): ChatCompletionCreateParamsNonStreaming {
@@ -156,6 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let offered = 0;
   let succeeded = 0;
   let failed = 0;
+  let expectedFailures = 0;
   let callerRateLimited = 0;
   let phaseIndex = 0;
   const phaseText = () => PHASES[phaseIndex]?.text ?? "";
@@ -172,6 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     } else {
       failed += 1;
       failuresByCode[c.error.code] = (failuresByCode[c.error.code] ?? 0) + 1;
+      if (c.error.code === "STREAM_INTERRUPTED" && c.error.endpoint === FAULTED) expectedFailures += 1;
       if ((c.error as { status?: unknown }).status === 429) callerRateLimited += 1;
     }
   };
@@ -210,16 +225,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     phase: phaseText(),
     completed: succeeded,
     failed,
+    expected: { count: expectedFailures, why: EXPECTED_WHY },
     p50Ms: percentile(latencies.slice(-2000), 50),
     p99Ms: percentile(latencies.slice(-2000), 99),
     recentEvents: events,
   });
 
+  const color = options.color ?? options.live;
   let drawnLines = 0;
   const draw = () => {
     const metrics = router.snapshot();
     if (options.live) {
-      const lines = renderDashboard(metrics, info(), true);
+      const lines = renderDashboard(metrics, info(), color);
       const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : "";
       options.out.write(`${up}\x1b[J${lines.join("\n")}\n`);
       drawnLines = lines.length;
@@ -266,7 +283,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   });
 
   // Let the requests in flight finish, then show the final state.
-  await fleet.setFaults("ptu-east", {});
+  await fleet.setFaults(FAULTED, {});
   await router.close();
   draw();
   if (options.live) options.out.write("\x1b[?25h");
@@ -277,53 +294,61 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     succeeded,
     failed,
     failuresByCode,
+    expectedFailures,
     callerRateLimited,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    endpoints: fleet.endpoints.map((e) => {
-      const s = fleet.stats(e.name);
-      return {
-        name: e.name,
-        attempts: s.requests,
-        ok: s.byStatus[200] ?? 0,
-        rateLimited: s.byStatus[429] ?? 0,
-        errors: s.requests - (s.byStatus[200] ?? 0) - (s.byStatus[429] ?? 0),
-        tokens: s.promptTokens + s.completionTokens,
-      };
-    }),
+    endpoints: router.snapshot().endpoints.map((e) => ({
+      name: e.name,
+      attempts: e.attempts,
+      ok: e.succeeded,
+      rateLimited: e.rateLimited,
+      errors: e.failed - e.rateLimited,
+      tokens: e.promptTokens + e.completionTokens,
+    })),
   };
   await fleet.close();
-  options.out.write(`${renderSummary(summary, options.live).join("\n")}\n`);
+  options.out.write(`${renderSummary(summary, color).join("\n")}\n`);
   return summary;
 }
 
-/** The closing table. */
+/** The closing table (the same per-endpoint counts as the dashboard's). */
 export function renderSummary(summary: DemoSummary, color: boolean): string[] {
   const paint = painter(color);
   const lines = ["", paint("bold", "summary")];
+  const unexpected = summary.failed - summary.expectedFailures;
+  const byCode = Object.entries(summary.failuresByCode)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   lines.push(
-    `  requests offered ${summary.offered} · succeeded ${summary.succeeded} · failed ${summary.failed}` +
-      (summary.failed > 0
-        ? ` (${Object.entries(summary.failuresByCode)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(", ")})`
-        : ""),
+    `  requests offered ${summary.offered} · succeeded ${summary.succeeded} · failed ${summary.failed}${
+      summary.failed > 0 ? ` (${byCode})` : ""
+    }`,
+  );
+  if (summary.expectedFailures > 0) {
+    lines.push(
+      paint("yellow", `  expected: ${summary.expectedFailures} ${EXPECTED_WHY}; their first tokens had`),
+      paint("yellow", "  reached the caller, so they could not fail over (plain calls and new streams did)"),
+    );
+  }
+  lines.push(
+    unexpected > 0
+      ? paint("red", `  unexpected failures: ${unexpected}`)
+      : paint("green", "  unexpected failures: 0"),
   );
   lines.push(`  429s that reached the caller: ${summary.callerRateLimited}`);
   lines.push(`  caller latency p50 ${summary.p50Ms ?? "–"} ms · p99 ${summary.p99Ms ?? "–"} ms`);
   lines.push("");
-  lines.push(paint("dim", "  endpoint        calls at endpoint      ok   429s  errors     tokens"));
+  lines.push(paint("dim", "  endpoint          attempts      ok    429s  errors     tokens"));
   for (const e of summary.endpoints) {
     lines.push(
-      `  ${e.name.padEnd(16)}${String(e.attempts).padStart(17)}${String(e.ok).padStart(8)}${String(e.rateLimited).padStart(7)}${String(e.errors).padStart(8)}${String(e.tokens).padStart(11)}`,
+      `  ${e.name.padEnd(16)}${String(e.attempts).padStart(10)}${String(e.ok).padStart(8)}${String(e.rateLimited).padStart(8)}${String(e.errors).padStart(8)}${String(e.tokens).padStart(11)}`,
     );
   }
   lines.push("");
   lines.push(
-    paint(
-      "dim",
-      "  429s and errors at an endpoint were absorbed by the router (cooldown, retry, failover); the caller saw only the failures above.",
-    ),
+    paint("dim", "  429s and errors at an endpoint were absorbed by the router (cooldown, retry,"),
+    paint("dim", "  failover); the caller saw only the failures above."),
   );
   return lines;
 }

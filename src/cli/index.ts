@@ -1,22 +1,12 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { strategyNames } from "../strategies/index.js";
-import type { StrategyName } from "../strategies/types.js";
 import { runDemo } from "./demo.js";
+import { DEMO_HELP, parseDemoArgs } from "./demo-flags.js";
 import { runSimCommand } from "./sim-command.js";
-
-const STRATEGIES = strategyNames;
 
 const HELP = `openai-router <command> [options]
 
 Commands:
-  demo   Live demo: a simulated fleet, a mixed load through the router, a dashboard.
-           --strategy <name>   ${STRATEGIES.join(" | ")} (default least-latency)
-           --duration <s>      how long to run (default 30)
-           --rps <n>           offered requests per second (default 25)
-           --seed <n>          seed of the load and the fleet (default 1)
-           --plain             periodic plain lines instead of the live dashboard
-  sim    Run a simulated OpenAI / Azure OpenAI fleet in the foreground.
+${DEMO_HELP}  sim    Run a simulated OpenAI / Azure OpenAI fleet in the foreground.
            --config <file>     fleet options as JSON (default: a 4-endpoint fleet)
            --seed <n>          seed of everything random (overrides the config's seed)
            --json              print the endpoints as one JSON line, for scripts
@@ -25,6 +15,8 @@ Commands:
   --help, --version
 `;
 
+const DEMO_USAGE = `openai-router demo [options]\n\n${DEMO_HELP}`;
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
     version: string;
@@ -32,16 +24,58 @@ function version(): string {
   return pkg.version;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`openai-router: ${message}\n\n${HELP}`);
+function fail(message: string, usage: string): never {
+  process.stderr.write(`openai-router: ${message}\n\n${usage}`);
   process.exit(2);
 }
 
-function numberFlag(value: string | undefined, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) fail(`--${name} must be a number ≥ ${min}, got "${value}"`);
-  return n;
+/** The cursor the live dashboard hides; shown again on every way out. */
+const SHOW_CURSOR = "\x1b[?25h";
+
+async function demo(argv: readonly string[]): Promise<void> {
+  const args = parseDemoArgs(argv);
+  if (args.kind === "help") {
+    process.stdout.write(DEMO_USAGE);
+    return;
+  }
+  if (args.kind === "error") fail(args.message, DEMO_USAGE);
+  const { flags } = args;
+  const live = process.stdout.isTTY === true && !flags.plain && !process.env.CI;
+  // NO_COLOR (no-color.org) turns colour off, and nothing else: a terminal still gets the live view.
+  const color = live && !process.env.NO_COLOR;
+  const controller = new AbortController();
+  let firstStopAt = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      firstStopAt = Date.now();
+      controller.abort();
+      return;
+    }
+    // One Ctrl-C can arrive twice (the terminal's and a wrapper's relay): only a later one forces.
+    if (Date.now() - firstStopAt < 1_000) return;
+    if (live) process.stdout.write(SHOW_CURSOR);
+    process.stderr.write("\nopenai-router: stopped before the drain finished\n");
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  // Persistent handlers: a second signal must not fall back to Node's default (exit, cursor hidden).
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    await runDemo({
+      strategy: flags.strategy,
+      durationSec: flags.durationSec,
+      rps: flags.rps,
+      seed: flags.seed,
+      out: process.stdout,
+      live,
+      color,
+      signal: controller.signal,
+    });
+  } finally {
+    if (live) process.stdout.write(SHOW_CURSOR);
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -62,42 +96,12 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await (await import("./serve.js")).runServe(rest);
     return;
   }
-  if (command !== "demo") fail(`unknown command "${command}"`);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        strategy: { type: "string" },
-        duration: { type: "string" },
-        rps: { type: "string" },
-        seed: { type: "string" },
-        plain: { type: "boolean" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  const strategy = (values.strategy as string | undefined) ?? "least-latency";
-  if (!STRATEGIES.includes(strategy as StrategyName))
-    fail(`--strategy must be one of ${STRATEGIES.join(", ")}`);
-  const live = process.stdout.isTTY === true && !values.plain && !process.env.CI && !process.env.NO_COLOR;
-  const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
-  process.once("SIGTERM", () => controller.abort());
-  await runDemo({
-    strategy: strategy as StrategyName,
-    durationSec: numberFlag(values.duration as string | undefined, "duration", 30, 1),
-    rps: numberFlag(values.rps as string | undefined, "rps", 25, 0.1),
-    seed: numberFlag(values.seed as string | undefined, "seed", 1, 0),
-    out: process.stdout,
-    live,
-    signal: controller.signal,
-  });
+  if (command !== "demo") fail(`unknown command "${command}"`, HELP);
+  await demo(rest);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (process.stdout.isTTY) process.stdout.write(SHOW_CURSOR);
   process.stderr.write(`openai-router: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
