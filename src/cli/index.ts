@@ -11,6 +11,7 @@ ${DEMO_HELP}  sim    Run a simulated OpenAI / Azure OpenAI fleet in the foregrou
            --seed <n>          seed of everything random (overrides the config's seed)
            --json              print the endpoints as one JSON line, for scripts
   serve  Run the router as an OpenAI-compatible HTTP gateway: serve --config router.yaml (serve --help).
+  serve  Run the router as an OpenAI-compatible HTTP gateway: serve --config router.yaml (serve --help).
 
   --help, --version
 `;
@@ -90,6 +91,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "sim") {
     process.exitCode = await runSimCommand(rest);
+    return;
+  }
+  if (command === "serve") {
+    process.exitCode = await (await import("./serve.js")).runServe(rest);
     return;
   }
   if (command === "serve") {
