@@ -57,6 +57,14 @@ export interface PromptPiece {
   readonly text: string;
 }
 
+/** What one request read from and wrote to the cache, in tokens. */
+export interface CacheUse {
+  readonly cachedTokens: number;
+  readonly writtenTokens: number;
+}
+
+const NO_USE: CacheUse = { cachedTokens: 0, writtenTokens: 0 };
+
 /** Encodings of long texts, reused: the same system prompt arrives again and again. */
 const MAX_ENCODED_TEXTS = 256;
 
@@ -105,10 +113,23 @@ export class PromptCache {
    * prefixes as seen now. `promptTokens` is the billed count; prompts below 1024 cost nothing here.
    */
   use(model: string, pieces: readonly PromptPiece[], promptTokens: number, key: string | undefined): number {
-    if (promptTokens < MIN_CACHED_TOKENS) return 0;
+    return this.lookup(model, pieces, promptTokens, key).cachedTokens;
+  }
+
+  /**
+   * {@link use}, also telling how many tokens this request wrote to the cache: the aligned prefix
+   * past what was already cached (`input_tokens_details.cache_write_tokens` in Responses usage).
+   */
+  lookup(
+    model: string,
+    pieces: readonly PromptPiece[],
+    promptTokens: number,
+    key: string | undefined,
+  ): CacheUse {
+    if (promptTokens < MIN_CACHED_TOKENS) return NO_USE;
     const tokens = this.#tokens(pieces);
     const limit = Math.min(tokens.length, promptTokens);
-    if (limit < MIN_CACHED_TOKENS) return 0;
+    if (limit < MIN_CACHED_TOKENS) return NO_USE;
     const now = this.#now();
     const store = this.#machines[this.#machine(model, tokens, key, now)]!;
 
@@ -144,7 +165,8 @@ export class PromptCache {
       if (oldest === undefined) break;
       store.delete(oldest);
     }
-    return cached;
+    const longest = MIN_CACHED_TOKENS + (boundaries.length - 1) * CACHE_STEP_TOKENS;
+    return { cachedTokens: cached, writtenTokens: longest - cached };
   }
 
   /** The machine this request lands on: prefix hash ⊕ key, overflowing past ~15 requests a minute. */

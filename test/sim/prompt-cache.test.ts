@@ -168,7 +168,10 @@ describe("prompt caching over the wire", () => {
   it("responses: input_tokens_details.cached_tokens on a repeated prefix; Azure too", async () => {
     const a = openaiClient(fleet.endpoint("a"));
     const body = { model: "gpt-4o", instructions: LONG, input: "hello", prompt_cache_key: "tenant-1" };
-    await a.responses.create(body);
+    const first = await a.responses.create(body);
+    // The first sight writes the aligned prefix to the cache; a repeat reads it.
+    expect(first.usage?.input_tokens_details).toMatchObject({ cached_tokens: 0 });
+    expect(first.usage?.input_tokens_details.cache_write_tokens).toBeGreaterThanOrEqual(MIN_CACHED_TOKENS);
     const again = await a.responses.create({ ...body, input: "hello again" });
     expect(again.prompt_cache_key).toBe("tenant-1");
     expect(again.usage?.input_tokens_details.cached_tokens).toBeGreaterThanOrEqual(MIN_CACHED_TOKENS);

@@ -115,7 +115,7 @@ describe("POST /v1/responses (openai.com)", () => {
       3;
     expect(res.usage).toEqual({
       input_tokens: input,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
       output_tokens: countTokens(text),
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: input + countTokens(text),
@@ -327,6 +327,11 @@ describe("POST /v1/responses (openai.com)", () => {
         { param: "stream_options" },
       ],
       [{ model: "gpt-5-nope", input: "x" }, 404, { code: "model_not_found" }],
+      [
+        { model: "gpt-4o", input: "word ".repeat(130_000) },
+        400,
+        { param: "input", code: "context_length_exceeded" },
+      ],
       [{ model: "text-embedding-3-small", input: "x" }, 404, { param: "model" }],
     ];
     for (const [body, status, error] of cases) {

@@ -9,6 +9,7 @@ import { deriveSeed, hashString, mulberry32, type Rng, randomHex } from "../prng
 import { type PromptCache, type PromptPiece, withCachedPrefix } from "../prompt-cache.js";
 import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type TokenCounter } from "../tokens.js";
 import { argumentFragments, chooseToolCalls } from "../tools.js";
+import { modelLimits } from "../validation/models.js";
 import { type Item, itemId, type MessageItem, pieceOf, unansweredOutput } from "./items.js";
 import {
   finalResponse,
@@ -139,13 +140,30 @@ export class ResponsesApi<X> {
     let inputTokens = REPLY_PRIMING_TOKENS;
     for (const p of pieces)
       inputTokens += TOKENS_PER_MESSAGE + host.tokens.count(p.role) + host.tokens.count(p.text);
+    if (inputTokens > modelLimits(model).contextWindow && req.echo.truncation !== "auto") {
+      // `truncation: "auto"` would drop the oldest items; "disabled" (the default) refuses the request.
+      host.sendError(
+        ex,
+        invalidParam(
+          "input",
+          "Your input exceeds the context window of this model. Please adjust your input and try again.",
+          "context_length_exceeded",
+        ),
+      );
+      return;
+    }
 
     const rl: RateLimitContext = { flavor: host.flavor, op: "responses", model, apiVersion };
     if (!host.admit(ex, inputTokens + (req.maxOutputTokens ?? DEFAULT_OUTPUT_CHARGE), rl)) return;
     if (host.hanging()) return;
 
-    const cachedTokens = host.cache.use(model, pieces, inputTokens, req.promptCacheKey ?? undefined);
-    const plan = this.#plan(req, model, context, pieces, inputTokens, cachedTokens);
+    const { cachedTokens, writtenTokens } = host.cache.lookup(
+      model,
+      pieces,
+      inputTokens,
+      req.promptCacheKey ?? undefined,
+    );
+    const plan = this.#plan(req, model, context, pieces, inputTokens, cachedTokens, writtenTokens);
     const timing = withCachedPrefix(host.timing(), cachedTokens, inputTokens);
     const final = finalResponse(plan);
     const outputItems = plan.outputs.map((o) => o.item);
@@ -284,6 +302,7 @@ export class ResponsesApi<X> {
     pieces: readonly PromptPiece[],
     inputTokens: number,
     cachedTokens: number,
+    writtenTokens: number,
   ): ResponsePlan {
     const host = this.#host;
     let promptKey = "";
@@ -311,6 +330,7 @@ export class ResponsesApi<X> {
       echo: req.echo,
       inputTokens,
       cachedTokens,
+      writtenTokens,
       obfuscation: req.obfuscation,
     };
     if (calls.length > 0) {

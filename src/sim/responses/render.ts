@@ -18,6 +18,8 @@ export interface ResponsePlan {
   readonly status: "completed" | "incomplete";
   readonly inputTokens: number;
   readonly cachedTokens: number;
+  /** Prompt tokens this request wrote to the endpoint's prompt cache. */
+  readonly writtenTokens: number;
   readonly outputTokens: number;
   /** Streams: pad each delta with an `obfuscation` field, as the service does by default. */
   readonly obfuscation: boolean;
@@ -27,7 +29,7 @@ export interface ResponsePlan {
 export function usageOf(plan: ResponsePlan) {
   return {
     input_tokens: plan.inputTokens,
-    input_tokens_details: { cached_tokens: plan.cachedTokens },
+    input_tokens_details: { cached_tokens: plan.cachedTokens, cache_write_tokens: plan.writtenTokens },
     output_tokens: plan.outputTokens,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: plan.inputTokens + plan.outputTokens,
@@ -74,9 +76,9 @@ export function responseObject(
     top_p: e.top_p,
     truncation: e.truncation,
     usage: done ? usageOf(plan) : null,
-    user: e.user,
     metadata: e.metadata,
   };
+  if (e.user !== null) body.user = e.user; // a string when given, absent otherwise (spec: string)
   return body;
 }
 

@@ -285,7 +285,7 @@ function parseText(v: unknown): { format: TextFormat; echo: unknown } | WireErro
     format.type === "json_schema"
       ? {
           type: "json_schema",
-          description: f.description ?? null,
+          ...(typeof f.description === "string" ? { description: f.description } : {}),
           name: format.name,
           schema: format.schema,
           strict: f.strict === true,
