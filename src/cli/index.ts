@@ -11,7 +11,6 @@ ${DEMO_HELP}  sim    Run a simulated OpenAI / Azure OpenAI fleet in the foregrou
            --seed <n>          seed of everything random (overrides the config's seed)
            --json              print the endpoints as one JSON line, for scripts
   serve  Run the router as an OpenAI-compatible HTTP gateway: serve --config router.yaml (serve --help).
-  serve  Run the router as an OpenAI-compatible HTTP gateway: serve --config router.yaml (serve --help).
 
   --help, --version
 `;
@@ -71,6 +70,7 @@ async function demo(argv: readonly string[]): Promise<void> {
       live,
       color,
       signal: controller.signal,
+      web: flags.web ? { port: flags.port } : undefined,
     });
   } finally {
     if (live) process.stdout.write(SHOW_CURSOR);
@@ -91,10 +91,6 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "sim") {
     process.exitCode = await runSimCommand(rest);
-    return;
-  }
-  if (command === "serve") {
-    process.exitCode = await (await import("./serve.js")).runServe(rest);
     return;
   }
   if (command === "serve") {
