@@ -47,7 +47,7 @@ describe("stored responses", () => {
     expect(got).toEqual(res);
 
     const ephemeral = await client.responses.create({ model: "gpt-4o", input: "forget me", store: false });
-    expect(ephemeral.store).toBe(false);
+    expect(ephemeral).toMatchObject({ store: false });
     expect(await rejection(client.responses.retrieve(ephemeral.id))).toMatchObject(notFound(ephemeral.id));
     const continued = await rejection(
       client.responses.create({ model: "gpt-4o", input: "more", previous_response_id: ephemeral.id }),

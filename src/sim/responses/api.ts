@@ -9,6 +9,7 @@ import { deriveSeed, hashString, mulberry32, type Rng, randomHex } from "../prng
 import { type PromptCache, type PromptPiece, withCachedPrefix } from "../prompt-cache.js";
 import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type TokenCounter } from "../tokens.js";
 import { argumentFragments, chooseToolCalls } from "../tools.js";
+import { invalidEnum } from "../validation/checks.js";
 import { modelLimits } from "../validation/models.js";
 import { type Item, itemId, type MessageItem, pieceOf, unansweredOutput } from "./items.js";
 import {
@@ -260,10 +261,7 @@ export class ResponsesApi<X> {
     }
     const order = query.get("order") ?? "desc";
     if (order !== "asc" && order !== "desc") {
-      host.sendError(
-        ex,
-        invalidParam("order", `Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`),
-      );
+      host.sendError(ex, invalidEnum("order", order, ["asc", "desc"]));
       return;
     }
     let items = order === "asc" ? [...entry.input] : [...entry.input].reverse();
