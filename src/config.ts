@@ -2,6 +2,7 @@ import type { SchedulerLike } from "rxjs";
 import { z } from "zod";
 import { knownKeysAt, nearestKey } from "./config-hints.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { redisConfigSchema } from "./limits/shared/config.js";
 import type { OtelMeter, OtelTracer } from "./metrics/otel/types.js";
 import { strategyNames } from "./strategies/index.js";
 import type { Strategy, StrategyName } from "./strategies/types.js";
@@ -152,6 +153,8 @@ const routerConfigSchema = z.strictObject({
   scheduler: schedulerSchema.optional(),
   rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
   fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a fetch function").optional(),
+  // Many processes, one quota: leases from Redis (src/limits/shared/config.ts).
+  redis: redisConfigSchema.optional(),
   instrument: z
     .union([
       z.literal(false),

@@ -83,7 +83,22 @@ export type RouterEvent =
       endpoint: string;
       rpm: number | undefined;
       tpm: number | undefined;
-    };
+    }
+  /**
+   * The shared store (Redis) stopped answering: until it is back, budgets follow `policy`
+   * (`local-share`: each replica spends `limit / replicas`; `pause`: nothing new is admitted, requests
+   * wait in the queue within their deadlines). `reason` never carries a secret.
+   */
+  | {
+      type: "shared-store-down";
+      at: number;
+      reason: string;
+      policy: "local-share" | "pause";
+      /** Live replicas as last counted before the outage (what `local-share` divides by). */
+      replicas: number;
+    }
+  /** The shared store answers again: leases resume, and what was spent meanwhile is charged to it. */
+  | { type: "shared-store-up"; at: number; downMs: number };
 
 /** Which circuit of a lane an event is about. */
 export type CircuitScope = "endpoint" | "streams";

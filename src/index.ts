@@ -41,6 +41,7 @@ export {
 export type { RouterEvent, RouterEventType } from "./events.js";
 export {
   type BudgetReport,
+  type BudgetSignal,
   type BudgetState,
   type BudgetStore,
   InMemoryBudgetStore,
@@ -52,6 +53,26 @@ export {
 } from "./limits/budget-store.js";
 export { parseGoDuration } from "./limits/go-duration.js";
 export { parseRateLimitHeaders, parseRetryAfterMs, toBudgetReport } from "./limits/rate-limit-headers.js";
+export type { RedisConfig } from "./limits/shared/config.js";
+export {
+  InMemoryOwnershipStore,
+  type OwnershipKind,
+  type OwnershipStore,
+  RedisOwnershipStore,
+  type RedisOwnershipStoreOptions,
+} from "./limits/shared/ownership.js";
+export {
+  RedisBudgetStore,
+  type RedisBudgetStoreOptions,
+  type WhenUnavailable,
+} from "./limits/shared/redis-budget-store.js";
+export {
+  createRedisPort,
+  type RedisClientLike,
+  type RedisPort,
+  type RedisPortOptions,
+  SharedStoreError,
+} from "./limits/shared/redis-port.js";
 export {
   createTokenEstimator,
   type TokenEstimator,

@@ -48,6 +48,8 @@ import {
 import type { RouterEvent } from "./events.js";
 import { createRouterFetch, type RouterFetch } from "./fetch/router-fetch.js";
 import { type BudgetStore, InMemoryBudgetStore } from "./limits/budget-store.js";
+import { createSharedBudgetStore } from "./limits/shared/create.js";
+import type { RedisClientLike } from "./limits/shared/redis-port.js";
 import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
 import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
@@ -64,6 +66,12 @@ export interface RouterDependencies {
   readonly budgetStore?: BudgetStore;
   /** Makes the upstream calls. @default the official SDK client of each endpoint */
   readonly transport?: Transport;
+  /**
+   * A node-redis client (connected or not) for the shared store: budgets, cooldowns and learned limits
+   * shared by every router process on the same `redis.keyPrefix`. The router never closes it.
+   * @default a client for `redis.url` when `redis` is configured
+   */
+  readonly redis?: RedisClientLike;
 }
 
 interface JobHandle extends Job {
@@ -213,6 +221,9 @@ export class Router {
   private readonly largestBudgets = new Map<string, number>();
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
+  /** The shared store the router created from `redis` (closed with the router: its leases go back). */
+  private readonly ownedStore: BudgetStore | undefined;
+  private readonly unwatchStore: (() => void) | undefined;
 
   /** Prefer {@link createRouter}. */
   constructor(input: RouterConfig, dependencies: RouterDependencies = {}) {
@@ -220,7 +231,16 @@ export class Router {
     this.config = config;
     this.scheduler = config.scheduler ?? asyncScheduler;
     this.rng = config.rng ?? Math.random;
-    this.store = dependencies.budgetStore ?? new InMemoryBudgetStore({ throttle: config.throttle });
+    this.ownedStore = dependencies.budgetStore
+      ? undefined
+      : createSharedBudgetStore({
+          config: config.redis,
+          client: dependencies.redis,
+          throttle: config.throttle,
+          scheduler: this.scheduler,
+        });
+    this.store =
+      dependencies.budgetStore ?? this.ownedStore ?? new InMemoryBudgetStore({ throttle: config.throttle });
     this.transport = dependencies.transport ?? sdkTransport;
     this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
     this.queue = new ModelQueues(config.queue.agingMs);
@@ -255,6 +275,11 @@ export class Router {
       });
     });
     this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
+    // A store that changes on its own (leases arriving, Redis down or up) wakes the queue and reports.
+    const laneById = new Map(this.lanes.map((lane) => [lane.id, lane]));
+    this.unwatchStore = this.store.watch?.((signal) =>
+      signal.type === "available" ? laneById.get(signal.lane)?.announce() : emit(signal.event),
+    );
     this.instrument = createRouterInstrument(config.instrument, config.endpoints, () => this.snapshot());
     this.strategyName = typeof config.strategy === "function" ? "custom" : config.strategy;
     const strategy: Strategy =
@@ -400,6 +425,8 @@ export class Router {
         this.completionsSubject.complete();
         this.eventsSubject.complete();
         await Promise.all(this.lanes.map((lane) => lane.close()));
+        this.unwatchStore?.();
+        await this.ownedStore?.close?.();
         await this.pool?.close();
       })();
     }

@@ -1,3 +1,4 @@
+import type { RouterEvent } from "../events.js";
 import type { BudgetView } from "../strategies/types.js";
 import { DEFAULT_REQUEST_WINDOW_SECONDS, requestBucketCapacity, TokenBucket } from "./token-bucket.js";
 
@@ -93,7 +94,22 @@ export interface BudgetStore {
     now: number,
   ): LearnedLimits | undefined;
   view(lane: string, now: number): BudgetState;
+  /**
+   * Optional, for a store that changes on its own (a shared store's leases arrive asynchronously, Redis
+   * goes away and comes back): the router listens, wakes its queue on `available` and forwards
+   * `event`s to `events$`. Returns the unsubscribe function.
+   */
+  watch?(listener: (signal: BudgetSignal) => void): () => void;
+  /** Optional: releases what the store holds (a shared store hands its leases back). */
+  close?(): Promise<void>;
 }
+
+/** What a store that changes on its own tells the router (see `BudgetStore.watch`). */
+export type BudgetSignal =
+  /** Budget may have appeared for `lane` (a lease arrived, a refund): waiting requests may go now. */
+  | { readonly type: "available"; readonly lane: string }
+  /** Something to report on `events$` (a shared store down or up, a limit another replica learned). */
+  | { readonly type: "event"; readonly event: RouterEvent };
 
 interface LaneBudget {
   readonly windowSeconds: number;

@@ -76,24 +76,6 @@ export class Lease {
     }
   }
 
-  /**
-   * A refunded charge (the call never reached the service): back into the newest live grant, or to
-   * the hand-back when every grant has expired since.
-   */
-  giveBack(requests: number, tokens: number, now: number): void {
-    this.expire(now);
-    const newest = this.grants[this.grants.length - 1];
-    if (newest) {
-      newest.requests += requests;
-      newest.tokens += tokens;
-      this.requests += requests;
-      this.tokens += tokens;
-    } else {
-      this.returnRequests += requests;
-      this.returnTokens += tokens;
-    }
-  }
-
   /** A 429 emptied the named budget: the units held for it are destroyed, not handed back. */
   destroy(requests: boolean, tokens: boolean): void {
     for (const grant of this.grants) {

@@ -35,6 +35,8 @@ export interface RedisBudgetStoreOptions {
   readonly heartbeatMs?: number;
   /** How often an unreachable Redis is tried again. @default 500 @unit milliseconds */
   readonly probeMs?: number;
+  /** At start, how long to keep trying before going on without Redis. @default 2000 @unit milliseconds */
+  readonly connectGraceMs?: number;
   /** How a 429 shrinks the named budget (shared by every replica). */
   readonly throttle?: Partial<ThrottleOptions>;
   /** Timers and the clock of asynchronous replies; the router passes its own. @default asyncScheduler */
@@ -135,6 +137,8 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly replicaId: string;
   private readonly channel: string;
   private readonly keyTtl: string;
+  /** Transit and scheduling time of a call, on top of its unit's wait in a lease (see the cushion). */
+  private readonly margin: number;
   private closing: Promise<void> | undefined;
 
   constructor(options: RedisBudgetStoreOptions) {
@@ -148,6 +152,7 @@ export class RedisBudgetStore implements BudgetStore {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.replicaId = options.replicaId ?? randomBytes(6).toString("hex");
     this.channel = channelOf(this.prefix);
+    this.margin = options.throttle?.marginMs ?? 250;
     this.keyTtl = String(Math.max(600_000, this.throttle.recoveryMs * 2));
     const scheduler = this.scheduler;
     this.link = new SharedLink(
@@ -157,6 +162,7 @@ export class RedisBudgetStore implements BudgetStore {
         replicaId: this.replicaId,
         heartbeatMs: options.heartbeatMs ?? 1_000,
         probeMs: options.probeMs ?? 500,
+        connectGraceMs: options.connectGraceMs ?? 2_000,
         scheduler,
         callerTime: options.callerTime ? () => scheduler.now() : undefined,
         secrets: options.secrets ?? [],
@@ -290,7 +296,10 @@ export class RedisBudgetStore implements BudgetStore {
     b.requestsCharged -= 1;
     b.tokensCharged -= reservation.tokens;
     b.admitted = Math.max(0, b.admitted - 1);
-    if (source === "lease") b.lease.giveBack(b.rpm > 0 ? 1 : 0, b.tpm > 0 ? reservation.tokens : 0, now);
+    // Back to Redis, not into the lease: re-spent later, the unit could reach the service after the
+    // cushion its grant was counted with.
+    if (source === "lease")
+      b.lease.restore({ requests: b.rpm > 0 ? 1 : 0, tokens: b.tpm > 0 ? reservation.tokens : 0 });
     else if (source === "local") {
       if (b.local) b.local.refund(reservation.tokens, now);
       else if (b.debt) {
@@ -298,7 +307,7 @@ export class RedisBudgetStore implements BudgetStore {
         b.debt.tokens = Math.max(0, b.debt.tokens - reservation.tokens);
       }
     }
-    this.signal({ type: "available", lane: b.id });
+    // No signal here: the lane announces freed capacity itself, after a retry is back in the queue.
   }
 
   cool(lane: string, until: number, drain: "requests" | "tokens" | "both" | "none", now: number): void {
@@ -459,7 +468,8 @@ export class RedisBudgetStore implements BudgetStore {
       b.admittedTokens = 0;
       b.since = now;
     }
-    let want = Math.max(1, Math.ceil((b.rate * this.target) / 1_000));
+    const ttl = this.ttlOf(b);
+    let want = Math.max(1, Math.ceil((b.rate * Math.min(this.target, ttl / 2)) / 1_000));
     if (b.starved) want = Math.max(want, b.want * 2);
     if (b.rcap > 0) want = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)));
     const minT = b.tpm > 0 ? Math.max(b.neededTokens, Math.ceil(b.tokensPerRequest), 1) : 0;
@@ -491,6 +501,19 @@ export class RedisBudgetStore implements BudgetStore {
     if (b.debt === debt) b.debt = undefined;
     const t = this.scheduler.now();
     const [gr, gt, wait, cooling, rpm, tpm, rcap, tcap, lr, lt, sr, st] = reply.map(Number) as number[];
+      console.log("lease", b.id, {
+        want,
+        wantT,
+        minT,
+        gr,
+        gt,
+        wait,
+        cooling,
+        lr,
+        rate: b.rate,
+        held: b.lease.requests,
+        t: t % 100000,
+      });
     b.rpm = rpm as number;
     b.tpm = tpm as number;
     b.rcap = rcap as number;
@@ -506,7 +529,7 @@ export class RedisBudgetStore implements BudgetStore {
       return;
     }
     const granted = (gr as number) > 0 || (gt as number) > 0;
-    if (granted) b.lease.add(gr as number, gt as number, sentAt + this.ttl);
+    if (granted) b.lease.add(gr as number, gt as number, sentAt + ttl);
     b.readyAt = (wait as number) > 0 ? t + (wait as number) : 0;
     if (handbackOnly) {
       if (b.starved) this.maybeRenew(b, t);
@@ -514,7 +537,11 @@ export class RedisBudgetStore implements BudgetStore {
     }
     if ((gr as number) < want || !granted) {
       const spacing = b.rate > 0 ? (REQUESTS_PER_CONTENDED_LEASE * 1_000) / b.rate : MIN_SPACING_MS;
-      b.nextAt = t + Math.max(wait as number, Math.min(MAX_SPACING_MS, Math.max(MIN_SPACING_MS, spacing)));
+      // Never longer than half the time the grantable part of the bucket takes to refill: refill that
+      // nobody claims before the bucket is full is lost.
+      const room = b.window * 1_000 - ttl - this.margin;
+      const most = Math.max(MIN_SPACING_MS, Math.min(MAX_SPACING_MS, room / 2));
+      b.nextAt = t + Math.max(wait as number, Math.min(most, Math.max(MIN_SPACING_MS, spacing)));
     } else b.nextAt = t;
     if (granted) this.signal({ type: "available", lane: b.id });
     if (b.starved || !granted) this.maybeRenew(b, t);
@@ -543,7 +570,16 @@ export class RedisBudgetStore implements BudgetStore {
       String(Math.max(0, debt.requests)),
       String(Math.max(0, debt.tokens)),
       this.keyTtl,
+      String(this.ttlOf(b) + this.margin),
     ];
+  }
+
+  /**
+   * A grant's lifetime on this lane: at most 40% of the service's window, so that the cushion (which
+   * covers a unit's wait in a lease) leaves room for bursts and for the renewals' spacing.
+   */
+  private ttlOf(b: LaneBudget): number {
+    return Math.min(this.ttl, b.window * 400);
   }
 
   private learn(

@@ -76,9 +76,15 @@ local function fmt(n) return string.format('%.17g', n) end
  * away), then grants up to the wanted slice of both buckets, all or nothing: a grant always holds at
  * least one request and `minTokens` tokens, so no replica holds a slice it cannot use.
  *
+ * The cushion: a leased unit is counted here when granted but reaches the service up to `cushionMs`
+ * later (it waits in a lease for at most the lease's lifetime, then travels). Arrivals at the service
+ * can then bunch up by `rate × cushionMs` more than grants did; never granting the bucket's last
+ * `rate × cushionMs` units absorbs exactly that, so what arrives fits the service's own bucket. It
+ * costs that much burst once (when the bucket first runs dry), never any of the steady rate.
+ *
  * KEYS[1] the lane's hash. ARGV: now|'' · rpm · tpm · window s (used when the hash is new) · wanted
  * requests · wanted tokens · minTokens · returned requests · returned tokens · debt requests · debt
- * tokens · key ttl ms.
+ * tokens · key ttl ms · cushion ms.
  *
  * Reply: granted requests, granted tokens, wait ms (0 = granted; -1 = minTokens never fits), cooling ms
  * left, then as strings rpm, tpm, requests capacity, tokens capacity, requests level, tokens level,
@@ -98,25 +104,30 @@ if b.tpm > 0 then
   b.t = math.max(-b.tcap, math.min(b.tcap * st, b.t + tonumber(ARGV[9])) - tonumber(ARGV[11]))
 end
 local gr, gt, wait = 0, 0, 0
+local cushionMs = tonumber(ARGV[13]) or 0
+local cr = math.min(b.rcap * sr - 1, b.rpm * sr / 60000 * cushionMs)
+local ct = math.min(b.tcap * st - minT, b.tpm * st / 60000 * cushionMs)
+if cr < 0 then cr = 0 end
+if ct < 0 then ct = 0 end
 local cooling = math.max(0, b.cool - now)
 if cooling > 0 then
   wait = math.ceil(cooling)
 elseif b.tpm > 0 and minT > b.tcap then
   wait = -1
 elseif wantR > 0 then
-  local okR = b.rpm <= 0 or b.r >= 1 - 1e-9
-  local okT = b.tpm <= 0 or b.t >= minT - 1e-9
+  local okR = b.rpm <= 0 or b.r - cr >= 1 - 1e-9
+  local okT = b.tpm <= 0 or b.t - ct >= minT - 1e-9
   if okR and okT then
     gr = math.floor(wantR)
-    if b.rpm > 0 then gr = math.min(gr, math.floor(b.r + 1e-9)) end
+    if b.rpm > 0 then gr = math.min(gr, math.floor(b.r - cr + 1e-9)) end
     gt = math.max(math.floor(wantT), minT)
-    if b.tpm > 0 then gt = math.min(gt, math.floor(b.t + 1e-9)) end
+    if b.tpm > 0 then gt = math.min(gt, math.floor(b.t - ct + 1e-9)) end
     if b.rpm > 0 then b.r = b.r - gr end
     if b.tpm > 0 then b.t = b.t - gt end
   else
     local w = 0
-    if not okR then w = math.max(w, (1 - b.r) / (b.rpm * sr / 60000)) end
-    if not okT then w = math.max(w, (minT - b.t) / (b.tpm * st / 60000)) end
+    if not okR then w = math.max(w, (1 + cr - b.r) / (b.rpm * sr / 60000)) end
+    if not okT then w = math.max(w, (minT + ct - b.t) / (b.tpm * st / 60000)) end
     wait = math.max(1, math.ceil(w))
   end
 end

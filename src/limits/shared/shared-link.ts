@@ -25,6 +25,11 @@ export interface SharedLinkOptions {
   readonly heartbeatMs: number;
   /** How often an unreachable Redis is tried again. @unit milliseconds */
   readonly probeMs: number;
+  /**
+   * At start, failures within this long only retry: a process that has not met Redis yet knows no
+   * replicas to share with, so it waits this long before it goes on alone. @unit milliseconds
+   */
+  readonly connectGraceMs?: number;
   /** Timers (heartbeats, probes). @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
   /** Passes the caller's clock to the scripts instead of Redis's `TIME` (tests with virtual time). */
@@ -46,6 +51,7 @@ export class SharedLink {
   private timer: Subscription | undefined;
   private subscribed = false;
   private downSince = 0;
+  private startedAt = 0;
   private beating = false;
   private readonly scheduler: SchedulerLike;
   private readonly key: string;
@@ -62,6 +68,7 @@ export class SharedLink {
 
   /** Starts heartbeating (the first one at once). */
   start(): void {
+    this.startedAt = this.scheduler.now();
     this.schedule(0);
   }
 
@@ -128,11 +135,15 @@ export class SharedLink {
       }
       this.handlers.beat();
     } catch (error) {
-      this.fail(error);
+      const grace = this.options.connectGraceMs ?? 0;
+      if (this.status !== "connecting" || this.scheduler.now() - this.startedAt >= grace) this.fail(error);
     } finally {
       this.beating = false;
     }
-    if ((this.status as LinkStatus) !== "closed") this.schedule(this.status === "up" ? heartbeatMs : probeMs);
+    if ((this.status as LinkStatus) !== "closed")
+      this.schedule(
+        this.status === "up" ? heartbeatMs : this.status === "connecting" ? probeMs / 5 : probeMs,
+      );
   }
 
   private redact(text: string): string {
