@@ -101,6 +101,12 @@ export {
   type PrometheusRegistryLike,
   type PrometheusSample,
 } from "./metrics/prometheus.js";
+export {
+  createDashboardHandler,
+  type DashboardHandlerOptions,
+  type NodeRequestHandler,
+} from "./metrics/web/handler.js";
+export { type DashboardServer, type DashboardServerOptions, startDashboardServer } from "./metrics/web/server.js";
 export type { FailureKind } from "./resilience/classify.js";
 export { createRouter, Router, type RouterDependencies } from "./router.js";
 export { RouterPromise } from "./router-promise.js";

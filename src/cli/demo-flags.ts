@@ -11,6 +11,9 @@ export interface DemoFlags {
   readonly rps: number;
   readonly seed: number;
   readonly plain: boolean;
+  /** Serve the live web dashboard on 127.0.0.1:`port` while the demo runs. */
+  readonly web: boolean;
+  readonly port: number;
 }
 
 /** The range each numeric flag accepts (a value outside it is a flag error, never a hang). */
@@ -21,6 +24,8 @@ export const DEMO_LIMITS = {
   rps: { min: 0.1, max: 500, integer: false },
   /** Seeds are 32-bit unsigned integers (the fleet's PRNG state). */
   seed: { min: 0, max: 2 ** 32 - 1, integer: true },
+  /** The web dashboard's port (0: any free port). */
+  port: { min: 0, max: 65_535, integer: true },
 } as const;
 
 /** The demo's help text (also what `openai-router --help` shows under `demo`). */
@@ -31,6 +36,8 @@ export const DEMO_HELP = `  demo   Live demo: a simulated fleet, a mixed load th
            --rps <n>           offered requests per second, ${DEMO_LIMITS.rps.min}–${DEMO_LIMITS.rps.max} (default 25)
            --seed <n>          seed of the load and the fleet, an integer ≥ 0 (default 1)
            --plain             periodic plain lines instead of the live dashboard
+           --web               also serve a live web dashboard on 127.0.0.1
+           --port <n>          the web dashboard's port, 0 for any free one (default 8787)
            -h, --help          this help
          Ctrl-C stops the load early; the demo still drains and prints its summary.
          NO_COLOR=1 turns colour off (the dashboard still redraws in place).
@@ -58,6 +65,8 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
         rps: { type: "string" },
         seed: { type: "string" },
         plain: { type: "boolean" },
+        web: { type: "boolean" },
+        port: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -73,7 +82,9 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
       kind: "error",
       message: `--strategy must be one of ${strategyNames.join(", ")}, got "${strategy}"`,
     };
-  const numbers: Record<keyof typeof DEMO_LIMITS, number> = { duration: 30, rps: 25, seed: 1 };
+  const numbers: Record<keyof typeof DEMO_LIMITS, number> = { duration: 30, rps: 25, seed: 1, port: 8787 };
+  if (values.port !== undefined && !values.web)
+    return { kind: "error", message: "--port is the web dashboard's: add --web" };
   for (const name of Object.keys(DEMO_LIMITS) as (keyof typeof DEMO_LIMITS)[]) {
     const raw = values[name] as string | undefined;
     if (raw === undefined) continue;
@@ -92,11 +103,13 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
       rps: numbers.rps,
       seed: numbers.seed,
       plain: values.plain === true,
+      web: values.web === true,
+      port: numbers.port,
     },
   };
 }
 
-const VALUE_FLAGS = new Set(["--strategy", "--duration", "--rps", "--seed"]);
+const VALUE_FLAGS = new Set(["--strategy", "--duration", "--rps", "--seed", "--port"]);
 
 /** `--rps -5` as `--rps=-5`: parseArgs would take `-5` for an option and give a confusing message. */
 function joinNegativeValues(argv: readonly string[]): string[] {

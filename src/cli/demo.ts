@@ -1,7 +1,7 @@
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 // The router and the fleet come through their public entry points: the built CLI then uses the
 // package's own dist/index.js and dist/sim/index.js instead of bundling a copy (see tsup.config.ts).
-import { type Completion, createRouter, type StrategyName } from "../index.js";
+import { type Completion, createRouter, type StrategyName, startDashboardServer } from "../index.js";
 import { type Fleet, type RouterEndpointExtras, startFleet, toRouterEndpoints } from "../sim/index.js";
 import { mulberry32, type Rng } from "../sim/prng.js";
 import {
@@ -30,6 +30,8 @@ export interface DemoOptions {
   readonly signal?: AbortSignal | undefined;
   /** Dashboard refresh period. @unit milliseconds @default 250 */
   readonly refreshMs?: number | undefined;
+  /** Also serve the live web dashboard (metrics/web) on 127.0.0.1:`port` (0: any free port). */
+  readonly web?: { readonly port: number } | undefined;
 }
 
 /** What the demo measured, also printed as the summary table. */
@@ -160,6 +162,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     firstTokenTimeoutMs: 5_000,
     breaker: { cooldownMs: 3_000 },
   });
+  const web = options.web ? await startDashboardServer(router, { port: options.web.port }) : undefined;
+  if (web) options.out.write(`web dashboard: ${web.url}\n`);
   const rng = mulberry32(options.seed);
   const started = Date.now();
   const durationMs = options.durationSec * 1000;
@@ -285,6 +289,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   // Let the requests in flight finish, then show the final state.
   await fleet.setFaults(FAULTED, {});
   await router.close();
+  await web?.close();
   draw();
   if (options.live) options.out.write("\x1b[?25h");
   eventSub.unsubscribe();

@@ -7,7 +7,15 @@ describe("openai-router demo flags", () => {
   it("has the documented defaults", () => {
     expect(parseDemoArgs([])).toEqual({
       kind: "run",
-      flags: { strategy: "least-latency", durationSec: 30, rps: 25, seed: 1, plain: false },
+      flags: {
+        strategy: "least-latency",
+        durationSec: 30,
+        rps: 25,
+        seed: 1,
+        plain: false,
+        web: false,
+        port: 8787,
+      },
     });
     expect(DEMO_HELP).toContain("(default least-latency)");
     expect(DEMO_HELP).toContain("(default 30)");
@@ -50,8 +58,32 @@ describe("openai-router demo flags", () => {
     const parsed = parseDemoArgs(["--rps", "500", "--seed", "4294967295", "--duration", "1.5", "--plain"]);
     expect(parsed).toEqual({
       kind: "run",
-      flags: { strategy: "least-latency", durationSec: 1.5, rps: 500, seed: 4294967295, plain: true },
+      flags: {
+        strategy: "least-latency",
+        durationSec: 1.5,
+        rps: 500,
+        seed: 4294967295,
+        plain: true,
+        web: false,
+        port: 8787,
+      },
     });
+  });
+
+  // Breaks if --web / --port were not parsed, or if --port alone (no dashboard to serve) were accepted.
+  it("takes --web with an optional --port", () => {
+    expect(parseDemoArgs(["--web"])).toMatchObject({ kind: "run", flags: { web: true, port: 8787 } });
+    expect(parseDemoArgs(["--web", "--port", "0"])).toMatchObject({
+      kind: "run",
+      flags: { web: true, port: 0 },
+    });
+    expect(parseDemoArgs(["--port", "9000"])).toMatchObject({
+      kind: "error",
+      message: expect.stringContaining("--web"),
+    });
+    expect(parseDemoArgs(["--web", "--port", "70000"]).kind).toBe("error");
+    expect(parseDemoArgs(["--web", "--port", "-1"]).kind).toBe("error");
+    expect(DEMO_HELP).toContain("--web");
   });
 
   // Breaks if an unknown flag or a positional argument is accepted silently.

@@ -69,7 +69,8 @@ export function tokensOf(c: Completion): TokenCounts | undefined {
 /** The model the endpoint said answered (`response.model`); streams do not keep it. */
 export function responseModelOf(c: Completion): string | undefined {
   if (!c.ok || !c.response) return undefined;
-  return typeof c.response.model === "string" ? c.response.model : undefined;
+  const model = (c.response as { model?: unknown }).model;
+  return typeof model === "string" ? model : undefined;
 }
 
 /** The time from arrival to the first content chunk of a stream that succeeded, in seconds. */
