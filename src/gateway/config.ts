@@ -93,23 +93,37 @@ export function parseGatewayConfig(
         path: ["gateway", ...issue.path.map(String)].join("."),
         message: issue.message,
       }));
-  if (result.success) issues.push(...crossIssues(result.data, served));
+  // Cross-field checks run on the raw input too, so one pass reports every problem at once.
+  issues.push(...crossIssues(input, served));
   return { config: result.success && issues.length === 0 ? result.data : undefined, issues };
 }
 
-function crossIssues(config: ResolvedGatewayConfig, served: ReadonlySet<string> | undefined): ConfigIssue[] {
+function crossIssues(input: unknown, served: ReadonlySet<string> | undefined): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const raw = (input as { clients?: unknown } | null | undefined)?.clients;
+  if (!Array.isArray(raw)) return issues;
+  // Non-objects become {} (not filtered out), so each index stays the one in the file.
+  const clients = raw.map((c: unknown) =>
+    typeof c === "object" && c !== null
+      ? (c as { name?: unknown; key?: unknown; keySha256?: unknown; models?: unknown })
+      : {},
+  );
   const names = new Map<string, number>();
   const digests = new Map<string, number>();
-  config.clients.forEach((client, i) => {
-    const digest = keyDigestHex(client);
-    const sameKey = digests.get(digest);
-    if (sameKey !== undefined)
-      issues.push({
-        path: `gateway.clients.${i}.${client.key !== undefined ? "key" : "keySha256"}`,
-        message: `the same key as gateway.clients.${sameKey} (each client needs its own)`,
-      });
-    else digests.set(digest, i);
+  clients.forEach((client, i) => {
+    const key = typeof client.key === "string" ? client.key : undefined;
+    const keySha256 = typeof client.keySha256 === "string" ? client.keySha256 : undefined;
+    if (key !== undefined || keySha256 !== undefined) {
+      const digest = keyDigestHex({ key, keySha256 });
+      const sameKey = digests.get(digest);
+      if (sameKey !== undefined)
+        issues.push({
+          path: `gateway.clients.${i}.${key !== undefined ? "key" : "keySha256"}`,
+          message: `the same key as gateway.clients.${sameKey} (each client needs its own)`,
+        });
+      else digests.set(digest, i);
+    }
+    if (typeof client.name !== "string") return;
     const first = names.get(client.name);
     if (first !== undefined)
       issues.push({
@@ -117,8 +131,9 @@ function crossIssues(config: ResolvedGatewayConfig, served: ReadonlySet<string> 
         message: `duplicate client name (also gateway.clients.${first}.name)`,
       });
     else names.set(client.name, i);
-    client.models?.forEach((model, j) => {
-      if (served && !served.has(model))
+    if (!Array.isArray(client.models)) return;
+    client.models.forEach((model: unknown, j) => {
+      if (served && typeof model === "string" && !served.has(model))
         issues.push({ path: `gateway.clients.${i}.models.${j}`, message: "model is served by no endpoint" });
     });
   });

@@ -63,6 +63,8 @@ export interface Gateway {
   readonly url: string | undefined;
   /** `/readyz`'s answer now. */
   readiness(): Readiness;
+  /** Per-client figures now: requests in flight, waiting in the gateway, answers by status. */
+  clients(): ClientFigures[];
   /**
    * Graceful stop: refuses new requests (503 `gateway_draining`), lets the ones in flight finish within
    * `drainMs`, then ends the rest cleanly (a JSON 503, or an SSE `error` event that clients raise) and
@@ -426,7 +428,7 @@ class GatewayImpl implements Gateway {
       const routerText = this.extras.metrics
         ? await this.extras.metrics()
         : routerPrometheusText(this.router.snapshot());
-      const text = `${routerText.endsWith("\n") ? routerText : `${routerText}\n`}${clientPrometheusText(this.clientFigures())}`;
+      const text = `${routerText.endsWith("\n") ? routerText : `${routerText}\n`}${clientPrometheusText(this.clients())}`;
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(text);
     } catch (error) {
@@ -437,7 +439,7 @@ class GatewayImpl implements Gateway {
     }
   }
 
-  private clientFigures(): ClientFigures[] {
+  clients(): ClientFigures[] {
     const names = new Set<string>([...this.registry.clients.map((c) => c.name), ...this.statuses.keys()]);
     const byName = new Map(this.registry.clients.map((c) => [c.name, c]));
     return [...names].map((name) => {

@@ -1,6 +1,5 @@
 import { OpenAI } from "openai";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
-import type { RouterConfig } from "../../src/index.js";
 import { chat, type Rig, rig } from "../helpers/setup.js";
 
 type FleetOptions = Parameters<typeof rig>[0];
@@ -38,7 +37,7 @@ export const FLEET: FleetOptions = {
 
 export async function gatewayRig(
   fleet: FleetOptions = FLEET,
-  routerConfig: Omit<RouterConfig, "endpoints"> = {},
+  routerConfig: Parameters<typeof rig>[1] = {},
   options: GatewayOptions = {},
 ): Promise<GatewayRig> {
   const base = await rig(fleet, routerConfig);
