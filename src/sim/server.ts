@@ -41,7 +41,7 @@ import { matchRoute } from "./routes.js";
 import { StatsRecorder } from "./stats.js";
 import { countChatTokens, countToolTokens, imageTokens, type TokenCounter } from "./tokens.js";
 import { checkAzureApiVersion } from "./validation/api-versions.js";
-import { checkChatFits, checkEmbeddingFits } from "./validation/models.js";
+import { checkChatFits, checkEmbeddingFits, checkModelParams } from "./validation/models.js";
 
 /** Everything one simulated endpoint needs; built by the fleet from validated options. */
 export interface SimServerConfig {
@@ -128,7 +128,8 @@ export class SimServer {
       now: config.now,
       tokens: config.tokens,
       cache: this.#cache,
-      resolveModel: (model) => this.#resolveModel({ op: "responses", deployment: undefined, apiVersion: "" }, model),
+      resolveModel: (model) =>
+        this.#resolveModel({ op: "responses", deployment: undefined, apiVersion: "" }, model),
       admit: (ex, charge, rl) => this.#admit(ex, charge, rl),
       hanging: () => this.faults.current.hang === true,
       timing: () => this.#timing(),
@@ -326,9 +327,12 @@ export class SimServer {
 
   #chat(ex: Exchange, req: ChatRequest, model: string, rl: RateLimitContext, cacheKey?: string): void {
     // Tool definitions and image parts count toward the prompt, as on the services.
-    let promptTokens = countChatTokens(this.config.tokens, req.messages) + countToolTokens(this.config.tokens, req.tools);
+    let promptTokens =
+      countChatTokens(this.config.tokens, req.messages) + countToolTokens(this.config.tokens, req.tools);
     for (const detail of req.images) promptTokens += imageTokens(detail);
-    const tooLong = checkChatFits(model, promptTokens, req.maxTokens, req.maxTokensParam);
+    const tooLong =
+      checkModelParams(model, req.modelParams) ??
+      checkChatFits(model, promptTokens, req.maxTokens, req.maxTokensParam);
     if (tooLong !== undefined) {
       this.#sendError(ex, tooLong);
       return;
@@ -486,12 +490,7 @@ export class SimServer {
   }
 
   /** Streams SSE events on the latency model's schedule (chat chunks or Responses events). */
-  #streamEvents(
-    ex: Exchange,
-    all: readonly StreamEvent[],
-    promptTokens: number,
-    timing: Timing,
-  ): void {
+  #streamEvents(ex: Exchange, all: readonly StreamEvent[], promptTokens: number, timing: Timing): void {
     const cutAfter = this.faults.current.resetMidStreamAfterChunks;
     let events = all;
     let cut = false;

@@ -8,11 +8,21 @@ beforeAll(async () => {
   fleet = await startFleet({
     seed: 4,
     endpoints: [
-      { name: "oai", type: "openai", models: ["gpt-4o", "gpt-4", "gpt-future", "text-embedding-3-small"] },
+      {
+        name: "oai",
+        type: "openai",
+        models: ["gpt-4o", "gpt-4", "gpt-future", "o3", "text-embedding-3-small"],
+      },
       {
         name: "east",
         type: "azure",
-        deployments: { "gpt-4o": "gpt4o-east", "text-embedding-3-small": "emb-east" },
+        deployments: {
+          "gpt-4o": "gpt4o-east",
+          "gpt-4": "gpt4-east",
+          "gpt-future": "future-east",
+          o3: "o3-east",
+          "text-embedding-3-small": "emb-east",
+        },
       },
     ],
   });
@@ -281,16 +291,41 @@ const REJECTED: [string, Record<string, unknown>, Expected][] = [
     { param: "messages", code: "context_length_exceeded", message: /in the completion/ },
   ],
   [
+    "max_tokens on a reasoning model",
+    { model: "o3", messages: user("x"), max_tokens: 100 },
+    { param: "max_tokens", code: "unsupported_parameter", message: /Use 'max_completion_tokens' instead/ },
+  ],
+  [
+    "temperature 0.5 on a reasoning model",
+    { model: "o3", messages: user("x"), temperature: 0.5 },
+    { param: "temperature", code: "unsupported_value", message: /Only the default \(1\) value is supported/ },
+  ],
+  [
+    "logprobs on a reasoning model",
+    { model: "o3", messages: user("x"), logprobs: true },
+    { param: "logprobs", code: "unsupported_parameter" },
+  ],
+  [
     "an unknown model's default window (128k)",
     { model: "gpt-future", messages: user("word ".repeat(130_000)) },
     { param: "messages", code: "context_length_exceeded", message: /128000/ },
   ],
 ];
 
-describe("chat validation (openai.com)", () => {
+/** The Azure deployment serving each model of the table. */
+const DEPLOYMENTS: Readonly<Record<string, string>> = {
+  "gpt-4o": "gpt4o-east",
+  "gpt-4": "gpt4-east",
+  "gpt-future": "future-east",
+  o3: "o3-east",
+};
+
+describe.each(["oai", "east"] as const)("chat validation (%s)", (name) => {
   // Breaks if any of these requests (which the real API rejects) is accepted, or answered with another param/code/message.
   it.each(REJECTED)("400 for %s", async (_label, body, expected) => {
-    const e = await rejection(openaiClient(fleet.endpoint("oai")).post("/chat/completions", { body }));
+    const client = name === "oai" ? openaiClient(fleet.endpoint(name)) : azureClient(fleet.endpoint(name));
+    const sent = name === "oai" ? body : { ...body, model: DEPLOYMENTS[String(body.model)] };
+    const e = await rejection(client.post("/chat/completions", { body: sent }));
     expect(e).toBeInstanceOf(BadRequestError);
     const err = e as BadRequestError;
     expect(err.param ?? null).toBe(expected.param);
@@ -299,7 +334,9 @@ describe("chat validation (openai.com)", () => {
     if (expected.message !== undefined)
       expect((err.error as { message: string }).message).toMatch(expected.message);
   });
+});
 
+describe("chat validation accepts what the spec allows", () => {
   // Breaks if validation rejects spec-valid requests (nulls for optional fields, every known field, a full tool round trip).
   it("accepts spec-valid requests using the optional fields", async () => {
     const client = openaiClient(fleet.endpoint("oai"));
@@ -356,6 +393,14 @@ describe("chat validation (openai.com)", () => {
       },
     });
     expect(nulls).toMatchObject({ object: "chat.completion" });
+    const reasoning = await client.chat.completions.create({
+      model: "o3",
+      messages: user("x"),
+      max_completion_tokens: 50,
+      temperature: 1,
+      reasoning_effort: "low",
+    });
+    expect(reasoning.choices[0]!.message.content?.length).toBeGreaterThan(0);
   });
 });
 

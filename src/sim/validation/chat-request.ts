@@ -14,6 +14,7 @@ import {
   wrongType,
 } from "./checks.js";
 import { parseMessages } from "./messages.js";
+import { type ModelParams, SAMPLING_DEFAULTS, type SamplingParam } from "./models.js";
 import { parseResponseFormat, parseTools, type ResponseFormat } from "./tools.js";
 
 /** The parts of a chat request the simulator acts on, after validation. */
@@ -40,6 +41,8 @@ export interface ChatRequest {
   readonly images: readonly ("low" | "high" | "auto")[];
   readonly afterToolResult: boolean;
   readonly lastUserText: string;
+  /** What reasoning models constrain (checked once the model is known). */
+  readonly modelParams: ModelParams;
 }
 
 /**
@@ -189,6 +192,16 @@ function checkSampling(body: Json): WireError | undefined {
   return checkLogitBias(body);
 }
 
+/** The sampling parameters as sent (already range-checked). */
+function samplingOf(body: Json): Partial<Record<SamplingParam, number>> {
+  const out: Partial<Record<SamplingParam, number>> = {};
+  for (const param of Object.keys(SAMPLING_DEFAULTS) as SamplingParam[]) {
+    const v = body[param];
+    if (typeof v === "number") out[param] = v;
+  }
+  return out;
+}
+
 /**
  * Validates a parsed chat completions body as the service does (spec ranges, enums, required
  * fields, message ordering, unknown fields); returns the request or the 400 to send.
@@ -258,5 +271,10 @@ export function parseChatBody(body: unknown, requireModel: boolean, azure = fals
     images: parsed.images,
     afterToolResult: parsed.afterToolResult,
     lastUserText: parsed.lastUserText,
+    modelParams: {
+      legacyMaxTokens: maxTokens !== undefined,
+      logprobs: logprobs === true,
+      sampling: samplingOf(body),
+    },
   };
 }

@@ -6,6 +6,11 @@ export interface ModelLimits {
   readonly contextWindow: number;
   /** Largest `max_tokens` / `max_completion_tokens` accepted. */
   readonly maxOutputTokens: number;
+  /**
+   * A reasoning model (o-series, gpt-5): refuses `max_tokens` (use `max_completion_tokens`),
+   * `logprobs`, and sampling parameters other than their defaults.
+   */
+  readonly reasoning?: boolean;
 }
 
 /**
@@ -13,7 +18,8 @@ export interface ModelLimits {
  * "Azure OpenAI models" page), longest prefix first so `gpt-4o-mini-2024-07-18` finds `gpt-4o-mini`.
  */
 const TABLE: readonly (readonly [prefix: string, limits: ModelLimits])[] = [
-  ["gpt-5", { contextWindow: 400_000, maxOutputTokens: 128_000 }],
+  ["gpt-5", { contextWindow: 400_000, maxOutputTokens: 128_000, reasoning: true }],
+  ["gpt-5-chat", { contextWindow: 128_000, maxOutputTokens: 16_384 }],
   ["gpt-4.1", { contextWindow: 1_047_576, maxOutputTokens: 32_768 }],
   ["gpt-4o-mini", { contextWindow: 128_000, maxOutputTokens: 16_384 }],
   ["gpt-4o", { contextWindow: 128_000, maxOutputTokens: 16_384 }],
@@ -22,10 +28,10 @@ const TABLE: readonly (readonly [prefix: string, limits: ModelLimits])[] = [
   ["gpt-4", { contextWindow: 8_192, maxOutputTokens: 8_192 }],
   ["gpt-35-turbo", { contextWindow: 16_385, maxOutputTokens: 4_096 }],
   ["gpt-3.5-turbo", { contextWindow: 16_385, maxOutputTokens: 4_096 }],
-  ["o1-mini", { contextWindow: 128_000, maxOutputTokens: 65_536 }],
-  ["o1", { contextWindow: 200_000, maxOutputTokens: 100_000 }],
-  ["o3", { contextWindow: 200_000, maxOutputTokens: 100_000 }],
-  ["o4-mini", { contextWindow: 200_000, maxOutputTokens: 100_000 }],
+  ["o1-mini", { contextWindow: 128_000, maxOutputTokens: 65_536, reasoning: true }],
+  ["o1", { contextWindow: 200_000, maxOutputTokens: 100_000, reasoning: true }],
+  ["o3", { contextWindow: 200_000, maxOutputTokens: 100_000, reasoning: true }],
+  ["o4-mini", { contextWindow: 200_000, maxOutputTokens: 100_000, reasoning: true }],
   ["text-embedding", { contextWindow: 8_192, maxOutputTokens: 0 }],
 ];
 
@@ -84,6 +90,63 @@ export function checkEmbeddingFits(model: string, inputTokens: readonly number[]
         "input",
         `This model's maximum context length is ${contextWindow} tokens, however you requested ${tokens} tokens (${tokens} in your prompt; 0 for the completion). Please reduce your prompt; or completion length.`,
         "context_length_exceeded",
+      );
+    }
+  }
+  return undefined;
+}
+
+/** The request values a reasoning model constrains. */
+export interface ModelParams {
+  /** Whether the legacy `max_tokens` was sent. */
+  readonly legacyMaxTokens: boolean;
+  readonly logprobs: boolean;
+  /** Sampling parameters as sent (absent ones left out). */
+  readonly sampling: Readonly<Partial<Record<SamplingParam, number>>>;
+}
+
+/** Sampling parameters and the only value a reasoning model accepts for each. */
+export const SAMPLING_DEFAULTS = {
+  temperature: 1,
+  top_p: 1,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+} as const;
+export type SamplingParam = keyof typeof SAMPLING_DEFAULTS;
+
+function unsupported(param: string, message: string, code: string): WireError {
+  return invalidParam(param, message, code);
+}
+
+/**
+ * What reasoning models refuse, worded as openai.com does: "Unsupported parameter: 'max_tokens' is
+ * not supported with this model. Use 'max_completion_tokens' instead." (`unsupported_parameter`)
+ * and "Unsupported value: 'temperature' does not support 0.5 with this model. Only the default (1)
+ * value is supported." (`unsupported_value`), per OpenAI's reasoning guide.
+ */
+export function checkModelParams(model: string, params: ModelParams): WireError | undefined {
+  if (modelLimits(model).reasoning !== true) return undefined;
+  if (params.legacyMaxTokens) {
+    return unsupported(
+      "max_tokens",
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      "unsupported_parameter",
+    );
+  }
+  if (params.logprobs) {
+    return unsupported(
+      "logprobs",
+      "Unsupported parameter: 'logprobs' is not supported with this model.",
+      "unsupported_parameter",
+    );
+  }
+  for (const [param, value] of Object.entries(params.sampling) as [SamplingParam, number][]) {
+    const only = SAMPLING_DEFAULTS[param];
+    if (value !== only) {
+      return unsupported(
+        param,
+        `Unsupported value: '${param}' does not support ${value} with this model. Only the default (${only}) value is supported.`,
+        "unsupported_value",
       );
     }
   }
