@@ -1,44 +1,29 @@
 import { defineConfig, type Options } from "tsup";
 
 /**
- * The CLI imports the router and the fleet through their public entry points (`../index.js`,
- * `../sim/index.js`). Left external, the same relative paths from dist/cli/ reach dist/index.js and
- * dist/sim/index.js: the CLI runs on the package's own copy instead of bundling a second one.
- */
-const publicEntries: NonNullable<Options["esbuildPlugins"]>[number] = {
-  name: "cli-uses-public-entries",
-  setup(build) {
-    build.onResolve({ filter: /^\.\.\/(index|sim\/index)\.js$/ }, (args) =>
-      /[\\/]src[\\/]cli[\\/]/.test(args.importer) ? { path: args.path, external: true } : undefined,
-    );
-  },
-};
-
-/**
- * The builds: the library and `openai-router/sim` as ESM + CJS with types, and the CLI. No source
- * maps: the package ships dist/ only, and maps would point at sources it does not contain.
- * `outDir` lets the package test build a copy elsewhere without touching dist/.
+ * The builds. ESM: the library, `openai-router/sim` and the CLI in one build with code splitting,
+ * so the CLI runs on the same chunks as the library (one copy of the router in the package, not a
+ * second one bundled into the CLI; the CLI's shebang comes from src/cli/index.ts). CJS: the library
+ * and the sim. Types for both. No source maps: the package ships dist/ only, and maps would point
+ * at sources it does not contain. `outDir` lets the package test build a copy elsewhere.
  */
 export function builds(outDir = "dist"): Options[] {
+  const common = { target: "node20", sourcemap: false, shims: true, outDir } as const;
+  const library = { index: "src/index.ts", "sim/index": "src/sim/index.ts" };
   return [
     {
-      entry: { index: "src/index.ts", "sim/index": "src/sim/index.ts" },
-      format: ["esm", "cjs"],
-      dts: true,
-      sourcemap: false,
-      target: "node20",
-      splitting: false,
-      shims: true,
-      outDir,
+      ...common,
+      entry: { ...library, "cli/index": "src/cli/index.ts" },
+      format: ["esm"],
+      splitting: true,
+      dts: { entry: library },
     },
     {
-      entry: { "cli/index": "src/cli/index.ts" },
-      format: ["esm"],
-      sourcemap: false,
-      target: "node20",
-      banner: { js: "#!/usr/bin/env node" },
-      esbuildPlugins: [publicEntries],
-      outDir,
+      ...common,
+      entry: library,
+      format: ["cjs"],
+      splitting: false,
+      dts: { entry: library },
     },
   ];
 }

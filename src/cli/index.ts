@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { runDemo } from "./demo.js";
 import { DEMO_HELP, parseDemoArgs } from "./demo-flags.js";
