@@ -66,6 +66,11 @@ export class ClientRegistry {
     };
   }
 
+  /** Every client the gateway answers for: the configured ones, or the anonymous one of an open gateway. */
+  get all(): readonly ClientState[] {
+    return this.open ? [this.anonymous] : this.clients;
+  }
+
   /**
    * The client presenting `authorization: Bearer <key>` (what OpenAI clients send) or `api-key: <key>`
    * (Azure clients). Every configured digest is compared, with no early exit, in constant time.

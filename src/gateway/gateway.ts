@@ -440,8 +440,8 @@ class GatewayImpl implements Gateway {
   }
 
   clients(): ClientFigures[] {
-    const names = new Set<string>([...this.registry.clients.map((c) => c.name), ...this.statuses.keys()]);
-    const byName = new Map(this.registry.clients.map((c) => [c.name, c]));
+    const names = new Set<string>([...this.registry.all.map((c) => c.name), ...this.statuses.keys()]);
+    const byName = new Map(this.registry.all.map((c) => [c.name, c]));
     return [...names].map((name) => {
       const client = byName.get(name);
       return {
