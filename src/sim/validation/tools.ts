@@ -142,6 +142,8 @@ function readToolChoice(v: unknown, tools: readonly FunctionTool[]): ToolChoice 
     const mode = isObject(v.allowed_tools) ? v.allowed_tools.mode : undefined;
     return mode === "required" ? "required" : "auto";
   }
+  // A named custom tool: accepted; the sim never calls custom tools, so it answers as under `auto`.
+  if (v.type === "custom") return "auto";
   if (v.type !== "function")
     return invalidEnum("tool_choice.type", v.type, ["function", "allowed_tools", "custom"]);
   const f = v.function;
