@@ -106,13 +106,30 @@ const routerConfigSchema = z.strictObject({
   firstTokenTimeoutMs: positive.default(60_000),
   defaultOutputTokens: z.number().int().positive().default(1_000),
   maxRetryAfterMs: positive.default(60_000),
+  // Floor of every retry-after a lane cools for (an endpoint saying "0" is not called again at once).
+  minRetryAfterMs: z.number().finite().nonnegative().default(500),
+  // Longest close() waits for accepted work before it cuts what is left (ROUTER_CLOSED).
+  closeTimeoutMs: positive.default(30_000),
+  // Pacing and 429 shrink; defaults and meaning in src/limits/pacing.ts (PacingOptions).
   throttle: z
     .strictObject({
       factor: z.number().gt(0).lte(1).default(0.5),
       minShare: z.number().gt(0).lte(1).default(0.1),
       recoveryMs: positive.default(120_000),
+      windowMs: positive.default(10_000),
+      quietMs: positive.default(30_000),
+      edgeMs: z.number().finite().nonnegative().default(1_000),
+      marginMs: z.number().finite().nonnegative().default(250),
     })
-    .default({ factor: 0.5, minShare: 0.1, recoveryMs: 120_000 }),
+    .default({
+      factor: 0.5,
+      minShare: 0.1,
+      recoveryMs: 120_000,
+      windowMs: 10_000,
+      quietMs: 30_000,
+      edgeMs: 1_000,
+      marginMs: 250,
+    }),
   retry: z
     .strictObject({
       maxAttempts: z.number().int().positive().default(5),
@@ -153,6 +170,16 @@ const routerConfigSchema = z.strictObject({
   scheduler: schedulerSchema.optional(),
   rng: z.custom<() => number>((v) => typeof v === "function", "must be a function").optional(),
   fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a fetch function").optional(),
+  // Where follow-ups go: owners of stored responses, cache keys' endpoints (src/affinity/affinity.ts).
+  affinity: z
+    .strictObject({
+      soft: z.boolean().default(true),
+      ttlMs: positive.default(600_000),
+      maxKeys: z.number().int().positive().default(100_000),
+      ownerTtlMs: positive.default(86_400_000),
+      maxOwners: z.number().int().positive().default(100_000),
+    })
+    .default({ soft: true, ttlMs: 600_000, maxKeys: 100_000, ownerTtlMs: 86_400_000, maxOwners: 100_000 }),
   // Many processes, one quota: leases from Redis (src/limits/shared/config.ts).
   redis: redisConfigSchema.optional(),
   instrument: z

@@ -15,7 +15,9 @@ export type RouterErrorCode =
   | "REQUEST_TOO_LARGE"
   | "REQUEST_INVALID"
   | "UPSTREAM_ERROR"
-  | "STREAM_INTERRUPTED";
+  | "STREAM_INTERRUPTED"
+  | "RESPONSE_INVALID"
+  | "AFFINITY_UNAVAILABLE";
 
 /**
  * What every router error has: a stable `code`, an actionable message, the upstream error as `cause`.
@@ -62,7 +64,9 @@ export type RouterError =
   | RequestTooLargeError
   | UpstreamError
   | AllEndpointsFailedError
-  | StreamInterruptedError;
+  | StreamInterruptedError
+  | ResponseInvalidError
+  | AffinityUnavailableError;
 
 /** One problem found in a router config. */
 export interface ConfigIssue {
@@ -106,8 +110,18 @@ export class NoEndpointForModelError extends RouterErrorBase {
 /** The request is malformed in a way no endpoint could accept (e.g. missing `model`). */
 export class RequestInvalidError extends RouterErrorBase {
   declare readonly code: "REQUEST_INVALID";
-  constructor(message: string) {
-    super("REQUEST_INVALID", message);
+  /** Every problem found, each `path: what is wrong` (`messages.1.content: must be …`). */
+  readonly problems: readonly string[];
+  /** One message, or the problems found in the body (the message then lists them). */
+  constructor(message: string, problems?: readonly string[]) {
+    const list = problems && problems.length > 0 ? problems : [message];
+    super(
+      "REQUEST_INVALID",
+      problems && problems.length > 0
+        ? `${message} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`
+        : message,
+    );
+    this.problems = list;
   }
 }
 
@@ -149,8 +163,18 @@ export class AbortedError extends RouterErrorBase {
 /** The router was closed; it accepts no new requests. */
 export class RouterClosedError extends RouterErrorBase {
   declare readonly code: "ROUTER_CLOSED";
-  constructor() {
-    super("ROUTER_CLOSED", "The router is closed and accepts no new requests.");
+  /** Set when the request was accepted but cut by `close()` at its bound (`closeTimeoutMs`). @unit milliseconds */
+  readonly closeTimeoutMs: number | undefined;
+  constructor(options?: { closeTimeoutMs?: number; cause?: unknown }) {
+    const cut = options?.closeTimeoutMs;
+    super(
+      "ROUTER_CLOSED",
+      cut === undefined
+        ? "The router is closed and accepts no new requests."
+        : `The router closed before the request completed: close() waits at most closeTimeoutMs (${cut} ms), then cuts what is still queued or in flight.`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.closeTimeoutMs = cut;
   }
 }
 
@@ -269,5 +293,64 @@ export class StreamInterruptedError extends RouterErrorBase {
     this.endpoint = endpoint;
     this.received = received;
     this.status = info.status;
+  }
+}
+
+/**
+ * An endpoint answered, but not with what the operation expects: a 200 whose body is not JSON (a
+ * proxy's HTML page), JSON of the wrong shape, an empty body, or a stream that produced nothing valid
+ * before its content. It is retryable (the request fails over and the endpoint is blamed like for a
+ * 5xx), so it is never an outcome by itself: it is the `cause` of ALL_ENDPOINTS_FAILED or
+ * DEADLINE_EXCEEDED, or of STREAM_INTERRUPTED when it happened after content reached the caller.
+ */
+export class ResponseInvalidError extends RouterErrorBase {
+  declare readonly code: "RESPONSE_INVALID";
+  readonly endpoint: string;
+  /** The HTTP status the endpoint answered with (200 for a bad body), when known. */
+  readonly status: number | undefined;
+  /** What was wrong, e.g. `not JSON (text/html)`, `no \`choices\` array`. */
+  readonly problem: string;
+  /** The first characters of what it sent, for diagnosis (keys are redacted before a caller sees it). */
+  readonly excerpt: string | undefined;
+  /** The response headers, when there was a response (used for calibration like any other answer's). */
+  readonly headers: Headers | undefined;
+  constructor(
+    endpoint: string,
+    problem: string,
+    options: { status?: number; excerpt?: string; headers?: Headers; cause?: unknown } = {},
+  ) {
+    super(
+      "RESPONSE_INVALID",
+      `Endpoint "${endpoint}" answered${options.status === undefined ? "" : ` ${options.status}`} with something that is not a valid response: ${problem}.`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.endpoint = endpoint;
+    this.status = options.status;
+    this.problem = problem;
+    this.excerpt = options.excerpt;
+    this.headers = options.headers;
+  }
+}
+
+/**
+ * The request needs one endpoint — the one holding the stored response (or conversation) it continues
+ * or reads — and that endpoint cannot serve it: it is no longer configured, its model was taken off it,
+ * or it will not be back (circuit open, cooling) before the request's deadline. Another endpoint could
+ * not help: the state lives only there.
+ */
+export class AffinityUnavailableError extends RouterErrorBase {
+  declare readonly code: "AFFINITY_UNAVAILABLE";
+  /** The endpoint that holds the state. */
+  readonly endpoint: string;
+  /** The response or conversation id. */
+  readonly ref: string;
+  constructor(endpoint: string, ref: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      "AFFINITY_UNAVAILABLE",
+      `"${ref}" lives on endpoint "${endpoint}", which ${reason}; only that endpoint can serve it.`,
+      options,
+    );
+    this.endpoint = endpoint;
+    this.ref = ref;
   }
 }

@@ -6,6 +6,12 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from "openai/resources/chat/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
+import type {
+  ResponseCreateParamsBase,
+  ResponseCreateParamsStreaming,
+  Response as ResponseObject,
+  ResponseStreamEvent,
+} from "openai/resources/responses/responses";
 import {
   asyncScheduler,
   defer,
@@ -20,19 +26,23 @@ import {
   takeUntil,
   timer,
 } from "rxjs";
+import { Affinity, affinityKeyOf } from "./affinity/affinity.js";
 import { modelsOf, parseConfig, type ResolvedConfig, type RouterConfig } from "./config.js";
 import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate.js";
 import { ChatStream, hasOutput, type StreamEnd } from "./dispatch/chat-stream.js";
 import { Deadlines } from "./dispatch/deadlines.js";
 import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
-import type { Job, JobBody } from "./dispatch/job.js";
+import type { Job, JobBody, JobOp } from "./dispatch/job.js";
 import { type Admission, Lane } from "./dispatch/lane.js";
 import { createNativeGate } from "./dispatch/lane-gate.js";
 import { ModelQueues } from "./dispatch/model-queues.js";
+import { ResponseEventReader, ResponseEventStream } from "./dispatch/response-stream.js";
+import type { RoutedStream } from "./dispatch/routed-stream.js";
 import { type Assignment, type StuckReason, selectLane } from "./dispatch/select-lane.js";
 import { sdkTransport, type Transport } from "./dispatch/transport.js";
 import {
   AbortedError,
+  AffinityUnavailableError,
   AllEndpointsFailedError,
   type AttemptRecord,
   DeadlineExceededError,
@@ -53,12 +63,29 @@ import type { RedisClientLike } from "./limits/shared/redis-port.js";
 import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
 import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
+import { plainCall, type StoredTarget, storedOp, streamCall, usageOf } from "./operations/calls.js";
+import {
+  conversationOf,
+  estimateResponsesInput,
+  isResponsesContent,
+  responsesOutputCap,
+  validateResponsesBody,
+} from "./operations/responses.js";
+import { createResponsesApi, type RouterResponses } from "./operations/responses-api.js";
 import { fullJitterBackoff } from "./resilience/backoff.js";
 import { classifyFailure, type Failure } from "./resilience/classify.js";
 import { RouterPromise } from "./router-promise.js";
 import { createStrategy } from "./strategies/index.js";
 import type { RequestKind, Strategy } from "./strategies/types.js";
-import type { Completion, RouterCallOptions, RouterMetrics, RouterRequest, Usage } from "./types.js";
+import type {
+  Completion,
+  CompletionKind,
+  CompletionResponse,
+  RouterCallOptions,
+  RouterMetrics,
+  RouterRequest,
+  Usage,
+} from "./types.js";
 
 /** Extra collaborators that are not plain config (kept out of the zod schema on purpose). */
 export interface RouterDependencies {
@@ -93,7 +120,15 @@ interface JobHandle extends Job {
   /** The one outcome, with the upstream's response headers when there were any (`router.fetch` passes some on). */
   deliver: (completion: Completion, headers?: Headers) => void;
   /** Streams: called once the first content chunk arrived (the promise API resolves here). */
-  started: ((stream: ChatStream, endpoint: string, headers: Headers | undefined) => void) | undefined;
+  started:
+    | ((stream: RoutedStream<never>, endpoint: string, headers: Headers | undefined) => void)
+    | undefined;
+  /** A call on a stored response: which one. */
+  target: StoredTarget | undefined;
+  /** The response or conversation id that pins the job to its owner (what AFFINITY_UNAVAILABLE names). */
+  ref: string | undefined;
+  /** Its soft-affinity key (prompt_cache_key, user, or the caller's `affinityKey`), scoped by model. */
+  affinityKey: string | undefined;
   onAbort: (() => void) | undefined;
   endpoint: string | undefined;
   /** What the instrument captured at arrival (the caller's trace context); undefined when not instrumented. */
@@ -104,7 +139,7 @@ type Outcome =
   | {
       ok: true;
       endpoint: string;
-      response: ChatCompletion | CreateEmbeddingResponse | undefined;
+      response: CompletionResponse;
       usage: Usage | undefined;
       headers?: Headers | undefined;
     }
@@ -180,6 +215,8 @@ export class Router {
      */
     create(body: EmbeddingCreateParams, options?: RouterCallOptions): RouterPromise<CreateEmbeddingResponse>;
   };
+  /** The SDK-shaped Responses API, with hard affinity for stored responses (see {@link RouterResponses}). */
+  readonly responses: RouterResponses;
   /**
    * A WHATWG `fetch` that routes requests in openai.com's shape (`POST …/chat/completions`,
    * `…/embeddings`, `GET …/models`) against any base URL, so OpenAI clients and frameworks use the
@@ -219,6 +256,9 @@ export class Router {
   private readonly idPrefix: string;
   /** Largest TPM bucket among each model's lanes, for REQUEST_TOO_LARGE; dropped when a limit is learned. */
   private readonly largestBudgets = new Map<string, number>();
+  /** Owners of stored responses and conversations; endpoints of soft-affinity keys. */
+  private readonly affinity: Affinity;
+  private readonly laneById: ReadonlyMap<string, Lane>;
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
   /** The shared store the router created from `redis` (closed with the router: its leases go back). */
@@ -275,6 +315,8 @@ export class Router {
       });
     });
     this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
+    this.affinity = new Affinity(config.affinity);
+    this.laneById = new Map(this.lanes.map((lane) => [lane.id, lane]));
     // A store that changes on its own (leases arriving, Redis down or up) wakes the queue and reports.
     const laneById = new Map(this.lanes.map((lane) => [lane.id, lane]));
     this.unwatchStore = this.store.watch?.((signal) =>
@@ -326,9 +368,13 @@ export class Router {
       create: (body, options) =>
         this.call("embeddings", body, options) as RouterPromise<CreateEmbeddingResponse>,
     };
+    this.responses = createResponsesApi({
+      call: (op, body, options, target) => this.call(op, body as JobBody, options, target),
+      stream: (body, options) => this.createStream(body, options),
+    });
     this.fetch = createRouterFetch({
-      submit: (kind, body, options, deliver, started) =>
-        this.submit(kind, body as JobBody, options, deliver, started),
+      submit: (kind, body, options, deliver, started, op, target) =>
+        this.submit(kind, body as JobBody, options, deliver, started, op, target),
       models: [...this.servedModels],
       redact: this.redact,
     });
@@ -448,25 +494,29 @@ export class Router {
   // ——— intake ———
 
   private call(
-    kind: "chat" | "embeddings",
+    op: JobOp,
     body: JobBody,
     options: RouterCallOptions = {},
+    target?: StoredTarget,
   ): RouterPromise<unknown> {
     return RouterPromise.start(({ resolve, reject }) => {
       this.submit(
-        kind,
+        op === "embeddings" ? "embeddings" : "chat",
         body,
         options,
         (c, headers) => (c.ok ? resolve(c.response, headers) : reject(c.error)),
         undefined,
+        op,
+        target,
       );
     });
   }
 
   private createStream(
-    body: ChatCompletionCreateParamsStreaming,
+    body: ChatCompletionCreateParamsStreaming | ResponseCreateParamsStreaming,
     options: RouterCallOptions = {},
   ): RouterPromise<ChatStream> {
+    const op: JobOp = "messages" in body ? "chat" : "responses";
     return RouterPromise.start(({ resolve, reject }) => {
       this.submit(
         "stream",
@@ -475,7 +525,8 @@ export class Router {
         (c) => {
           if (!c.ok) reject(c.error);
         },
-        (stream, _endpoint, headers) => resolve(stream, headers),
+        (stream, _endpoint, headers) => resolve(stream as unknown as ChatStream, headers),
+        op,
       );
     });
   }
@@ -488,17 +539,17 @@ export class Router {
       timeout: request?.timeoutMs,
       signal: request?.signal,
     };
-    if (kind !== "chat" && kind !== "embeddings") {
+    if (kind !== "chat" && kind !== "embeddings" && kind !== "responses") {
       this.reject(
         options.id ?? this.nextId(),
         "chat",
         "",
-        new RequestInvalidError('A request\'s kind must be "chat" or "embeddings".'),
+        new RequestInvalidError('A request\'s kind must be "chat", "embeddings" or "responses".'),
         deliver,
       );
       return;
     }
-    if (kind === "chat" && (request.body as { stream?: unknown })?.stream === true) {
+    if (kind !== "embeddings" && (request.body as { stream?: unknown })?.stream === true) {
       this.reject(
         options.id ?? this.nextId(),
         "chat",
@@ -510,7 +561,10 @@ export class Router {
       );
       return;
     }
-    this.submit(kind, request.body, options, deliver ?? (() => undefined), undefined);
+    const noop = () => undefined;
+    if (kind === "responses")
+      this.submit("chat", request.body, options, deliver ?? noop, undefined, "responses");
+    else this.submit(kind, request.body, options, deliver ?? noop, undefined);
   }
 
   private submit(
@@ -518,46 +572,61 @@ export class Router {
     body: JobBody,
     options: RouterCallOptions,
     deliver: (c: Completion, headers?: Headers) => void,
-    started: ((stream: ChatStream, endpoint: string, headers: Headers | undefined) => void) | undefined,
+    started:
+      | ((stream: RoutedStream<never>, endpoint: string, headers: Headers | undefined) => void)
+      | undefined,
+    op: JobOp = kind === "embeddings" ? "embeddings" : "chat",
+    target?: StoredTarget,
   ): void {
     const id = options.id ?? this.nextId();
-    const model = typeof body?.model === "string" ? body.model : "";
+    const shown = publicKind(kind, op);
+    const stored = storedOp(op) !== undefined;
     if (this.closing) {
-      this.reject(id, kind, model, new RouterClosedError(), deliver);
+      this.reject(id, shown, modelOf(body), new RouterClosedError(), deliver);
       return;
     }
-    const invalid = validateBody(kind, body) ?? validateOptions(options);
+    const invalid = stored ? validateTarget(target) : (validateBody(op, body) ?? validateOptions(options));
     if (invalid) {
-      this.reject(id, kind, model, new RequestInvalidError(invalid), deliver);
+      this.reject(id, shown, modelOf(body), new RequestInvalidError(invalid), deliver);
       return;
     }
     if (options.signal?.aborted) {
-      this.reject(id, kind, model, new AbortedError({ cause: options.signal.reason }), deliver);
-      return;
-    }
-    const chain = this.config.fallbacks[model];
-    // Copied only when there is a chain: `useFallback` consumes it, and most models have none.
-    const fallbacks = chain && chain.length > 0 ? [...chain] : NO_FALLBACKS;
-    let current = model;
-    while (!this.servedModels.has(current) && fallbacks.length > 0) current = fallbacks.shift() ?? current;
-    if (!this.servedModels.has(current)) {
-      this.reject(id, kind, model, new NoEndpointForModelError(model, [...this.servedModels]), deliver);
-      return;
-    }
-    const tokens =
-      kind === "embeddings"
-        ? this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams)
-        : this.estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming);
-    const largest = this.largestTokenBudget(current);
-    if (tokens > largest) {
-      this.reject(id, kind, model, new RequestTooLargeError(model, tokens, largest), deliver);
+      this.reject(id, shown, modelOf(body), new AbortedError({ cause: options.signal.reason }), deliver);
       return;
     }
     const now = this.scheduler.now();
+    // Hard affinity: a stored response (or conversation) lives on one endpoint, and so do its follow-ups.
+    const ref = stored ? target?.id : responsesRef(op, body);
+    const owner = ref === undefined ? undefined : this.affinity.ownerOf(ref, now);
+    if (ref !== undefined && owner !== undefined && !this.laneById.has(owner.endpoint)) {
+      const error = new AffinityUnavailableError(owner.endpoint, ref, "is not configured in this router");
+      this.reject(id, shown, modelOf(body), error, deliver);
+      return;
+    }
+    const model = stored ? (owner?.model ?? "") : modelOf(body);
+    const chain = ref === undefined ? this.config.fallbacks[model] : undefined;
+    // Copied only when there is a chain: `useFallback` consumes it, and most models have none.
+    const fallbacks = chain && chain.length > 0 ? [...chain] : NO_FALLBACKS;
+    let current = model;
+    if (!stored) {
+      while (!this.servedModels.has(current) && fallbacks.length > 0) current = fallbacks.shift() ?? current;
+      if (!this.servedModels.has(current)) {
+        this.reject(id, shown, model, new NoEndpointForModelError(model, [...this.servedModels]), deliver);
+        return;
+      }
+    }
+    const tokens = stored ? 0 : this.estimate(op, body) + (owner?.contextTokens ?? 0);
+    const largest = stored ? Number.POSITIVE_INFINITY : this.largestTokenBudget(current);
+    if (tokens > largest) {
+      this.reject(id, shown, model, new RequestTooLargeError(model, tokens, largest), deliver);
+      return;
+    }
     const timeoutMs = options.timeout ?? this.config.timeoutMs;
+    const affinityKey = stored ? undefined : softKey(current, body, options.affinityKey);
     const job: JobHandle = {
       id,
       kind,
+      op,
       body: current === model ? body : { ...body, model: current },
       model: current,
       requestedModel: model,
@@ -574,6 +643,11 @@ export class Router {
       avoid: undefined,
       fallbacks,
       state: "queued",
+      pin: owner?.endpoint,
+      prefer: this.affinity.preferred(affinityKey, now),
+      target,
+      ref,
+      affinityKey,
       timer: undefined,
       modelAttempts: 0,
       deadlineSlot: -1,
@@ -594,12 +668,66 @@ export class Router {
       job.onAbort = () => this.onAbort(job);
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
-    this.jobs.next(job);
+    if (ref !== undefined && owner === undefined) this.locate(job, ref);
+    else this.jobs.next(job);
+  }
+
+  /** What a TPM limiter charges for the request: its input estimate plus its output cap. */
+  private estimate(op: JobOp, body: JobBody): number {
+    if (op === "embeddings") return this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams);
+    if (op === "responses")
+      return (
+        estimateResponsesInput(body as unknown as Record<string, unknown>, this.estimator) +
+        responsesOutputCap(body as ResponseCreateParamsBase, this.config.defaultOutputTokens)
+      );
+    return this.estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming);
+  }
+
+  /**
+   * An id the router has not seen (made by another process, or before a restart): asks the endpoints
+   * that could hold it, one at a time, outside their budgets (a lookup is not inference), and pins the
+   * job to the one that has it. Nobody has it: the job goes as usual and the service answers its 404.
+   */
+  private locate(job: JobHandle, ref: string): void {
+    job.state = "backoff"; // out of the queue: an abort or the deadline settles it as any waiting job
+    const candidates = this.lanes.filter((lane) => job.model === "" || lane.serves(job.model));
+    void (async () => {
+      for (const lane of candidates) {
+        if (job.state !== "backoff") return;
+        try {
+          const remaining = Math.max(1, job.deadline - this.scheduler.now());
+          await this.transport({
+            kind: "stored-response",
+            op: ref.startsWith("conv_") ? "conversation" : "retrieve",
+            id: ref,
+            query: undefined,
+            common: {
+              endpoint: lane.id,
+              client: lane.responsesClient,
+              signal: job.signal,
+              timeout: Math.min(remaining, this.config.attemptTimeoutMs),
+            },
+          });
+          job.pin = lane.id;
+          const owner = { endpoint: lane.id, model: job.model, contextTokens: 0 };
+          this.affinity.own(ref, owner, this.scheduler.now());
+          break;
+        } catch {
+          // Not there (404), or the endpoint is down: ask the next one.
+        }
+      }
+      if (job.state !== "backoff") return;
+      // A call on a response nobody holds still goes to an endpoint: the service's own 404 says so.
+      if (job.op !== "responses") job.pin ??= candidates[0]?.id;
+      if (job.model === "" && job.pin !== undefined) job.model = this.laneById.get(job.pin)?.models[0] ?? "";
+      job.state = "queued";
+      this.jobs.next(job);
+    })();
   }
 
   private reject(
     id: string,
-    kind: RequestKind,
+    kind: CompletionKind,
     model: string,
     error: RouterError,
     deliver: ((c: Completion) => void) | undefined,
@@ -667,7 +795,8 @@ export class Router {
     job.timeoutIsDeadline = remaining < this.config.attemptTimeoutMs;
     return {
       endpoint: admission.lane.id,
-      client: admission.lane.client,
+      client:
+        job.op === "chat" || job.op === "embeddings" ? admission.lane.client : admission.lane.responsesClient,
       signal: job.signal,
       timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)),
     };
@@ -683,28 +812,20 @@ export class Router {
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
       const common = this.common(job, admission);
-      const result =
-        job.kind === "embeddings"
-          ? await this.transport({
-              kind: "embeddings",
-              body: this.bodyFor(job, admission) as EmbeddingCreateParams,
-              common,
-            })
-          : await this.transport({
-              kind: "chat",
-              body: this.bodyFor(job, admission) as ChatCompletionCreateParamsNonStreaming,
-              common,
-            });
-      if (result.kind === "stream")
+      const result = await this.transport(
+        plainCall(job.op, this.bodyFor(job, admission), job.target, common),
+      );
+      if (result.kind === "stream" || result.kind === "responses-stream")
         throw new TypeError("transport returned a stream for a non-streamed call");
-      const data = result.data;
-      lane.finish(admission, { headers: result.headers, usage: data.usage });
+      const usage = usageOf(result);
+      lane.finish(admission, { headers: result.headers, usage });
       this.record(job, admission, 200, undefined);
+      this.remember(job, lane.id, result.kind === "responses" ? result.data : undefined);
       this.settle(job, {
         ok: true,
         endpoint: lane.id,
-        response: data,
-        usage: data.usage,
+        response: result.data as CompletionResponse,
+        usage: usage as Usage | undefined,
         headers: result.headers,
       });
     } catch (error) {
@@ -720,20 +841,17 @@ export class Router {
     let firstTokenTimer: Subscription | undefined;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
-      const body = this.bodyFor(job, admission) as ChatCompletionCreateParamsStreaming;
-      const includeUsage = body.stream_options?.include_usage === true;
-      const streamBody: ChatCompletionCreateParamsStreaming = {
-        ...body,
-        stream: true,
-        stream_options: { ...body.stream_options, include_usage: true },
+      const body = this.bodyFor(job, admission);
+      const includeUsage =
+        (body as ChatCompletionCreateParamsStreaming).stream_options?.include_usage === true;
+      const result = await this.transport(streamCall(job.op, body, this.common(job, admission)));
+      if (result.kind !== "stream" && result.kind !== "responses-stream")
+        throw new TypeError("transport returned no stream for a streamed call");
+      const { headers } = result;
+      const data = result.data as AsyncIterable<ChatCompletionChunk | ResponseStreamEvent> & {
+        readonly controller: AbortController;
       };
-      const result = await this.transport({
-        kind: "stream",
-        body: streamBody,
-        common: this.common(job, admission),
-      });
-      if (result.kind !== "stream") throw new TypeError("transport returned no stream for a streamed call");
-      const { data, headers } = result;
+      const isContent = result.kind === "stream" ? hasOutput : isResponsesContent;
       headersReceived = true;
       job.upstream = data.controller;
       if (job.state === "settled") data.controller.abort(); // the deadline passed while headers came
@@ -745,12 +863,13 @@ export class Router {
         }, this.config.firstTokenTimeoutMs);
       }
       const iterator = data[Symbol.asyncIterator]();
-      const buffered: ChatCompletionChunk[] = [];
+      const buffered: (ChatCompletionChunk & ResponseStreamEvent)[] = [];
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
-        buffered.push(next.value);
-        if (hasOutput(next.value)) break;
+        const item = next.value as ChatCompletionChunk & ResponseStreamEvent;
+        buffered.push(item);
+        if (isContent(item)) break;
       }
       firstTokenTimer?.unsubscribe();
       // The SDK ends an aborted stream quietly instead of throwing: tell a stall from an abort.
@@ -764,15 +883,26 @@ export class Router {
         return;
       }
       const ttftMs = this.scheduler.now() - startedAt;
-      const stream = new ChatStream({
+      const common = {
         buffered,
-        upstream: iterator,
+        upstream: iterator as AsyncIterator<ChatCompletionChunk & ResponseStreamEvent>,
         controller: data.controller,
         stopReason: () => job.stopReason,
-        includeUsage,
-        onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end),
-        wrapError: (error, received) => new StreamInterruptedError(lane.id, received, error, this.redact),
-      });
+        wrapError: (error: unknown, received: number) =>
+          new StreamInterruptedError(lane.id, received, error, this.redact),
+      };
+      const reader = result.kind === "responses-stream" ? new ResponseEventReader() : undefined;
+      const stream: RoutedStream<never> = reader
+        ? (new ResponseEventStream({
+            ...common,
+            reader,
+            onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end, reader),
+          }) as RoutedStream<never>)
+        : (new ChatStream({
+            ...common,
+            includeUsage,
+            onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end),
+          }) as unknown as RoutedStream<never>);
       if (job.state === "settled") {
         await stream.cancel();
         return;
@@ -793,12 +923,14 @@ export class Router {
     headers: Headers | undefined,
     ttftMs: number,
     end: StreamEnd,
+    reader?: ResponseEventReader,
   ): void {
     const lane = admission.lane;
     job.upstream = undefined;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });
       this.record(job, admission, 200, undefined, ttftMs);
+      this.remember(job, lane.id, reader?.response);
       this.settle(job, { ok: true, endpoint: lane.id, response: undefined, usage: end.usage });
       return;
     }
@@ -910,7 +1042,8 @@ export class Router {
     job.avoid ??= new Set();
     job.avoid.add(lane.id);
     const avoid = job.avoid;
-    const elsewhere = this.lanes.some((l) => !avoid.has(l.id) && l.serves(job.model));
+    const elsewhere =
+      job.pin === undefined && this.lanes.some((l) => !avoid.has(l.id) && l.serves(job.model));
     if (elsewhere && this.eventsSubject.observed) {
       this.eventsSubject.next({
         type: "failed-over",
@@ -1004,6 +1137,30 @@ export class Router {
     return true;
   }
 
+  /**
+   * What an answer teaches about later requests: the endpoint that served a cache key (soft affinity),
+   * the owner of a stored response and of its conversation (hard affinity), a deleted response's end.
+   */
+  private remember(job: JobHandle, endpoint: string, response: ResponseObject | undefined): void {
+    const now = this.scheduler.now();
+    if (job.op === "responses.delete" && job.target) {
+      this.affinity.disown(job.target.id);
+      return;
+    }
+    this.affinity.served(job.affinityKey, endpoint, now);
+    if (job.op !== "responses" || response === undefined) return;
+    if ((job.body as { store?: unknown }).store === false || typeof response.id !== "string") return;
+    const usage = response.usage;
+    const owner = {
+      endpoint,
+      model: job.model,
+      contextTokens: usage ? usage.input_tokens + usage.output_tokens : 0,
+    };
+    this.affinity.own(response.id, owner, now);
+    const conversation = conversationOf(job.body as { conversation?: unknown });
+    if (conversation !== undefined) this.affinity.own(conversation, owner, now);
+  }
+
   private onStuck(job: JobHandle, reason: StuckReason): void {
     switch (reason) {
       case "queue-full":
@@ -1020,6 +1177,16 @@ export class Router {
 
   /** Why no lane will take a job: its budget shrank below it, its attempts failed, or nobody serves it. */
   private unservable(job: JobHandle): RouterError {
+    if (job.pin !== undefined) {
+      const owner = this.laneById.get(job.pin);
+      const why =
+        owner === undefined
+          ? "is not configured in this router"
+          : !owner.serves(job.model) && job.model !== ""
+            ? `no longer serves "${job.model}"`
+            : `cannot take requests before the deadline (${owner.state(this.scheduler.now())})`;
+      return new AffinityUnavailableError(job.pin, job.ref ?? job.id, why, { cause: job.lastError });
+    }
     const largest = this.largestTokenBudget(job.model);
     if (job.tokens > largest) return new RequestTooLargeError(job.model, job.tokens, largest);
     if (job.attempts.length > 0) return this.allFailed(job);
@@ -1050,7 +1217,7 @@ export class Router {
     const completion: Completion = outcome.ok
       ? {
           id: job.id,
-          kind: job.kind,
+          kind: publicKind(job.kind, job.op),
           requestedModel: job.requestedModel,
           model: job.model,
           attempts: job.attempts,
@@ -1062,7 +1229,7 @@ export class Router {
         }
       : {
           id: job.id,
-          kind: job.kind,
+          kind: publicKind(job.kind, job.op),
           requestedModel: job.requestedModel,
           model: job.model,
           attempts: job.attempts,
@@ -1106,16 +1273,55 @@ export class Router {
   };
 }
 
-function validateBody(kind: RequestKind, body: JobBody): string | undefined {
+function validateBody(op: JobOp, body: JobBody): string | undefined {
+  if (op === "responses") {
+    const problems = validateResponsesBody(body);
+    return problems.length === 0 ? undefined : `Invalid Responses request: ${problems.join("; ")}.`;
+  }
   if (typeof body !== "object" || body === null) return "The request body must be an object.";
   if (typeof body.model !== "string" || body.model.length === 0)
     return "The request body needs a `model` string.";
-  if (kind === "embeddings") {
+  if (op === "embeddings") {
     return "input" in body && body.input !== undefined ? undefined : "An embeddings request needs `input`.";
   }
   return Array.isArray((body as { messages?: unknown }).messages)
     ? undefined
     : "A chat request needs a `messages` array.";
+}
+
+/** A call on a stored response needs its id (what the URL carries). */
+function validateTarget(target: StoredTarget | undefined): string | undefined {
+  const id = target?.id;
+  if (typeof id !== "string" || id.length === 0 || id.length > 512)
+    return "A stored response is named by its id, a non-empty string (e.g. `resp_…`).";
+  const query = target?.query;
+  if (query !== undefined && (typeof query !== "object" || query === null || Array.isArray(query)))
+    return "The query of a stored-response call must be an object.";
+  return undefined;
+}
+
+/** The body's model, whatever the body is (validation says what is wrong with it). */
+function modelOf(body: unknown): string {
+  const model = (body as { model?: unknown } | null | undefined)?.model;
+  return typeof model === "string" ? model : "";
+}
+
+/** What an outcome says it was (see `CompletionKind`). */
+function publicKind(kind: RequestKind, op: JobOp): CompletionKind {
+  return op === "chat" ? kind : op;
+}
+
+/** The stored state a Responses request continues: `previous_response_id`, else its conversation. */
+function responsesRef(op: JobOp, body: JobBody): string | undefined {
+  if (op !== "responses") return undefined;
+  const b = body as { previous_response_id?: unknown; conversation?: unknown };
+  return typeof b.previous_response_id === "string" ? b.previous_response_id : conversationOf(b);
+}
+
+/** The soft-affinity key, scoped by model (two models' caches are two caches). */
+function softKey(model: string, body: JobBody, explicit: string | undefined): string | undefined {
+  const key = affinityKeyOf(body as unknown as Record<string, unknown>, explicit);
+  return key === undefined ? undefined : `${model}\u0000${key}`;
 }
 
 /** Per-call options the queue can order by: a NaN priority or timeout would break its ordering or its timers. */

@@ -5,6 +5,11 @@ import type {
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
+import type { ResponseItemList } from "openai/resources/responses/input-items";
+import type {
+  ResponseCreateParamsNonStreaming,
+  Response as ResponseObject,
+} from "openai/resources/responses/responses";
 import type { AttemptRecord, RouterError } from "./errors.js";
 import type { LaneState } from "./strategies/types.js";
 
@@ -18,6 +23,11 @@ export interface RouterCallOptions {
   readonly timeout?: number | undefined;
   /** Request id shown in completions$ and events$. @default a generated `req_…` id */
   readonly id?: string | undefined;
+  /**
+   * Soft affinity: requests with the same key prefer the endpoint that last served it (whose prompt
+   * cache holds their prefix) while it can take them now. @default `prompt_cache_key`, else `safety_identifier` / `user`
+   */
+  readonly affinityKey?: string | undefined;
 }
 
 /** A request pushed into `router.requests` (or piped through `router.route()`). */
@@ -37,7 +47,38 @@ export type RouterRequest =
       readonly priority?: number;
       readonly timeoutMs?: number;
       readonly signal?: AbortSignal;
+    }
+  | {
+      readonly id: string;
+      readonly kind: "responses";
+      readonly body: ResponseCreateParamsNonStreaming;
+      readonly priority?: number;
+      readonly timeoutMs?: number;
+      readonly signal?: AbortSignal;
     };
+
+/**
+ * What an outcome was: a chat call, a chat stream, embeddings, a Responses `create` (JSON or streamed),
+ * or a call on a stored response.
+ */
+export type CompletionKind =
+  | "chat"
+  | "stream"
+  | "embeddings"
+  | "responses"
+  | "responses.retrieve"
+  | "responses.delete"
+  | "responses.cancel"
+  | "responses.input_items";
+
+/** The SDK object an outcome carries (undefined for streams, whose items went to the caller). */
+export type CompletionResponse =
+  | ChatCompletion
+  | CreateEmbeddingResponse
+  | ResponseObject
+  | ResponseItemList
+  | { readonly id: string; readonly object: string; readonly deleted: boolean }
+  | undefined;
 
 /** Token usage of a finished request (chat or embeddings). */
 export type Usage = CompletionUsage | CreateEmbeddingResponse.Usage;
@@ -61,14 +102,14 @@ interface CompletionBase {
 export type Completion =
   | (CompletionBase & {
       readonly ok: true;
-      readonly kind: "chat" | "stream" | "embeddings";
+      readonly kind: CompletionKind;
       readonly endpoint: string;
-      readonly response: ChatCompletion | CreateEmbeddingResponse | undefined;
+      readonly response: CompletionResponse;
       readonly usage: Usage | undefined;
     })
   | (CompletionBase & {
       readonly ok: false;
-      readonly kind: "chat" | "stream" | "embeddings";
+      readonly kind: CompletionKind;
       readonly endpoint: string | undefined;
       readonly error: RouterError;
       readonly usage?: undefined;

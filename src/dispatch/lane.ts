@@ -15,6 +15,7 @@ import {
   CircuitBreaker,
 } from "../resilience/circuit-breaker.js";
 import type { Failure } from "../resilience/classify.js";
+import { clampRetryAfter, DEFAULT_COOLDOWN_MS } from "../resilience/retry-after.js";
 import type { LaneSnapshot, LaneState, RequestKind } from "../strategies/types.js";
 import type { GateTicket, LaneGate } from "./lane-gate.js";
 
@@ -85,6 +86,11 @@ export class Lane {
   readonly weight: number;
   readonly priority: number;
   readonly client: OpenAI;
+  /**
+   * The client for the Responses API: the same one for openai.com-style endpoints; for Azure, one on
+   * its v1 path (`{endpoint}/openai/v1`, the deployment name as `model`), where Azure serves it.
+   */
+  readonly responsesClient: OpenAI;
   /** Emits whenever capacity may have been freed (a slot released, a probe finished). */
   readonly changed$ = new Subject<void>();
   readonly counters: LaneCounters = {
@@ -128,6 +134,8 @@ export class Lane {
       endpoint.type === "azure" ? Object.entries(endpoint.deployments) : endpoint.models.map((m) => [m, m]),
     );
     this.client = createClient(endpoint, deps.config, deps.fetch, deps.onToken);
+    this.responsesClient =
+      endpoint.type === "azure" ? createAzureV1Client(endpoint, deps.config, deps.fetch, deps.onToken) : this.client;
     this.breaker = new CircuitBreaker(deps.config.breaker);
     this.streamBreaker = new CircuitBreaker(deps.config.breaker);
     this.figures = freshFigures(deps.config);
@@ -260,7 +268,10 @@ export class Lane {
     const now = this.deps.now();
     const { store } = this.deps;
     const failure = report.failure;
-    if (report.headers) this.calibrate(report.headers, admission.reservation, now);
+    // Only an answer that reports the quota calibrates: a success, or a 429 for the rate limit. A
+    // refused call's headers (401/403/404, billing, 5xx) may describe another key, tier or proxy.
+    if (report.headers && (!failure || failure.kind === "rate-limited"))
+      this.calibrate(report.headers, admission.reservation, now);
     if (!failure) {
       store.commit(admission.reservation);
       this.onSuccess(admission, report, now);
@@ -385,7 +396,7 @@ export class Lane {
       case "cool": {
         c.rateLimited += 1;
         this.penalize(now);
-        this.coolFor(failure.retryAfterMs, failure.exhausted, now);
+        this.coolFor(failure.retryAfterMs, failure.exhausted, now, admission.reservation);
         neutral();
         return;
       }
@@ -474,11 +485,22 @@ export class Lane {
     }
   }
 
-  /** Stops admission until the service's retry-after (capped by `maxRetryAfterMs`; 1 s when it named none). */
-  private coolFor(asked: number | undefined, drain: Failure["exhausted"] | "none", now: number): void {
+  /**
+   * Stops admission until the service's retry-after, clamped to [`minRetryAfterMs`, `maxRetryAfterMs`]
+   * (1 s when it named none, or nothing readable).
+   */
+  private coolFor(
+    asked: number | undefined,
+    drain: Failure["exhausted"] | "none",
+    now: number,
+    refused?: Reservation,
+  ): void {
     const cap = this.deps.config.maxRetryAfterMs;
-    const until = now + Math.min(asked ?? 1_000, cap);
-    this.deps.store.cool(this.id, until, drain, now);
+    // Clamped both ways: a "0" (or a date in the past) must not let every waiting request call again at once.
+    const until =
+      now +
+      clampRetryAfter(asked, { minMs: this.deps.config.minRetryAfterMs, maxMs: cap, defaultMs: DEFAULT_COOLDOWN_MS });
+    this.deps.store.cool(this.id, until, drain, now, refused);
     this.deps.emit({
       type: "cooled-down",
       at: now,
@@ -549,6 +571,31 @@ function freshFigures(config: ResolvedConfig): LatencyFigures {
   return { msPerToken: new Ewma(options), ttft: new Ewma(options), latency: new Ewma(options) };
 }
 
+/**
+ * An OpenAI client on Azure's v1 API (`/openai/v1/…`, no api-version): a key goes in `api-key`, an Entra
+ * ID token as a bearer token.
+ */
+function createAzureV1Client(
+  endpoint: Extract<ResolvedEndpoint, { type: "azure" }>,
+  config: ResolvedConfig,
+  fetchImpl: typeof fetch,
+  onToken: ((token: string) => void) | undefined,
+): OpenAI {
+  const base = endpoint.endpoint.replace(/\/+$/, "");
+  const provider = endpoint.azureADTokenProvider;
+  return new OpenAI({
+    maxRetries: 0,
+    timeout: config.attemptTimeoutMs,
+    // The SDK logs what it cannot parse (a hostile body, which may echo a key) to the console; the
+    // router reports every failure as a typed error instead.
+    logLevel: "off" as const,
+    fetch: fetchImpl,
+    baseURL: `${base}/openai/v1`,
+    apiKey: provider ? watchTokens(provider, onToken) : (endpoint.apiKey ?? ""),
+    defaultHeaders: { ...endpoint.headers, ...(provider ? {} : { "api-key": endpoint.apiKey ?? "" }) },
+  });
+}
+
 function createClient(
   endpoint: ResolvedEndpoint,
   config: ResolvedConfig,
@@ -558,6 +605,9 @@ function createClient(
   const shared = {
     maxRetries: 0,
     timeout: config.attemptTimeoutMs,
+    // The SDK logs what it cannot parse (a hostile body, which may echo a key) to the console; the
+    // router reports every failure as a typed error instead.
+    logLevel: "off" as const,
     fetch: fetchImpl,
     ...(endpoint.headers ? { defaultHeaders: endpoint.headers } : {}),
   };

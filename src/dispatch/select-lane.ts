@@ -50,6 +50,7 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       const { lanes, strategy, queue, scheduler, rng, onStuck } = options;
       const now = () => scheduler.now();
       const byModel = new Map<string, Lane[]>();
+      const byId = new Map(lanes.map((lane) => [lane.id, lane]));
       for (const lane of lanes) {
         for (const model of lane.models) {
           const list = byModel.get(model) ?? [];
@@ -77,6 +78,12 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
       const usable = (job: Job, t: number, preferred: Lane[], fallback: Lane[]): void => {
         preferred.length = 0;
         fallback.length = 0;
+        if (job.pin !== undefined) {
+          // Hard affinity: the owner or nothing (a failed attempt retries there too).
+          const owner = byId.get(job.pin);
+          if (owner && (job.op !== "responses" || owner.serves(job.model))) preferred.push(owner);
+          return;
+        }
         const avoid = job.avoid;
         let alternative = false;
         for (const lane of byModel.get(job.model) ?? []) {
@@ -103,7 +110,9 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
             if (!excluded.has(lane) && lane.canAdmit(job.kind, job.tokens, t)) pick.push(lane);
         if (pick.length === 0) return false;
         let lane: Lane | undefined = pick[0];
-        if (pick.length > 1) {
+        const prefer = job.prefer === undefined ? undefined : pick.find((l) => l.id === job.prefer);
+        if (prefer) lane = prefer;
+        else if (pick.length > 1) {
           const snapshots: LaneSnapshot[] = pick.map((l) => l.snapshot(t));
           const id = strategy(snapshots, { model: job.model, kind: job.kind, tokens: job.tokens }, context);
           if (id === undefined) return false;
@@ -250,7 +259,10 @@ export function selectLane(options: SelectLaneOptions): OperatorFunction<Job, As
           const ms = soonest(head, t);
           if (Number.isNaN(ms) || ms === Number.POSITIVE_INFINITY) stuck.push([head, "unservable"]);
           else if (ms > 0) {
-            if (t + ms > head.deadline && head.fallbacks.length > 0) stuck.push([head, "too-late"]);
+            // A job with somewhere else to go (a fallback model), or pinned to an owner that will not
+            // be back in time, leaves now rather than at its deadline.
+            if (t + ms > head.deadline && (head.fallbacks.length > 0 || head.pin !== undefined))
+              stuck.push([head, "too-late"]);
             else next = Math.min(next, ms);
           }
         }

@@ -1,14 +1,22 @@
 /** What `router.fetch` understood of a request. */
 export type FetchRoute =
-  | { readonly op: "chat" | "embeddings" }
+  | { readonly op: "chat" | "embeddings" | "responses" }
+  | {
+      readonly op: "responses.retrieve" | "responses.delete" | "responses.cancel" | "responses.input_items";
+      readonly id: string;
+    }
   | { readonly op: "models" }
   | { readonly op: "model"; readonly id: string }
   | { readonly op: "unknown" };
 
-const SUFFIXES: readonly [string, "chat" | "embeddings"][] = [
+const SUFFIXES: readonly [string, "chat" | "embeddings" | "responses"][] = [
   ["/chat/completions", "chat"],
   ["/embeddings", "embeddings"],
+  ["/responses", "responses"],
 ];
+
+/** `…/responses/{id}`, `…/responses/{id}/cancel`, `…/responses/{id}/input_items`. */
+const STORED = /\/responses\/([^/]+)(?:\/(cancel|input_items))?$/;
 
 /**
  * Routes by the path's tail, whatever the base URL: clients are pointed at any base
@@ -16,6 +24,16 @@ const SUFFIXES: readonly [string, "chat" | "embeddings"][] = [
  */
 export function routeOf(method: string, pathname: string): FetchRoute {
   const path = pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
+  const stored = STORED.exec(path);
+  if (stored) {
+    const id = decodeURIComponent(stored[1] ?? "");
+    const verb = stored[2];
+    if (verb === "cancel" && method === "POST") return { op: "responses.cancel", id };
+    if (verb === "input_items" && method === "GET") return { op: "responses.input_items", id };
+    if (verb === undefined && method === "GET") return { op: "responses.retrieve", id };
+    if (verb === undefined && method === "DELETE") return { op: "responses.delete", id };
+    return { op: "unknown" };
+  }
   if (method === "POST") {
     for (const [suffix, op] of SUFFIXES) if (path.endsWith(suffix)) return { op };
     return { op: "unknown" };

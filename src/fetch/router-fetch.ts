@@ -1,5 +1,7 @@
-import type { ChatStream } from "../dispatch/chat-stream.js";
+import type { JobOp } from "../dispatch/job.js";
+import type { RoutedStream } from "../dispatch/routed-stream.js";
 import { RequestInvalidError } from "../errors.js";
+import type { StoredTarget } from "../operations/calls.js";
 import type { Completion, RouterCallOptions } from "../types.js";
 import { errorReply } from "./error-response.js";
 import { pathnameOf, readInput, routeOf } from "./request.js";
@@ -15,7 +17,11 @@ export interface FetchTarget {
     body: unknown,
     options: RouterCallOptions,
     deliver: (completion: Completion, headers: Headers | undefined) => void,
-    started: ((stream: ChatStream, endpoint: string, headers: Headers | undefined) => void) | undefined,
+    started:
+      | ((stream: RoutedStream<never>, endpoint: string, headers: Headers | undefined) => void)
+      | undefined,
+    op: JobOp,
+    target: StoredTarget | undefined,
   ): void;
   readonly models: readonly string[];
   readonly redact: (text: string) => string;
@@ -75,24 +81,29 @@ export function createRouterFetch(target: FetchTarget): RouterFetch {
       default:
         break;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(await request.text());
-    } catch {
-      // Not the parser's message: it quotes the body, which may hold a prompt.
-      return reject(new RequestInvalidError("The request body is not valid JSON."));
+    const op = route.op;
+    const storedTarget = "id" in route ? { id: route.id, query: queryOf(request.url) } : undefined;
+    let body: unknown = { model: "" };
+    if (storedTarget === undefined) {
+      try {
+        body = JSON.parse(await request.text());
+      } catch {
+        // Not the parser's message: it quotes the body, which may hold a prompt.
+        return reject(new RequestInvalidError("The request body is not valid JSON."));
+      }
     }
     const options = callOptions(request.headers, signal);
-    const streamed =
-      route.op === "chat" && (body as { stream?: unknown } | null)?.stream === true ? "stream" : route.op;
+    const streams =
+      (op === "chat" || op === "responses") && (body as { stream?: unknown } | null)?.stream === true;
+    const kind = streams ? "stream" : op === "embeddings" ? "embeddings" : "chat";
     return new Promise<Response>((resolve, rejectPromise) => {
       target.submit(
-        streamed,
+        kind,
         body,
         options,
         (completion, headers) => {
           if (completion.ok) {
-            if (streamed === "stream") return; // answered in `started`
+            if (streams) return; // answered in `started`
             const extra = forwarded(headers, redact);
             extra[ENDPOINT_HEADER] = completion.endpoint;
             resolve(json(completion.response, 200, extra));
@@ -102,7 +113,7 @@ export function createRouterFetch(target: FetchTarget): RouterFetch {
           if (completion.error.code === "ABORTED" && signal?.aborted) rejectPromise(abortError(signal));
           else resolve(reject(completion.error, headers));
         },
-        streamed === "stream"
+        streams
           ? (stream, endpoint, headers) => {
               const extra = forwarded(headers, redact);
               extra[ENDPOINT_HEADER] = endpoint;
@@ -110,15 +121,35 @@ export function createRouterFetch(target: FetchTarget): RouterFetch {
               extra["cache-control"] = "no-cache";
               resolve(
                 new Response(
-                  sseBody(stream, (error) => errorReply(error, redact).body),
+                  sseBody(
+                    stream,
+                    op === "chat" ? "chat" : "events",
+                    (error) => errorReply(error, redact).body,
+                  ),
                   { status: 200, headers: extra },
                 ),
               );
             }
           : undefined,
+        op,
+        storedTarget,
       );
     });
   };
+}
+
+/** The query string of a stored-response call (`include[]`, paging), as the SDK sends it. */
+function queryOf(url: string): Record<string, unknown> | undefined {
+  const at = url.indexOf("?");
+  if (at < 0) return undefined;
+  const params = new URLSearchParams(url.slice(at + 1));
+  const query: Record<string, unknown> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    const name = key.endsWith("[]") ? key.slice(0, -2) : key;
+    query[name] = key.endsWith("[]") || values.length > 1 ? values : values[0];
+  }
+  return query;
 }
 
 /** Per-request routing hints a client can send as headers (the gateway forwards them too). */
