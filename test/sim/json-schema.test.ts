@@ -106,4 +106,69 @@ describe("generateFromSchema", () => {
       expect(Object.keys(o).length).toBeGreaterThan(0);
     }
   });
+
+  // Breaks if some combination of keywords yields an invalid value (random schemas, checked by ajv).
+  it("values are valid for random schemas built from the supported keywords", () => {
+    const leaf = fc.oneof(
+      fc.record({
+        type: fc.constant("string"),
+        minLength: fc.integer({ min: 0, max: 5 }),
+        maxLength: fc.integer({ min: 5, max: 30 }),
+      }),
+      fc.record(
+        {
+          type: fc.constant("string"),
+          format: fc.constantFrom("date-time", "date", "email", "uuid", "uri", "ipv4"),
+        },
+        { requiredKeys: ["type"] },
+      ),
+      fc
+        .tuple(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 1000 }))
+        .map(([lo, span]) => ({ type: "integer", minimum: lo, maximum: lo + span })),
+      fc
+        .tuple(
+          fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+          fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+        )
+        .map(([lo, span]) => ({ type: "number", exclusiveMinimum: lo, exclusiveMaximum: lo + span })),
+      fc.constantFrom(2, 0.25, 5).map((m) => ({ type: "number", multipleOf: m, minimum: 0, maximum: 100 })),
+      fc.constant({ type: "boolean" }),
+      fc.constant({ type: "null" }),
+      fc
+        .uniqueArray(fc.oneof(fc.string(), fc.integer()), { minLength: 1, maxLength: 5 })
+        .map((e) => ({ enum: e })),
+      fc.jsonValue().map((v) => ({ const: v })),
+    );
+    const { schema } = fc.letrec<{ schema: object }>((tie) => ({
+      schema: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        leaf,
+        fc
+          .tuple(
+            fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), tie("schema"), { maxKeys: 4 }),
+            fc.boolean(),
+            fc.boolean(),
+          )
+          .map(([properties, allRequired, closed]) => ({
+            type: "object",
+            properties,
+            required: allRequired ? Object.keys(properties) : Object.keys(properties).slice(0, 1),
+            additionalProperties: !closed,
+          })),
+        fc
+          .tuple(tie("schema"), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }))
+          .map(([items, min, extra]) => ({ type: "array", items, minItems: min, maxItems: min + extra })),
+        fc.array(tie("schema"), { minLength: 1, maxLength: 3 }).map((anyOf) => ({ anyOf })),
+        fc.constant({ type: ["string", "null"], maxLength: 10 }),
+      ),
+    }));
+    fc.assert(
+      fc.property(schema, fc.integer(), (s, seed) => {
+        const validate = ajv.compile(s);
+        const value = generateFromSchema(s as JsonSchema, mulberry32(seed));
+        expect(validate(value), `${JSON.stringify(value)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
