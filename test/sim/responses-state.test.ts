@@ -125,6 +125,26 @@ describe("stored responses", () => {
   });
 });
 
+describe("stored responses on Azure's v1 paths", () => {
+  // Breaks if retrieve/delete/cancel/input_items are not routed under /openai/v1/responses/{id}.
+  it("retrieve, input_items, cancel, continue and delete through AzureOpenAI", async () => {
+    const azure = azureV1();
+    const res = await azure.responses.create({ model: "gpt4o-east", input: "azure state" });
+    expect((await azure.responses.retrieve(res.id)).id).toBe(res.id);
+    const items = await azure.responses.inputItems.list(res.id);
+    expect(items.data).toHaveLength(1);
+    expect(await rejection(azure.responses.cancel(res.id))).toMatchObject({ status: 400 });
+    const next = await azure.responses.create({
+      model: "gpt4o-east",
+      input: "more",
+      previous_response_id: res.id,
+    });
+    expect(next.previous_response_id).toBe(res.id);
+    await azure.responses.delete(res.id);
+    expect(await rejection(azure.responses.retrieve(res.id))).toMatchObject(notFound(res.id));
+  });
+});
+
 describe("previous_response_id", () => {
   // Breaks if the earlier turn's input and output are not context tokens of the new request.
   it("continues a stored response on its endpoint, counting the earlier turn as input", async () => {

@@ -344,6 +344,23 @@ describe("POST /v1/responses (openai.com)", () => {
     }
   });
 
+  // Breaks if truncation "auto" does not drop the oldest items of an input above the context window.
+  it("drops the oldest items with truncation auto, refuses with the default", async () => {
+    const client = openaiClient(fleet.endpoint("oai"));
+    const input = [
+      { role: "user" as const, content: "word ".repeat(130_000) },
+      { role: "user" as const, content: "Hi" },
+    ];
+    const refused = await rejection(client.responses.create({ model: "gpt-4o", input }));
+    expect(refused).toMatchObject({
+      status: 400,
+      error: { code: "context_length_exceeded", param: "input" },
+    });
+    const res = await client.responses.create({ model: "gpt-4o", input, truncation: "auto" });
+    expect(res.truncation).toBe("auto");
+    expect(res.usage?.input_tokens).toBe(3 + countTokens("user") + countTokens("Hi") + 3);
+  });
+
   // Breaks if responses are not charged against the endpoint's RPM like chat, or lack rate-limit headers.
   it("counts into the endpoint's limits and sends rate-limit headers", async () => {
     const client = openaiClient(fleet.endpoint("tight"));

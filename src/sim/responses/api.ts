@@ -1,24 +1,16 @@
 import type { StreamEvent } from "../chat.js";
 import type { Clock } from "../clock.js";
-import { generateReply } from "../content.js";
 import { apiError, type Flavor, invalidParam, type RateLimitContext, type WireError } from "../errors.js";
-import { generateFromSchema, generateJsonObject } from "../json-schema.js";
 import { type Timing, totalDelayMs } from "../latency.js";
 import { DEFAULT_OUTPUT_CHARGE } from "../limits.js";
-import { deriveSeed, hashString, mulberry32, type Rng, randomHex } from "../prng.js";
+import { deriveSeed, hashString, mulberry32, type Rng } from "../prng.js";
 import { type PromptCache, type PromptPiece, withCachedPrefix } from "../prompt-cache.js";
-import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type TokenCounter } from "../tokens.js";
-import { argumentFragments, chooseToolCalls } from "../tools.js";
+import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type TokenCounter, toolsPrompt } from "../tokens.js";
 import { invalidEnum } from "../validation/checks.js";
 import { modelLimits } from "../validation/models.js";
-import { type Item, itemId, type MessageItem, pieceOf, unansweredOutput } from "./items.js";
-import {
-  finalResponse,
-  type PlannedOutput,
-  type ResponsePlan,
-  renderResponseEvents,
-  responseObject,
-} from "./render.js";
+import { type Item, pieceOf, unansweredOutput } from "./items.js";
+import { planResponse } from "./plan.js";
+import { finalResponse, renderResponseEvents, responseObject } from "./render.js";
 import { ResponseStore, type StoredResponse } from "./store.js";
 import { parseResponsesBody, type ResponsesRequest } from "./validate.js";
 
@@ -119,14 +111,14 @@ export class ResponsesApi<X> {
       }
       prior = [...prev.context, ...prev.output];
     }
-    const context = prior.length === 0 ? req.input : [...prior, ...req.input];
+    let context = prior.length === 0 ? req.input : [...prior, ...req.input];
     const unanswered = unansweredOutput(context);
     if (unanswered !== undefined) {
       host.sendError(ex, unanswered);
       return;
     }
 
-    const pieces = this.#pieces(req, context);
+    let pieces = this.#pieces(req, context);
     if (req.format.type === "json_object" && !pieces.some((p) => /json/i.test(p.text))) {
       host.sendError(
         ex,
@@ -138,11 +130,20 @@ export class ResponsesApi<X> {
       );
       return;
     }
-    let inputTokens = REPLY_PRIMING_TOKENS;
-    for (const p of pieces)
-      inputTokens += TOKENS_PER_MESSAGE + host.tokens.count(p.role) + host.tokens.count(p.text);
-    if (inputTokens > modelLimits(model).contextWindow && req.echo.truncation !== "auto") {
-      // `truncation: "auto"` would drop the oldest items; "disabled" (the default) refuses the request.
+    let inputTokens = this.#count(pieces);
+    const window = modelLimits(model).contextWindow;
+    // `truncation: "auto"` drops the oldest items until the input fits; "disabled" (the default) refuses.
+    if (inputTokens > window && req.echo.truncation === "auto") {
+      const head = pieces.length - context.length; // instructions and tools stay
+      let drop = 0;
+      while (inputTokens > window && drop < context.length - 1) {
+        inputTokens -= this.#count([pieces[head + drop]!]) - REPLY_PRIMING_TOKENS;
+        drop++;
+      }
+      context = context.slice(drop);
+      pieces = [...pieces.slice(0, head), ...pieces.slice(head + drop)];
+    }
+    if (inputTokens > window) {
       host.sendError(
         ex,
         invalidParam(
@@ -164,7 +165,19 @@ export class ResponsesApi<X> {
       inputTokens,
       req.promptCacheKey ?? undefined,
     );
-    const plan = this.#plan(req, model, context, pieces, inputTokens, cachedTokens, writtenTokens);
+    const plan = planResponse({
+      req,
+      model,
+      context,
+      pieces,
+      inputTokens,
+      cachedTokens,
+      writtenTokens,
+      ids: this.#ids,
+      seed: host.seed,
+      tokens: host.tokens,
+      now: host.now(),
+    });
     const timing = withCachedPrefix(host.timing(), cachedTokens, inputTokens);
     const final = finalResponse(plan);
     const outputItems = plan.outputs.map((o) => o.item);
@@ -284,104 +297,21 @@ export class ResponsesApi<X> {
     );
   }
 
+  /** Input tokens as chat counts messages: 3 + role + text each, + 3 for the reply priming. */
+  #count(pieces: readonly PromptPiece[]): number {
+    const tokens = this.#host.tokens;
+    let n = REPLY_PRIMING_TOKENS;
+    for (const p of pieces) n += TOKENS_PER_MESSAGE + tokens.count(p.role) + tokens.count(p.text);
+    return n;
+  }
+
   /** What the model reads, in order: instructions, tool definitions, then the conversation. */
   #pieces(req: ResponsesRequest, context: readonly Item[]): PromptPiece[] {
     const pieces: PromptPiece[] = [];
     if (req.instructions !== null) pieces.push({ role: "developer", text: req.instructions });
-    if (req.functions.length > 0) pieces.push({ role: "system", text: JSON.stringify(req.functions) });
+    // Tool definitions read as chat's do: one system message rendering them (src/sim/tokens.ts).
+    if (req.functions.length > 0) pieces.push({ role: "system", text: toolsPrompt(req.functions) });
     for (const item of context) pieces.push(pieceOf(item));
     return pieces;
-  }
-
-  #plan(
-    req: ResponsesRequest,
-    model: string,
-    context: readonly Item[],
-    pieces: readonly PromptPiece[],
-    inputTokens: number,
-    cachedTokens: number,
-    writtenTokens: number,
-  ): ResponsePlan {
-    const host = this.#host;
-    let promptKey = "";
-    for (const p of pieces) promptKey += `${p.role}\u0001${p.text}\u0002`;
-    const rng = mulberry32(hashString(promptKey, host.seed ^ 0x5e5));
-    const last = context[context.length - 1];
-    let lastUserText: string | undefined;
-    for (let i = context.length - 1; i >= 0 && lastUserText === undefined; i--) {
-      const item = context[i]!;
-      if (item.type === "message" && item.role === "user") lastUserText = pieceOf(item).text;
-    }
-    const calls = chooseToolCalls({
-      tools: req.functions,
-      toolChoice: req.toolChoice,
-      parallelToolCalls: req.parallelToolCalls,
-      afterToolResult: last?.type === "function_call_output",
-      lastUserText,
-      rng,
-    });
-    const id = `resp_${randomHex(this.#ids, 48)}`;
-    const base = {
-      id,
-      createdAt: Math.floor(host.now() / 1000),
-      model,
-      echo: req.echo,
-      inputTokens,
-      cachedTokens,
-      writtenTokens,
-      obfuscation: req.obfuscation,
-    };
-    if (calls.length > 0) {
-      const outputs: PlannedOutput[] = calls.map((c) => ({
-        item: {
-          id: itemId("fc", this.#ids),
-          type: "function_call",
-          status: "completed",
-          arguments: c.arguments,
-          call_id: c.id,
-          name: c.name,
-        },
-        pieces: argumentFragments(c.arguments),
-      }));
-      let outputTokens = 0;
-      for (const c of calls) outputTokens += host.tokens.count(c.name) + host.tokens.count(c.arguments) + 3;
-      return { ...base, outputs, status: "completed", outputTokens };
-    }
-
-    let piecesOut: string[];
-    let complete: boolean;
-    let outputTokens: number;
-    const max = req.maxOutputTokens ?? undefined;
-    if (req.format.type === "text") {
-      const reply = generateReply(host.seed, promptKey, 0, max);
-      piecesOut = [...reply.tokens];
-      complete = reply.finishReason === "stop";
-      outputTokens = piecesOut.length;
-    } else {
-      const value =
-        req.format.type === "json_schema"
-          ? generateFromSchema(req.format.schema, rng)
-          : generateJsonObject(rng);
-      const full = JSON.stringify(value);
-      piecesOut = argumentFragments(full);
-      const natural = host.tokens.count(full);
-      complete = max === undefined || natural <= max;
-      if (!complete) piecesOut = piecesOut.slice(0, Math.floor((piecesOut.length * max!) / natural));
-      outputTokens = complete ? natural : host.tokens.count(piecesOut.join(""));
-    }
-    const text = piecesOut.join("");
-    const item: MessageItem = {
-      id: itemId("msg", this.#ids),
-      type: "message",
-      status: complete ? "completed" : "incomplete",
-      role: "assistant",
-      content: [{ type: "output_text", annotations: [], logprobs: [], text }],
-    };
-    return {
-      ...base,
-      outputs: [{ item, text, pieces: piecesOut }],
-      status: complete ? "completed" : "incomplete",
-      outputTokens,
-    };
   }
 }
