@@ -12,6 +12,7 @@ import { apiError, invalidParam, type WireError } from "../errors.js";
 /** A JSON object as parsed from a request body. */
 export type Json = Record<string, unknown>;
 
+/** True for a JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -25,6 +26,7 @@ export function typeName(v: unknown): string {
   return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
+/** "Invalid type for 'x': expected a string, but got an integer instead." (`invalid_type`). */
 export function wrongType(param: string, expected: string, got: unknown): WireError {
   return invalidParam(
     param,
@@ -49,6 +51,7 @@ export function invalidEnum(param: string, value: unknown, allowed: readonly str
 /** A value read from the body: absent (`undefined`, also for JSON null when allowed), a value, or the 400. */
 export type Read<T> = T | undefined | WireError;
 
+/** Tells a {@link Read} failure (the 400 to send) from a value. */
 export function isError(v: unknown): v is WireError {
   return isObject(v) && typeof v.status === "number" && typeof v.body === "string";
 }
@@ -116,6 +119,7 @@ export function arrayTooLong(param: string, max: number, got: number): WireError
   );
 }
 
+/** "Invalid 'x': empty array. Expected an array with minimum length 1, …" (`empty_array`). */
 export function emptyArray(param: string): WireError {
   return invalidParam(
     param,
