@@ -39,7 +39,7 @@ import { ModelQueues } from "./dispatch/model-queues.js";
 import { ResponseEventReader, ResponseEventStream } from "./dispatch/response-stream.js";
 import type { RoutedStream } from "./dispatch/routed-stream.js";
 import { type Assignment, type StuckReason, selectLane } from "./dispatch/select-lane.js";
-import { sdkTransport, type Transport } from "./dispatch/transport.js";
+import { sdkTransport, type Transport, type UpstreamResult } from "./dispatch/transport.js";
 import {
   AbortedError,
   AffinityUnavailableError,
@@ -50,6 +50,7 @@ import {
   QueueFullError,
   RequestInvalidError,
   RequestTooLargeError,
+  ResponseInvalidError,
   RouterClosedError,
   RouterError,
   StreamInterruptedError,
@@ -65,6 +66,18 @@ import { collectMetrics } from "./metrics/collect.js";
 import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
 import { plainCall, type StoredTarget, storedOp, streamCall, usageOf } from "./operations/calls.js";
 import {
+  chatCompletionProblem,
+  usageOf as countableUsage,
+  describe as describeValue,
+  isChatChunk,
+  validateChatBody,
+} from "./operations/chat.js";
+import {
+  embeddingsInputCount,
+  embeddingsResponseProblem,
+  validateEmbeddingsBody,
+} from "./operations/embeddings.js";
+import {
   conversationOf,
   estimateResponsesInput,
   isResponsesContent,
@@ -72,8 +85,10 @@ import {
   validateResponsesBody,
 } from "./operations/responses.js";
 import { createResponsesApi, type RouterResponses } from "./operations/responses-api.js";
+import { isRecord, NO_PROBLEMS } from "./operations/shape.js";
 import { fullJitterBackoff } from "./resilience/backoff.js";
 import { classifyFailure, type Failure } from "./resilience/classify.js";
+import { scrubError } from "./resilience/redact.js";
 import { RouterPromise } from "./router-promise.js";
 import { createStrategy } from "./strategies/index.js";
 import type { RequestKind, Strategy } from "./strategies/types.js";
@@ -111,6 +126,11 @@ interface JobHandle extends Job {
   timer: Subscription | undefined;
   /** The running stream's controller, once its headers arrived: what the deadline aborts. */
   upstream: AbortController | undefined;
+  /**
+   * The running attempt's own signal (the caller's signal aborts it, and so does `close()` at its
+   * bound): the SDK call is made with it, so the router can cut a call whatever the caller passed.
+   */
+  attempt: AbortController | undefined;
   /** Set when the router stopped the job (its deadline): what a stream's consumer is told. */
   stopReason: RouterError | undefined;
   /** The running attempt's SDK timeout is the request's deadline (it was shorter than attemptTimeoutMs). */
@@ -358,7 +378,7 @@ export class Router {
     );
 
     const create = (body: ChatCompletionCreateParamsBase, options?: RouterCallOptions) =>
-      body.stream === true
+      isStreamed(body)
         ? this.createStream(body as ChatCompletionCreateParamsStreaming, options)
         : this.call("chat", body as ChatCompletionCreateParamsNonStreaming, options);
     this.chat = {
@@ -370,7 +390,7 @@ export class Router {
     };
     this.responses = createResponsesApi({
       call: (op, body, options, target) => this.call(op, body as JobBody, options, target),
-      stream: (body, options) => this.createStream(body, options),
+      stream: (body, options) => this.createStream(body, options, "responses"),
     });
     this.fetch = createRouterFetch({
       submit: (kind, body, options, deliver, started, op, target) =>
@@ -421,11 +441,25 @@ export class Router {
   ): Observable<ChatCompletionChunk> {
     return new Observable<ChatCompletionChunk>((subscriber) => {
       const controller = new AbortController();
-      const outer = options.signal;
+      // Whatever the caller passed, nothing throws here: what cannot be read or is of the wrong type
+      // goes on as it is, and the intake answers REQUEST_INVALID (one outcome, like any request).
+      let outer: AbortSignal | undefined;
+      let forwarded: RouterCallOptions = options;
+      let streamed: unknown = body;
+      try {
+        const signal = isRecord(options) ? options.signal : undefined;
+        if (signal === undefined || isAbortSignal(signal)) {
+          outer = signal;
+          forwarded = { ...options, signal: controller.signal };
+        }
+        if (isRecord(body)) streamed = { ...body, stream: true };
+      } catch {
+        // reported by the intake, which reads the same fields
+      }
       const forward = () => controller.abort(outer?.reason);
       outer?.addEventListener("abort", forward, { once: true });
       if (outer?.aborted) controller.abort(outer.reason);
-      this.createStream({ ...body, stream: true }, { ...options, signal: controller.signal })
+      this.createStream(streamed as ChatCompletionCreateParamsStreaming, forwarded)
         .then(async (stream) => {
           for await (const chunk of stream) {
             if (subscriber.closed) break;
@@ -460,7 +494,7 @@ export class Router {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
-        if (this.live.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+        const cut = await this.drain();
         for (const sub of this.subscriptions) sub.unsubscribe();
         this.instrument?.close();
         this.deadlines.close();
@@ -473,10 +507,37 @@ export class Router {
         await Promise.all(this.lanes.map((lane) => lane.close()));
         this.unwatchStore?.();
         await this.ownedStore?.close?.();
-        await this.pool?.close();
+        // After a cut, sockets still dripping a body are closed now rather than waited for.
+        await (cut ? this.pool?.destroy() : this.pool?.close());
       })();
     }
     return this.closing;
+  }
+
+  /**
+   * Waits for every accepted request to settle, at most `closeTimeoutMs`; then cuts what is left
+   * (queued, between attempts, in flight: their calls are aborted) with ROUTER_CLOSED. True if it cut.
+   */
+  private async drain(): Promise<boolean> {
+    if (this.live.size === 0) return false;
+    let bound: Subscription | undefined;
+    const cut = await new Promise<boolean>((resolve) => {
+      this.drained = () => resolve(false);
+      bound = this.scheduler.schedule(() => resolve(true), this.config.closeTimeoutMs);
+    });
+    bound?.unsubscribe();
+    this.drained = undefined;
+    if (!cut) return false;
+    for (const job of [...this.live]) {
+      if (job.state === "settled") continue;
+      const error = new RouterClosedError({ closeTimeoutMs: this.config.closeTimeoutMs });
+      if (job.state === "queued") this.queue.remove(job);
+      job.stopReason = error;
+      job.attempt?.abort(error);
+      job.upstream?.abort();
+      this.settle(job, { ok: false, error });
+    }
+    return true;
   }
 
   toString(): string {
@@ -515,8 +576,9 @@ export class Router {
   private createStream(
     body: ChatCompletionCreateParamsStreaming | ResponseCreateParamsStreaming,
     options: RouterCallOptions = {},
+    // Named by the caller, never guessed from the body (which may be malformed, or not an object).
+    op: JobOp = "chat",
   ): RouterPromise<ChatStream> {
-    const op: JobOp = "messages" in body ? "chat" : "responses";
     return RouterPromise.start(({ resolve, reject }) => {
       this.submit(
         "stream",
@@ -531,40 +593,68 @@ export class Router {
     });
   }
 
+  /**
+   * A request pushed into `requests` or piped through `route()`: whatever it is (not an object, no id,
+   * an unknown kind, a getter that throws), nothing is thrown from here and it gets exactly one outcome.
+   */
   private submitRequest(request: RouterRequest, deliver: ((c: Completion) => void) | undefined): void {
-    const kind: unknown = request?.kind;
-    const options = {
-      id: request?.id,
-      priority: request?.priority,
-      timeout: request?.timeoutMs,
-      signal: request?.signal,
+    let fields: {
+      id: unknown;
+      kind: unknown;
+      body: unknown;
+      priority: unknown;
+      timeoutMs: unknown;
+      signal: unknown;
     };
-    if (kind !== "chat" && kind !== "embeddings" && kind !== "responses") {
+    try {
+      if (!isRecord(request)) {
+        const problem = `request: must be an object { id, kind, body } (got ${describeValue(request)})`;
+        this.reject(
+          this.nextId(),
+          "chat",
+          "",
+          new RequestInvalidError("Invalid request", [problem]),
+          deliver,
+        );
+        return;
+      }
+      const { id, kind, body, priority, timeoutMs, signal } = request as Record<string, unknown>;
+      fields = { id, kind, body, priority, timeoutMs, signal };
+    } catch (error) {
+      this.reject(this.nextId(), "chat", "", unreadable("request", error), deliver);
+      return;
+    }
+    const { id, kind, body } = fields;
+    const problems: string[] = [];
+    if (typeof id !== "string" || id.length === 0) problems.push("id: must be a non-empty string");
+    if (kind !== "chat" && kind !== "embeddings" && kind !== "responses")
+      problems.push('kind: must be "chat", "embeddings" or "responses"');
+    else if (kind !== "embeddings" && isStreamed(body))
+      problems.push(
+        "body.stream: streamed requests go through router.stream() or chat.completions.create({ stream: true })",
+      );
+    if (problems.length > 0) {
+      const shown: CompletionKind = kind === "embeddings" || kind === "responses" ? kind : "chat";
+      const outcomeId = typeof id === "string" && id.length > 0 ? id : this.nextId();
       this.reject(
-        options.id ?? this.nextId(),
-        "chat",
-        "",
-        new RequestInvalidError('A request\'s kind must be "chat", "embeddings" or "responses".'),
+        outcomeId,
+        shown,
+        modelOf(body),
+        new RequestInvalidError("Invalid request", problems),
         deliver,
       );
       return;
     }
-    if (kind !== "embeddings" && (request.body as { stream?: unknown })?.stream === true) {
-      this.reject(
-        options.id ?? this.nextId(),
-        "chat",
-        String(request.body?.model ?? ""),
-        new RequestInvalidError(
-          "Streamed requests go through router.stream() or chat.completions.create({ stream: true }).",
-        ),
-        deliver,
-      );
-      return;
-    }
+    const options = {
+      id: id as string,
+      priority: fields.priority,
+      timeout: fields.timeoutMs,
+      signal: fields.signal,
+    } as RouterCallOptions;
     const noop = () => undefined;
     if (kind === "responses")
-      this.submit("chat", request.body, options, deliver ?? noop, undefined, "responses");
-    else this.submit(kind, request.body, options, deliver ?? noop, undefined);
+      this.submit("chat", body as JobBody, options, deliver ?? noop, undefined, "responses");
+    else this.submit(kind as "chat" | "embeddings", body as JobBody, options, deliver ?? noop, undefined);
   }
 
   private submit(
@@ -578,18 +668,29 @@ export class Router {
     op: JobOp = kind === "embeddings" ? "embeddings" : "chat",
     target?: StoredTarget,
   ): void {
-    const id = options.id ?? this.nextId();
+    // Options are read (and checked) before anything else: the outcome's id comes from them.
+    const read = readOptions(options);
+    const id = read.options.id ?? this.nextId();
     const shown = publicKind(kind, op);
     const stored = storedOp(op) !== undefined;
     if (this.closing) {
       this.reject(id, shown, modelOf(body), new RouterClosedError(), deliver);
       return;
     }
-    const invalid = stored ? validateTarget(target) : (validateBody(op, body) ?? validateOptions(options));
+    // The body's shape is checked before anything else reads it: any malformed value is REQUEST_INVALID
+    // with every problem and its path, never a TypeError, never NO_ENDPOINT_FOR_MODEL for a served model.
+    const invalid = stored ? validateTarget(target) : undefined;
     if (invalid) {
       this.reject(id, shown, modelOf(body), new RequestInvalidError(invalid), deliver);
       return;
     }
+    const problems = stored ? read.problems : [...read.problems, ...bodyProblems(op, body)];
+    if (problems.length > 0) {
+      this.reject(id, shown, modelOf(body), new RequestInvalidError("Invalid request", problems), deliver);
+      return;
+    }
+    // biome-ignore lint/style/noParameterAssign: from here on, the options as checked
+    options = read.options;
     if (options.signal?.aborted) {
       this.reject(id, shown, modelOf(body), new AbortedError({ cause: options.signal.reason }), deliver);
       return;
@@ -604,7 +705,11 @@ export class Router {
       return;
     }
     const model = stored ? (owner?.model ?? "") : modelOf(body);
-    const chain = ref === undefined ? this.config.fallbacks[model] : undefined;
+    // Own keys only: a model named "constructor" must not find Object.prototype's.
+    const chain =
+      ref === undefined && Object.hasOwn(this.config.fallbacks, model)
+        ? this.config.fallbacks[model]
+        : undefined;
     // Copied only when there is a chain: `useFallback` consumes it, and most models have none.
     const fallbacks = chain && chain.length > 0 ? [...chain] : NO_FALLBACKS;
     let current = model;
@@ -615,7 +720,15 @@ export class Router {
         return;
       }
     }
-    const tokens = stored ? 0 : this.estimate(op, body) + (owner?.contextTokens ?? 0);
+    let tokens = 0;
+    if (!stored) {
+      try {
+        tokens = this.estimate(op, body) + (owner?.contextTokens ?? 0);
+      } catch (error) {
+        this.reject(id, shown, model, unreadable("body", error), deliver);
+        return;
+      }
+    }
     const largest = stored ? Number.POSITIVE_INFINITY : this.largestTokenBudget(current);
     if (tokens > largest) {
       this.reject(id, shown, model, new RequestTooLargeError(model, tokens, largest), deliver);
@@ -652,6 +765,7 @@ export class Router {
       modelAttempts: 0,
       deadlineSlot: -1,
       upstream: undefined,
+      attempt: undefined,
       stopReason: undefined,
       timeoutIsDeadline: false,
       lastError: undefined,
@@ -793,11 +907,14 @@ export class Router {
   private common(job: JobHandle, admission: Admission) {
     const remaining = job.deadline - this.scheduler.now();
     job.timeoutIsDeadline = remaining < this.config.attemptTimeoutMs;
+    // Its own signal per attempt: the caller's signal aborts it (see `onAbort`), and so can close().
+    const attempt = new AbortController();
+    job.attempt = attempt;
     return {
       endpoint: admission.lane.id,
       client:
         job.op === "chat" || job.op === "embeddings" ? admission.lane.client : admission.lane.responsesClient,
-      signal: job.signal,
+      signal: attempt.signal,
       timeout: Math.max(1, Math.min(this.config.attemptTimeoutMs, remaining)),
     };
   }
@@ -817,7 +934,10 @@ export class Router {
       );
       if (result.kind === "stream" || result.kind === "responses-stream")
         throw new TypeError("transport returned a stream for a non-streamed call");
-      const usage = usageOf(result);
+      // Not what the operation expects (an HTML page, someone else's JSON, nothing): the endpoint's failure.
+      const invalid = answerProblem(job, lane.id, result);
+      if (invalid) throw invalid;
+      const usage = countableUsage(usageOf(result));
       lane.finish(admission, { headers: result.headers, usage });
       this.record(job, admission, 200, undefined);
       this.remember(job, lane.id, result.kind === "responses" ? result.data : undefined);
@@ -829,7 +949,7 @@ export class Router {
         headers: result.headers,
       });
     } catch (error) {
-      this.attemptFailed(job, admission, classifyFailure(error, this.scheduler.now()));
+      this.attemptFailed(job, admission, this.classify(job, error));
     }
   }
 
@@ -864,12 +984,21 @@ export class Router {
       }
       const iterator = data[Symbol.asyncIterator]();
       const buffered: (ChatCompletionChunk & ResponseStreamEvent)[] = [];
+      let content = false;
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
         const item = next.value as ChatCompletionChunk & ResponseStreamEvent;
+        // Garbage before content is the endpoint's failure: it fails over (nothing reached the caller).
+        if (result.kind === "stream" ? !isChatChunk(item) : !isRecord(item) || typeof item.type !== "string")
+          throw new ResponseInvalidError(lane.id, "a stream item of the wrong shape before any content", {
+            status: 200,
+          });
         buffered.push(item);
-        if (isContent(item)) break;
+        if (isContent(item)) {
+          content = true;
+          break;
+        }
       }
       firstTokenTimer?.unsubscribe();
       // The SDK ends an aborted stream quietly instead of throwing: tell a stall from an abort.
@@ -882,6 +1011,8 @@ export class Router {
         );
         return;
       }
+      if (!content)
+        throw new ResponseInvalidError(lane.id, "a stream that ended before any content", { status: 200 });
       const ttftMs = this.scheduler.now() - startedAt;
       const common = {
         buffered,
@@ -901,6 +1032,7 @@ export class Router {
         : (new ChatStream({
             ...common,
             includeUsage,
+            endpoint: lane.id,
             onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end),
           }) as unknown as RoutedStream<never>);
       if (job.state === "settled") {
@@ -910,9 +1042,7 @@ export class Router {
       job.started?.(stream, lane.id, headers);
     } catch (error) {
       firstTokenTimer?.unsubscribe();
-      const failure = firstTokenTimedOut
-        ? timeoutFailure(error, "first-token")
-        : classifyFailure(error, this.scheduler.now());
+      const failure = firstTokenTimedOut ? timeoutFailure(error, "first-token") : this.classify(job, error);
       this.attemptFailed(job, admission, failure, headersReceived);
     }
   }
@@ -934,9 +1064,13 @@ export class Router {
       this.settle(job, { ok: true, endpoint: lane.id, response: undefined, usage: end.usage });
       return;
     }
-    if (end.kind === "stopped" || end.error instanceof DeadlineExceededError) {
-      // The caller stopped it, or its deadline did: neither says anything about the endpoint.
-      const stop = end.kind === "stopped" ? new AbortedError() : (end.error as DeadlineExceededError);
+    if (
+      end.kind === "stopped" ||
+      end.error instanceof DeadlineExceededError ||
+      (job.stopReason !== undefined && end.error === job.stopReason)
+    ) {
+      // The caller stopped it, or the router did (its deadline, close()): nothing said about the endpoint.
+      const stop = end.kind === "stopped" ? new AbortedError() : (end.error as RouterError);
       lane.finish(admission, { failure: abortedFailure(undefined) });
       this.record(job, admission, undefined, stop.code.toLowerCase());
       this.settle(job, { ok: false, error: stop });
@@ -995,6 +1129,17 @@ export class Router {
     }
   }
 
+  /**
+   * What a failed attempt means. A 404 about stored state (a response or conversation the endpoint does
+   * not hold) is the answer, not a missing deployment: final, and no verdict on the lane.
+   */
+  private classify(job: JobHandle, error: unknown): Failure {
+    const failure = classifyFailure(error, this.scheduler.now());
+    if (job.op === "chat" || job.op === "embeddings" || failure.status !== 404) return failure;
+    if (failure.code === "DeploymentNotFound" || failure.code === "model_not_found") return failure;
+    return { ...failure, retryable: false, failoverOnly: false, laneEffect: "none" };
+  }
+
   /** A timeout that was the request's own deadline, or a call the router stopped: not the endpoint's fault. */
   private stoppedByDeadline(job: JobHandle, failure: Failure): boolean {
     return (
@@ -1036,7 +1181,11 @@ export class Router {
     if (!throttled) job.modelAttempts += 1;
     if (job.modelAttempts >= this.config.retry.maxAttempts) {
       if (this.useFallback(job)) return;
-      this.settle(job, { ok: false, error: this.allFailed(job) });
+      // A pinned job had only its owner to try: say that the state's one home failed it.
+      this.settle(job, {
+        ok: false,
+        error: job.pin === undefined ? this.allFailed(job) : this.unservable(job),
+      });
       return;
     }
     job.avoid ??= new Set();
@@ -1199,8 +1348,8 @@ export class Router {
         this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
     } else if (job.state === "backoff") {
       this.settle(job, { ok: false, error: new AbortedError({ cause: job.signal?.reason }) });
-    }
-    // A running attempt sees the same signal through the SDK and settles on its way out.
+    } else if (job.state === "running") job.attempt?.abort(job.signal?.reason);
+    // A running attempt sees its own signal abort through the SDK and settles on its way out.
   }
 
   private settle(job: JobHandle, outcome: Outcome): void {
@@ -1249,19 +1398,7 @@ export class Router {
    * echo what it was sent, and `inspect(error)` prints the whole chain.
    */
   private scrub(error: RouterError): void {
-    let e: unknown = error.cause;
-    for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
-      const clean = this.redact(e.message);
-      if (clean !== e.message) Object.defineProperty(e, "message", { value: clean, configurable: true });
-      // The stack starts with the message (as it was when something first read it).
-      const stack = typeof e.stack === "string" ? this.redact(e.stack) : undefined;
-      if (stack !== undefined && stack !== e.stack)
-        Object.defineProperty(e, "stack", { value: stack, configurable: true });
-      const body = (e as { error?: unknown }).error;
-      const inner = (body as { message?: unknown } | undefined)?.message;
-      if (typeof inner === "string" && typeof body === "object" && body !== null)
-        Object.defineProperty(body, "message", { value: this.redact(inner), configurable: true });
-    }
+    scrubError(error, this.redact);
   }
 
   private readonly redact = (text: string): string => {
@@ -1273,20 +1410,107 @@ export class Router {
   };
 }
 
-function validateBody(op: JobOp, body: JobBody): string | undefined {
-  if (op === "responses") {
-    const problems = validateResponsesBody(body);
-    return problems.length === 0 ? undefined : `Invalid Responses request: ${problems.join("; ")}.`;
+/**
+ * Every problem of a body for its surface, each with its path (see src/operations). Never throws: a
+ * body whose reading throws (a getter, a Proxy) is that problem.
+ */
+function bodyProblems(op: JobOp, body: unknown): readonly string[] {
+  try {
+    if (op === "embeddings") return validateEmbeddingsBody(body);
+    if (op === "responses") return validateResponsesBody(body);
+    return validateChatBody(body);
+  } catch (error) {
+    return [`body: could not be read (${describeThrown(error)})`];
   }
-  if (typeof body !== "object" || body === null) return "The request body must be an object.";
-  if (typeof body.model !== "string" || body.model.length === 0)
-    return "The request body needs a `model` string.";
-  if (op === "embeddings") {
-    return "input" in body && body.input !== undefined ? undefined : "An embeddings request needs `input`.";
+}
+
+/** A request (or its body) whose reading threw: REQUEST_INVALID saying what threw, never the throw itself. */
+function unreadable(what: string, error: unknown): RequestInvalidError {
+  return new RequestInvalidError("Invalid request", [
+    `${what}: could not be read (${describeThrown(error)})`,
+  ]);
+}
+
+/** What a caller's getter threw, in a few words (its message is the caller's own: it stays short). */
+function describeThrown(error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}
+
+/** `stream: true` on a body, read without trusting it (not an object, or a getter that throws: false). */
+function isStreamed(body: unknown): boolean {
+  try {
+    return isRecord(body) && body.stream === true;
+  } catch {
+    return false;
   }
-  return Array.isArray((body as { messages?: unknown }).messages)
-    ? undefined
-    : "A chat request needs a `messages` array.";
+}
+
+/** Duck-typed like the SDK does: an AbortSignal from another realm or polyfill works too. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as AbortSignal).aborted === "boolean" &&
+    typeof (value as AbortSignal).addEventListener === "function" &&
+    typeof (value as AbortSignal).removeEventListener === "function"
+  );
+}
+
+const NO_OPTIONS: RouterCallOptions = Object.freeze({});
+
+/**
+ * Per-call options, checked: the queue orders by `priority` and times by `timeout` (a NaN would break
+ * either), the outcome carries `id`, and `signal` gets a listener. Never throws; the options are
+ * returned as they came when they are right (no copy on the hot path).
+ */
+function readOptions(options: unknown): { options: RouterCallOptions; problems: readonly string[] } {
+  if (options === undefined || options === null) return { options: NO_OPTIONS, problems: NO_PROBLEMS };
+  if (!isRecord(options))
+    return { options: NO_OPTIONS, problems: [`options: must be an object (got ${describeValue(options)})`] };
+  let problems: string[] | undefined;
+  try {
+    const { id, priority, timeout, signal, affinityKey } = options;
+    const add = (problem: string) => (problems ??= []).push(problem);
+    if (id !== undefined && (typeof id !== "string" || id.length === 0))
+      add("id: must be a non-empty string");
+    if (priority !== undefined && !(typeof priority === "number" && Number.isFinite(priority)))
+      add("priority: must be a finite number (lower is served first)");
+    if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0))
+      add("timeout: must be a positive number of milliseconds");
+    if (signal !== undefined && !isAbortSignal(signal)) add("signal: must be an AbortSignal");
+    if (affinityKey !== undefined && typeof affinityKey !== "string") add("affinityKey: must be a string");
+    if (problems === undefined) return { options: options as RouterCallOptions, problems: NO_PROBLEMS };
+    return { options: typeof id === "string" && id.length > 0 ? { id } : NO_OPTIONS, problems };
+  } catch (error) {
+    return { options: NO_OPTIONS, problems: [`options: could not be read (${describeThrown(error)})`] };
+  }
+}
+
+/**
+ * What is wrong with a plain call's answer, if anything: a chat completion or an embeddings list of the
+ * right shape, or else the endpoint's failure (an HTML page the SDK returned as a string, an empty
+ * body, someone else's JSON, fewer vectors than inputs). Other surfaces are checked by their own code.
+ */
+function answerProblem(
+  job: JobHandle,
+  endpoint: string,
+  result: UpstreamResult,
+): ResponseInvalidError | undefined {
+  let problem: string | undefined;
+  if (result.kind === "chat") problem = chatCompletionProblem(result.data);
+  else if (result.kind === "embeddings")
+    problem = embeddingsResponseProblem(
+      result.data,
+      embeddingsInputCount((job.body as EmbeddingCreateParams).input),
+    );
+  if (problem === undefined) return undefined;
+  const data: unknown = result.data;
+  return new ResponseInvalidError(endpoint, problem, {
+    status: 200,
+    ...(typeof data === "string" ? { excerpt: data.slice(0, 200) } : {}),
+    ...(result.headers ? { headers: result.headers } : {}),
+  });
 }
 
 /** A call on a stored response needs its id (what the URL carries). */
@@ -1322,16 +1546,6 @@ function responsesRef(op: JobOp, body: JobBody): string | undefined {
 function softKey(model: string, body: JobBody, explicit: string | undefined): string | undefined {
   const key = affinityKeyOf(body as unknown as Record<string, unknown>, explicit);
   return key === undefined ? undefined : `${model}\u0000${key}`;
-}
-
-/** Per-call options the queue can order by: a NaN priority or timeout would break its ordering or its timers. */
-function validateOptions(options: RouterCallOptions): string | undefined {
-  const { priority, timeout } = options;
-  if (priority !== undefined && !Number.isFinite(priority))
-    return "`priority` must be a finite number (lower is served first).";
-  if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0))
-    return "`timeout` must be a positive number of milliseconds.";
-  return undefined;
 }
 
 function headersOf(error: unknown): Headers | undefined {

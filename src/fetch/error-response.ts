@@ -58,6 +58,9 @@ function replyFor(error: unknown, redact: (text: string) => string): ErrorReply 
     case "ABORTED":
       // 499 (client closed request): only seen when the caller's own signal did not end the fetch.
       return reply(499, "aborted", "aborted", message, false);
+    case "AFFINITY_UNAVAILABLE":
+      // The state lives on one endpoint that cannot serve now; a later retry may find it back.
+      return reply(503, "server_error", "affinity_unavailable", message, true);
     case "ROUTER_CLOSED":
       return reply(503, "server_error", "router_closed", message, false);
     case "UPSTREAM_ERROR": {
