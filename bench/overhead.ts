@@ -22,12 +22,20 @@
  */
 import { AzureOpenAI, OpenAI } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import { Registry } from "prom-client";
 import { createHttpPool, type HttpPool } from "../src/dispatch/http-pool.js";
-import { createRouter, DEFAULT_AZURE_API_VERSION, type Router } from "../src/index.js";
+import {
+  collectPrometheus,
+  createRouter,
+  DEFAULT_AZURE_API_VERSION,
+  type Router,
+  type RouterConfig,
+} from "../src/index.js";
 import type { SimEndpoint, StartFleetOptions } from "../src/sim/index.js";
 import { startFleet } from "../src/sim/index.js";
 import { flags } from "./lib/args.js";
 import { CHAT_BODY, collectGarbage, drive, inMemoryFetch, MODEL, tick } from "./lib/fixtures.js";
+import { otelRouter } from "./lib/otel.js";
 import { fmt, printTable, printVerdicts, type Verdict, writeResult } from "./lib/report.js";
 import { startSimChild } from "./lib/sim-child.js";
 import { cpuMicros, median, percentiles, round } from "./lib/stats.js";
@@ -52,7 +60,15 @@ const DEPLOYMENT = "gpt4o-bench";
  * `router.fetch` is the SDK pointed at the router's fetch (what framework users run): its budget is
  * against `router` (the router's own SDK-shaped API) in the same run.
  */
-const ARMS = ["sdk", "sdk+pool", "router", "router.fetch", "sdk+memory"] as const;
+const ARMS = [
+  "sdk",
+  "sdk+pool",
+  "router",
+  "router.fetch",
+  "sdk+memory",
+  "router+otel",
+  "router+prom",
+] as const;
 const BUDGET_FETCH_ADDED_P50_US = 40;
 type Arm = (typeof ARMS)[number];
 type Mode = "sequential" | "concurrent";
@@ -84,6 +100,7 @@ function armsFor(e: SimEndpoint): {
   call: Record<Arm, () => Promise<unknown>>;
   router: Router;
   pool: HttpPool;
+  close(): Promise<void>;
 } {
   const pool = createHttpPool();
   const sdk = (fetchImpl: typeof fetch | undefined): OpenAI => {
@@ -97,19 +114,23 @@ function armsFor(e: SimEndpoint): {
   // Azure: the SDK puts `model` in the path as the deployment name, as the router does.
   const body: ChatCompletionCreateParamsNonStreaming =
     e.type === "azure" ? { ...CHAT_BODY, model: e.deployments[MODEL] ?? DEPLOYMENT } : CHAT_BODY;
-  const router = createRouter({
-    endpoints: [
-      e.type === "azure"
-        ? {
-            name: e.name,
-            type: "azure",
-            endpoint: e.endpoint,
-            apiKey: e.apiKey,
-            deployments: { ...e.deployments },
-          }
-        : { name: e.name, type: "openai", baseURL: e.baseURL, apiKey: e.apiKey, models: [...e.models] },
-    ],
-  });
+  const endpoints: RouterConfig["endpoints"] = [
+    e.type === "azure"
+      ? {
+          name: e.name,
+          type: "azure",
+          endpoint: e.endpoint,
+          apiKey: e.apiKey,
+          deployments: { ...e.deployments },
+        }
+      : { name: e.name, type: "openai", baseURL: e.baseURL, apiKey: e.apiKey, models: [...e.models] },
+  ];
+  const router = createRouter({ endpoints });
+  // Instrumented: the real OpenTelemetry SDK (spans to a no-op exporter, metrics to a reader that is
+  // never collected), and a prom-client registry (never scraped: scrapes cost nothing per request).
+  const otel = otelRouter(endpoints);
+  const promRouter = createRouter({ endpoints });
+  collectPrometheus(promRouter, { registry: new Registry() });
   const inMemory = new OpenAI({ apiKey: "unused", fetch: inMemoryFetch, maxRetries: 0 });
   const viaFetch = new OpenAI({
     apiKey: "unused",
@@ -120,7 +141,14 @@ function armsFor(e: SimEndpoint): {
   return {
     router,
     pool,
+    close: async () => {
+      await router.close();
+      await otel.close();
+      await promRouter.close();
+    },
     call: {
+      "router+otel": () => otel.router.chat.completions.create(CHAT_BODY),
+      "router+prom": () => promRouter.chat.completions.create(CHAT_BODY),
       sdk: () => client.chat.completions.create(body),
       "sdk+pool": () => pooled.chat.completions.create(body),
       router: () => router.chat.completions.create(CHAT_BODY),
@@ -192,6 +220,11 @@ interface Summary {
   readonly throughputRatio: number;
   /** Median over rounds of router client CPU per call − sdk+pool's. */
   readonly addedCpuUsPerCall: number;
+  /**
+   * With instrumentation on (`router+otel`: the OpenTelemetry SDK; `router+prom`: a prom-client
+   * registry): p50 added over sdk+pool (the budgeted figure), and p50 / CPU per call over the plain router.
+   */
+  readonly instrumented: Readonly<Record<string, number>>;
   /** The same against the plain SDK (global fetch): what a user switching to the router sees. */
   readonly vsPlainSdk: { readonly addedP50Us: number; readonly throughputRatio: number };
   readonly rounds: readonly Round[];
@@ -208,7 +241,7 @@ function medianOf(ms: readonly Measurement[]): Measurement {
 }
 
 async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
-  const { call, router, pool } = armsFor(e);
+  const { call, close, pool } = armsFor(e);
   // Warm up sockets, JIT, the SDK's and the router's caches, sequentially then concurrently.
   for (const arm of ARMS) {
     await drive(opts.warmup, 1, () => call[arm]());
@@ -224,7 +257,7 @@ async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
     perMode.concurrent.push(got as Round);
     process.stdout.write(`  ${e.name}: round ${r + 1}/${opts.rounds} done\n`);
   }
-  await router.close();
+  await close();
   await pool.close();
   return (["sequential", "concurrent"] as const).map((mode) => {
     const rounds = perMode[mode];
@@ -241,6 +274,14 @@ async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
       addedP99Us: median(rounds.map((x) => x.router.p99Us - base(x).p99Us)),
       throughputRatio: median(rounds.map((x) => x.router.perSecond / base(x).perSecond)),
       addedCpuUsPerCall: median(rounds.map((x) => x.router.clientCpuUs - base(x).clientCpuUs)),
+      instrumented: {
+        otelAddedP50Us: median(rounds.map((x) => x["router+otel"].p50Us - base(x).p50Us)),
+        otelOverRouterP50Us: median(rounds.map((x) => x["router+otel"].p50Us - x.router.p50Us)),
+        otelCpuOverRouterUs: median(rounds.map((x) => x["router+otel"].clientCpuUs - x.router.clientCpuUs)),
+        promAddedP50Us: median(rounds.map((x) => x["router+prom"].p50Us - base(x).p50Us)),
+        promOverRouterP50Us: median(rounds.map((x) => x["router+prom"].p50Us - x.router.p50Us)),
+        promCpuOverRouterUs: median(rounds.map((x) => x["router+prom"].clientCpuUs - x.router.clientCpuUs)),
+      },
       vsPlainSdk: {
         addedP50Us: median(rounds.map((x) => x.router.p50Us - x.sdk.p50Us)),
         throughputRatio: median(rounds.map((x) => x.router.perSecond / x.sdk.perSecond)),
@@ -324,6 +365,40 @@ async function main(): Promise<void> {
       pass: s.vsPlainSdk.addedP50Us <= BUDGET_ADDED_P50_US,
     });
   }
+  printTable(
+    "Instrumentation on (medians of per-round figures): router+otel = OpenTelemetry SDK, router+prom = prom-client registry",
+    [
+      "endpoint / mode",
+      "otel: added p50 vs sdk+pool",
+      "otel: p50 over router",
+      "otel: CPU/call over router",
+      "prom: added p50 vs sdk+pool",
+      "prom: p50 over router",
+      "prom: CPU/call over router",
+    ],
+    summaries.map((s) => [
+      `${s.endpoint} ${s.mode}`,
+      fmt(s.instrumented.otelAddedP50Us ?? Number.NaN, 1),
+      fmt(s.instrumented.otelOverRouterP50Us ?? Number.NaN, 1),
+      fmt(s.instrumented.otelCpuOverRouterUs ?? Number.NaN, 1),
+      fmt(s.instrumented.promAddedP50Us ?? Number.NaN, 1),
+      fmt(s.instrumented.promOverRouterP50Us ?? Number.NaN, 1),
+      fmt(s.instrumented.promCpuOverRouterUs ?? Number.NaN, 1),
+    ]),
+  );
+  for (const s of summaries.filter((x) => x.mode === "sequential")) {
+    for (const [arm, key] of [
+      ["router+otel", "otelAddedP50Us"],
+      ["router+prom", "promAddedP50Us"],
+    ] as const) {
+      const added = s.instrumented[key] ?? Number.NaN;
+      verdicts.push({
+        budget: `${s.endpoint}: ${arm} (instrumentation on) router-added p50 ≤ ${BUDGET_ADDED_P50_US} µs (sequential, vs sdk+pool)`,
+        measured: `${fmt(added, 1)} µs`,
+        pass: added <= BUDGET_ADDED_P50_US,
+      });
+    }
+  }
   printVerdicts(verdicts);
   console.log(
     `\nAt concurrency ${opts.concurrency} the client's event loop is the bottleneck, so p50 there is queueing in the client (Little's law: ≈ ${opts.concurrency} ÷ throughput); the throughput ratio and CPU per call are the figures to read.`,
@@ -339,6 +414,7 @@ async function main(): Promise<void> {
       addedP99Us: round(s.addedP99Us),
       throughputRatio: round(s.throughputRatio, 4),
       addedCpuUsPerCall: round(s.addedCpuUsPerCall),
+      instrumented: Object.fromEntries(Object.entries(s.instrumented).map(([k, v]) => [k, round(v)])),
       vsPlainSdk: {
         addedP50Us: round(s.vsPlainSdk.addedP50Us),
         throughputRatio: round(s.vsPlainSdk.throughputRatio, 4),

@@ -13,9 +13,9 @@ import type { InstrumentOptions } from "./types.js";
 export interface RouterInstrument {
   /** Captures what the request's spans will hang from (the caller's active context). */
   begin(): unknown;
-  /** The request settled: write its spans and record its metrics. */
+  /** The request settled: its spans and metrics are written soon after (off the caller's path). */
   end(completion: Completion, begun: unknown, now: number): void;
-  /** The router closed: stop observing it. */
+  /** The router closed: write what is pending, stop observing it. */
   close(): void;
 }
 
@@ -46,14 +46,30 @@ export function createRouterInstrument(
   const { api, tracer, meter } = resolved;
   const spans = tracer && api ? new SpanWriter(tracer, api, info) : undefined;
   const metrics = meter ? new MetricRecorder(meter, semconv, info, snapshot) : undefined;
-  return {
-    begin: () => (spans ? api?.context.active() : undefined),
-    end(completion, begun, now) {
+  // Spans and metrics are written after the outcome reached the caller, in one batch per event-loop
+  // turn: the SDK's work (attribute hashing, span processors) stays off the request's latency. Times
+  // are taken at the outcome, so deferring changes no figure.
+  let pending: { completion: Completion; begun: unknown; now: number }[] = [];
+  let scheduled: ReturnType<typeof setImmediate> | undefined;
+  const flush = () => {
+    scheduled = undefined;
+    const batch = pending;
+    pending = [];
+    for (const { completion, begun, now } of batch) {
       const arrivedAt = now - completion.latencyMs;
       spans?.write(completion, begun, arrivedAt, now);
       metrics?.record(completion, arrivedAt);
+    }
+  };
+  return {
+    begin: () => (spans ? api?.context.active() : undefined),
+    end(completion, begun, now) {
+      pending.push({ completion, begun, now });
+      scheduled ??= setImmediate(flush);
     },
     close() {
+      if (scheduled) clearImmediate(scheduled);
+      flush();
       metrics?.close();
     },
   };

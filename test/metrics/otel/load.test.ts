@@ -1,6 +1,6 @@
 import { metrics, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../../../src/index.js";
+import { ConfigError, type InstrumentOptions } from "../../../src/index.js";
 import { registeredProviders, resolveInstrument } from "../../../src/metrics/otel/load.js";
 import { semconvFromEnv } from "../../../src/metrics/otel/semconv.js";
 import { chat, type Rig, rig } from "../../helpers/setup.js";
@@ -21,7 +21,7 @@ afterEach(async () => {
   vi.unstubAllEnvs();
 });
 
-async function start(instrument?: Parameters<typeof rig>[1]["instrument"]): Promise<Rig> {
+async function start(instrument?: InstrumentOptions | false): Promise<Rig> {
   const r = await rig(FLEET, instrument === undefined ? {} : { instrument });
   cleanup.push(() => r.close());
   return r;
@@ -72,6 +72,7 @@ describe("router instrumentation", () => {
     metrics.setGlobalMeterProvider(s.meterProvider);
     const { router } = await start();
     await router.chat.completions.create(chat());
+    await new Promise((resolve) => setImmediate(resolve)); // the instrument writes right after
     expect(s.finished().map((span) => span.name)).toEqual(["chat gpt-4o via oai", "chat gpt-4o"]);
     expect(s.finished()[1]?.instrumentationScope.name).toBe("openai-router");
     expect((await s.collect()).has("gen_ai.client.operation.duration")).toBe(true);
@@ -83,6 +84,7 @@ describe("router instrumentation", () => {
     trace.setGlobalTracerProvider(s.tracerProvider);
     const { router } = await start(false);
     await router.chat.completions.create(chat());
+    await new Promise((resolve) => setImmediate(resolve)); // the instrument writes right after
     expect(s.finished()).toHaveLength(0);
   });
 
@@ -93,6 +95,7 @@ describe("router instrumentation", () => {
     const { router } = await start({ meter: s.meter });
     vi.stubEnv("OTEL_SEMCONV_STABILITY_OPT_IN", "");
     await router.chat.completions.create(chat());
+    await new Promise((resolve) => setImmediate(resolve)); // the instrument writes right after
     const names = [...(await s.collect()).keys()];
     expect(names).toContain("gen_ai.client.inference.duration");
     expect(names).not.toContain("gen_ai.client.operation.duration");

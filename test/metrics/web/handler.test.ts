@@ -125,10 +125,8 @@ describe("createDashboardHandler", () => {
     expect(frames[0]).toEqual({ event: "hello", data: { strategy: "priority", endpoints: ["east", "oai"] } });
     const metrics = frames.filter((f) => f.event === "metrics");
     expect(metrics.length).toBeGreaterThan(0);
-    expect((metrics[0]?.data as { endpoints: { name: string }[] }).endpoints.map((e) => e.name)).toEqual([
-      "east",
-      "oai",
-    ]);
+    const first = metrics[0]?.data as { endpoints: { name: string }[] } | undefined;
+    expect(first?.endpoints.map((e) => e.name)).toEqual(["east", "oai"]);
     const types = frames
       .filter((f) => f.event === "router-event")
       .map((f) => (f.data as { type: string }).type);
