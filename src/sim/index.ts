@@ -31,6 +31,8 @@ export type {
   SimLimits,
   StartFleetOptions,
 } from "./options.js";
+/** The prompt cache's documented rules: 1,024-token minimum, 128-token steps, 5-minute TTL. */
+export { CACHE_STEP_TOKENS, DEFAULT_PROMPT_CACHE_TTL_MS, MIN_CACHED_TOKENS } from "./prompt-cache.js";
 /** Router endpoint configs for a running fleet. */
 export { type RouterEndpointExtras, toRouterEndpoints } from "./router-endpoints.js";
 /** The fleet's own errors, with stable codes. */
