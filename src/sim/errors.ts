@@ -54,7 +54,11 @@ export function missingParam(param: string): WireError {
   );
 }
 
-export function invalidParam(param: string, message: string, code: string | null = "invalid_value"): WireError {
+export function invalidParam(
+  param: string,
+  message: string,
+  code: string | null = "invalid_value",
+): WireError {
   return apiError(400, message, "invalid_request_error", param, code);
 }
 
@@ -204,7 +208,11 @@ function openaiWhere(ctx: RateLimitContext): string {
 /** Azure's opening sentence: "token rate limit" for TPM, "call rate limit" for everything else. */
 function azureExceeded(ctx: RateLimitContext, tokens: boolean): string {
   const operation =
-    ctx.op === "chat" ? "ChatCompletions_Create" : ctx.op === "responses" ? "Responses_Create" : "Embeddings_Create";
+    ctx.op === "chat"
+      ? "ChatCompletions_Create"
+      : ctx.op === "responses"
+        ? "Responses_Create"
+        : "Embeddings_Create";
   return `Requests to the ${operation} Operation under Azure OpenAI API version ${ctx.apiVersion} have exceeded ${tokens ? "token" : "call"} rate limit of your current OpenAI S0 pricing tier.`;
 }
 
