@@ -2,6 +2,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fleet, startFleet } from "../../src/sim/index.js";
+import { mulberry32 } from "../../src/sim/prng.js";
+import { type ResponsePlan, renderResponseEvents } from "../../src/sim/responses/render.js";
 import { openaiClient } from "./helpers.js";
 
 const ajv = new Ajv2020({ strict: false });
@@ -123,5 +125,44 @@ describe("streamed responses", () => {
     if (last.type !== "response.incomplete") throw new Error("unreachable");
     expect(last.response.incomplete_details).toEqual({ reason: "max_output_tokens" });
     expect(all.filter((e) => e.type === "response.output_text.delta")).toHaveLength(16);
+  });
+});
+
+describe("renderResponseEvents", () => {
+  const plan: ResponsePlan = {
+    id: "resp_1",
+    createdAt: 1,
+    model: "gpt-4o",
+    echo: {},
+    outputs: [
+      {
+        item: {
+          id: "msg_1",
+          type: "message",
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", annotations: [], logprobs: [], text: "A b." }],
+        },
+        text: "A b.",
+        pieces: ["A", " b", "."],
+      },
+    ],
+    status: "completed",
+    inputTokens: 5,
+    cachedTokens: 0,
+    writtenTokens: 0,
+    outputTokens: 3,
+    obfuscation: false,
+  };
+  // Breaks if the latency model could not pace the deltas (positions) or sends the snapshot late.
+  it("sends the snapshots with the headers and one content event per token, at its position", () => {
+    const events = renderResponseEvents(plan, mulberry32(1));
+    expect(events.slice(0, 2).map((e) => e.kind)).toEqual(["preamble", "preamble"]);
+    const content = events.filter((e) => e.kind === "content");
+    expect(content.map((e) => e.position)).toEqual([0, 1, 2]);
+    expect(events.at(-1)).toMatchObject({ kind: "tail", position: 2 });
+    expect(content.map((e) => JSON.parse(e.data.split("\n")[1]!.slice(6)).delta)).toEqual(["A", " b", "."]);
+    // Without obfuscation the deltas carry no padding field.
+    expect(content.every((e) => !e.data.includes("obfuscation"))).toBe(true);
   });
 });

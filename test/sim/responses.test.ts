@@ -369,6 +369,11 @@ describe("POST /v1/responses (openai.com)", () => {
     expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("5");
     const error = await rejection(client.responses.create({ model: "gpt-4o", input: "again" }));
     expect(error).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    // Breaks if Responses tokens are missing from the endpoint's stats.
+    const stats = fleet.stats("tight");
+    expect(stats.byStatus[429]).toBe(1);
+    expect(stats.promptTokens).toBeGreaterThan(0);
+    expect(stats.completionTokens).toBeGreaterThan(0);
   });
 });
 
