@@ -1,7 +1,17 @@
 import { countTokens, encode, encodeChat } from "gpt-tokenizer";
 import { describe, expect, it } from "vitest";
-import { generateReply, MAX_REPLY_TOKENS, MIN_REPLY_TOKENS, REPLY_WORDS } from "../../src/sim/content.js";
-import { countChatTokens, TokenCounter } from "../../src/sim/tokens.js";
+import {
+  applyStop,
+  capTokens,
+  choiceTokens,
+  generateReply,
+  MAX_REPLY_TOKENS,
+  MIN_REPLY_TOKENS,
+  planChoice,
+  REPLY_WORDS,
+  type ReplyShape,
+} from "../../src/sim/content.js";
+import { countChatTokens, countToolTokens, TokenCounter, toolsPrompt } from "../../src/sim/tokens.js";
 
 describe("reply words", () => {
   it("are each exactly one o200k token, alone, after a space and capitalised", () => {
@@ -82,5 +92,74 @@ describe("countChatTokens", () => {
     const counter = new TokenCounter(3);
     for (let i = 0; i < 10; i++) expect(counter.count(`word${i}`)).toBe(countTokens(`word${i}`));
     expect(counter.count("word0")).toBe(countTokens("word0"));
+  });
+});
+
+describe("stop sequences and caps", () => {
+  const choice = { tokens: ["Alpha", " beta", " gamma", "."], finishReason: "stop" as const };
+  // Breaks if the earliest sequence does not win, or the cut keeps part of the sequence.
+  it("applyStop ends before the earliest sequence, mid-token if need be", () => {
+    expect(applyStop(choice, [" gamma", " beta"]).tokens).toEqual(["Alpha"]);
+    expect(applyStop(choice, ["ta g"]).tokens).toEqual(["Alpha", " be"]);
+    expect(applyStop(choice, ["Al"]).tokens).toEqual([]);
+    expect(applyStop(choice, ["zeta"])).toBe(choice);
+    expect(applyStop({ ...choice, finishReason: "length" }, ["."]).finishReason).toBe("stop");
+  });
+
+  // Breaks if capTokens lets more than maxTokens through or mislabels the finish.
+  it("capTokens cuts to max_tokens with finish_reason length", () => {
+    expect(capTokens(choice, 2)).toEqual({ tokens: ["Alpha", " beta"], finishReason: "length" });
+    expect(capTokens(choice, 4)).toBe(choice);
+  });
+});
+
+describe("planChoice", () => {
+  const shape: ReplyShape = {
+    tools: [
+      { name: "f", parameters: { type: "object", properties: { a: { type: "string" } }, required: ["a"] } },
+    ],
+    toolChoice: "required",
+    parallelToolCalls: undefined,
+    afterToolResult: false,
+    lastUserText: "",
+    format: { type: "text" },
+    stop: [],
+    maxTokens: undefined,
+    logprobs: false,
+    topLogprobs: 0,
+  };
+  // Breaks if max_tokens does not cut tool-call arguments (finish_reason length) or the token count is off.
+  it("cuts tool-call arguments at max_tokens", () => {
+    const full = planChoice(1, "k", 0, shape);
+    expect(full.finishReason).toBe("tool_calls");
+    const cut = planChoice(1, "k", 0, { ...shape, maxTokens: 3 });
+    expect(cut.finishReason).toBe("length");
+    expect(choiceTokens(cut)).toBe(3);
+    expect(full.toolCalls![0]!.arguments.startsWith(cut.toolCalls![0]!.arguments)).toBe(true);
+  });
+});
+
+describe("tool definitions in the prompt", () => {
+  // Breaks if the rendering drops names, parameters or optional markers, or costs nothing.
+  it("renders the namespace the model sees and counts it", () => {
+    const tools = [
+      {
+        name: "get_weather",
+        description: "Weather",
+        parameters: {
+          type: "object",
+          properties: { city: { type: "string", description: "City" }, unit: { enum: ["c", "f"] } },
+          required: ["city"],
+        },
+      },
+      { name: "now" },
+    ];
+    const text = toolsPrompt(tools);
+    expect(text).toContain("type get_weather = (_: {");
+    expect(text).toContain("// City\ncity: string,");
+    expect(text).toContain('unit?: "c" | "f",');
+    expect(text).toContain("type now = () => any;");
+    expect(countToolTokens(new TokenCounter(), tools)).toBe(countTokens(text) + 4);
+    expect(countToolTokens(new TokenCounter(), [])).toBe(0);
   });
 });
