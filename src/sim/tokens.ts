@@ -108,7 +108,8 @@ function tsProps(s: Record<string, unknown>): string {
 /**
  * The text the service puts in front of the conversation for function tools (a TypeScript-like
  * `namespace functions`, as OpenAI's models see tool definitions); counting its tokens is how the
- * sim charges tool definitions to the prompt, within a few tokens of the service's count.
+ * sim charges tool definitions to the prompt. An estimate of the right size, not checked against
+ * the service's own counts.
  */
 export function toolsPrompt(tools: readonly ToolForPrompt[]): string {
   let out = "# Tools\n\n## functions\n\nnamespace functions {\n\n";
