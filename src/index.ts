@@ -39,6 +39,13 @@ export {
   UpstreamError,
 } from "./errors.js";
 export type { RouterEvent, RouterEventType } from "./events.js";
+export type { AccessLogEntry, LogSink } from "./gateway/access-log.js";
+export type { GatewayClientConfig, GatewayConfig } from "./gateway/config.js";
+export { type ConfigFile, type Environment, loadConfigFile, parseConfigText } from "./gateway/config-file.js";
+export { GatewayError, type GatewayErrorCode } from "./gateway/errors.js";
+export { createGateway, type Gateway, type GatewayOptions, type GatewayTarget } from "./gateway/gateway.js";
+export type { ClientFigures } from "./gateway/prometheus-text.js";
+export type { Readiness } from "./gateway/readiness.js";
 export {
   type BudgetReport,
   type BudgetSignal,
