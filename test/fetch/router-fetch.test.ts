@@ -1,6 +1,6 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
-import { embed, generateText, streamText } from "ai";
+import { embed, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import { APIUserAbortError, BadRequestError, NotFoundError, OpenAI, RateLimitError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { chat, type Rig, rig } from "../helpers/setup.js";
@@ -195,6 +195,55 @@ describe("router.fetch with frameworks", () => {
     expect(text.length).toBeGreaterThan(0);
     const { embedding } = await embed({ model: openai.embedding("text-embedding-3-small"), value: "hi" });
     expect(embedding.length).toBeGreaterThan(0);
+  });
+
+  // Breaks if the AI SDK's default model (the Responses API since v5) cannot go through router.fetch.
+  it("serves the AI SDK's default Responses model, JSON and streamed", async () => {
+    current = await rig(FLEET, { strategy: "round-robin" });
+    const openai = createOpenAI({ apiKey: "unused", fetch: current.router.fetch });
+    const generated = await generateText({ model: openai("gpt-4o"), prompt: "Hello", maxOutputTokens: 20 });
+    expect(generated.text.length).toBeGreaterThan(0);
+    expect(generated.response.id).toMatch(/^resp_/);
+    const streamed = streamText({ model: openai("gpt-4o"), prompt: "Stream", maxOutputTokens: 20 });
+    let text = "";
+    for await (const part of streamed.textStream) text += part;
+    expect(text.length).toBeGreaterThan(0);
+    expect((await streamed.usage).outputTokens).toBeGreaterThan(0);
+  });
+
+  // Breaks if tool calls (and the follow-up carrying their results) do not survive routing.
+  it("runs an AI SDK tool-calling loop over chat and over the Responses API", async () => {
+    current = await rig(FLEET, { strategy: "round-robin" });
+    const openai = createOpenAI({ apiKey: "unused", fetch: current.router.fetch });
+    for (const model of [openai.chat("gpt-4o"), openai("gpt-4o")]) {
+      const calls: string[] = [];
+      const result = await generateText({
+        model,
+        prompt: "What is the weather in Paris? Use get_weather.",
+        tools: {
+          get_weather: tool({
+            description: "The weather in a city",
+            inputSchema: jsonSchema<{ city: string }>({
+              type: "object",
+              properties: { city: { type: "string" } },
+              required: ["city"],
+              additionalProperties: false,
+            }),
+            execute: async ({ city }) => {
+              calls.push(city);
+              return { city, celsius: 21 };
+            },
+          }),
+        },
+        toolChoice: "required",
+        stopWhen: stepCountIs(2),
+        prepareStep: ({ stepNumber }) => (stepNumber > 0 ? { toolChoice: "none" } : {}),
+      });
+      expect(calls).toHaveLength(1);
+      expect(typeof calls[0]).toBe("string");
+      expect(result.steps).toHaveLength(2);
+      expect(result.text.length).toBeGreaterThan(0);
+    }
   });
 
   // Breaks if LangChain's ChatOpenAI cannot use the router as its fetch.

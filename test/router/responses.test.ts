@@ -261,3 +261,59 @@ describe("router.fetch and the Responses API", () => {
     expect(missed()).toBe(4);
   });
 });
+
+describe("soft affinity", () => {
+  const longPrefix = "You are a meticulous assistant. ".repeat(260); // > 1,024 tokens: cacheable
+
+  // Breaks if requests sharing a cache key are spread by the strategy instead of kept together.
+  it("keeps requests with one prompt_cache_key on the endpoint that served it; off, they spread", async () => {
+    for (const soft of [true, false]) {
+      current = await rig(THREE, { strategy: "round-robin", affinity: { soft } });
+      let cached = 0;
+      for (let i = 0; i < 6; i++) {
+        const res = await current.router.responses.create({
+          model: MODEL,
+          instructions: longPrefix,
+          input: `question ${i}`,
+          prompt_cache_key: "tenant-42",
+          max_output_tokens: 16,
+        });
+        cached += res.usage?.input_tokens_details.cached_tokens ?? 0;
+      }
+      const used = Object.values(served(current)).filter((s) => s.requests > 0).length;
+      if (soft) {
+        expect(used).toBe(1);
+        expect(cached).toBeGreaterThan(0); // the sim's prompt cache paid on every repeat
+      } else expect(used).toBe(3);
+      await current.close();
+      current = undefined;
+    }
+  });
+
+  // Breaks if soft affinity makes a request wait for (or queue behind) its preferred endpoint.
+  it("never waits for the preferred endpoint: when it is full, the strategy decides", async () => {
+    current = await rig(
+      {
+        seed: 43,
+        endpoints: [
+          { name: "a", type: "openai", models: [MODEL], latency: { ttftMs: 300 } },
+          { name: "b", type: "openai", models: [MODEL] },
+        ],
+      },
+      { strategy: "round-robin", extras: { a: { limits: { concurrency: 1 } } } },
+    );
+    const chatBody = (content: string) => ({
+      model: MODEL,
+      messages: [{ role: "user" as const, content }],
+      max_tokens: 8,
+      user: "alice",
+    });
+    await current.router.chat.completions.create(chatBody("first")); // round-robin: a, and alice → a
+    const slow = current.router.chat.completions.create(chatBody("holds a")); // preferred a, free: a
+    const outcomes = outcomesOf(current);
+    await current.router.chat.completions.create(chatBody("a is full")); // a busy: strategy → b
+    expect(outcomes[0]).toMatchObject({ ok: true, endpoint: "b", latencyMs: expect.any(Number) });
+    await slow;
+    expect(current.fleet.stats("a").requests).toBe(2);
+  });
+});
