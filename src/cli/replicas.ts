@@ -172,7 +172,11 @@ async function runReplica(options: ReplicaOptions): Promise<void> {
   let rps = options.rps;
   let credit = 0;
   let last = Date.now();
+  /** Requests not settled yet; `stop` aborts them (each still gets its one outcome: ABORTED). */
+  const pending = new Set<AbortController>();
   const fire = () => {
+    const controller = new AbortController();
+    pending.add(controller);
     counts.submitted += 1;
     counts.inflight += 1;
     let settled = false;
@@ -180,13 +184,17 @@ async function runReplica(options: ReplicaOptions): Promise<void> {
       if (settled) counts.duplicates += 1;
       settled = true;
       counts.inflight -= 1;
+      pending.delete(controller);
     };
     router.chat.completions
-      .create({
-        model: options.model,
-        messages: [{ role: "user", content: "hello" }],
-        max_tokens: options.maxTokens,
-      })
+      .create(
+        {
+          model: options.model,
+          messages: [{ role: "user", content: "hello" }],
+          max_tokens: options.maxTokens,
+        },
+        { signal: controller.signal },
+      )
       .then(
         () => {
           settle();
@@ -217,6 +225,7 @@ async function runReplica(options: ReplicaOptions): Promise<void> {
     if (m.type === "rate") rps = m.rps;
     if (m.type !== "stop") return;
     clearInterval(load);
+    for (const controller of pending) controller.abort();
     void (async () => {
       while (counts.inflight > 0) await new Promise((r) => setTimeout(r, 20));
       clearInterval(reports);

@@ -501,19 +501,6 @@ export class RedisBudgetStore implements BudgetStore {
     if (b.debt === debt) b.debt = undefined;
     const t = this.scheduler.now();
     const [gr, gt, wait, cooling, rpm, tpm, rcap, tcap, lr, lt, sr, st] = reply.map(Number) as number[];
-      console.log("lease", b.id, {
-        want,
-        wantT,
-        minT,
-        gr,
-        gt,
-        wait,
-        cooling,
-        lr,
-        rate: b.rate,
-        held: b.lease.requests,
-        t: t % 100000,
-      });
     b.rpm = rpm as number;
     b.tpm = tpm as number;
     b.rcap = rcap as number;

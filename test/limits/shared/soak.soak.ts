@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ReplicaReport } from "../../../src/cli/replicas.js";
+import { type Cluster, ENDPOINTS, sleep, startCluster, total } from "./harness.js";
+
+// The long multi-process run (`npm run test:shared-soak`; CI runs it once, on Node 20): four router
+// replicas in child processes, one real redis-server, three sim endpoints over real HTTP, offered 1.5×
+// the fleet's capacity. Phases in order: 60 s of steady overload, kill -9 of one replica, Redis stopped
+// for 10 s and restarted. Counts and ratios only, never how long anything took.
+let c: Cluster;
+const LEASE_TTL_MS = 400; // 1-s windows: a grant lives at most 40% of the window (see the store)
+beforeAll(async () => {
+  c = await startCluster({ rpm: 600, timeoutMs: 4_000 });
+  await Promise.all([0, 1, 2, 3].map(() => c.add((1.5 * c.capacity) / 4)));
+  await sleep(3_000);
+}, 60_000);
+afterAll(async () => {
+  await c?.close();
+}, 60_000);
+
+const sum = (r: Readonly<Record<string, number>>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+describe("soak: 4 replicas on one quota", () => {
+  // Breaks if the replicas overshoot a limit, meet 429s, show one to a caller, or leave capacity unused.
+  it("60 s at 1.5× capacity: each endpoint within its limit + 1%, ≤ 0.5% 429s, none seen, goodput ≥ 95%", async () => {
+    c.reset();
+    const before = c.replicas.map((r) => r.report);
+    const started = Date.now();
+    await sleep(60_000);
+    const seconds = (Date.now() - started) / 1_000;
+    const served = c.served();
+    for (const name of ENDPOINTS)
+      expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * seconds * 1.01 + 1);
+    expect(sum(c.refused())).toBeLessThanOrEqual(0.005 * sum(c.received()));
+    expect(sum(served) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.95);
+    const after = c.replicas.map((r) => r.report);
+    expect(total(after, (r) => r.rateLimited) - total(before, (r) => r.rateLimited)).toBe(0);
+  }, 90_000);
+
+  // Breaks if a crashed replica's share stays lost (leases that never expire, shares fixed per replica).
+  it("kill -9 of one replica: the others use its share again within the lease time", async () => {
+    const victim = c.replicas[3];
+    await victim?.kill();
+    // Its outstanding grants die with it; after their lifetime the survivors (still offering 1.125×
+    // capacity) spend the whole refill again.
+    await sleep(LEASE_TTL_MS + 600);
+    c.reset();
+    const started = Date.now();
+    await sleep(5_000);
+    const seconds = (Date.now() - started) / 1_000;
+    expect(sum(c.served()) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.9);
+    expect(sum(c.refused())).toBeLessThanOrEqual(0.005 * sum(c.received()) + 1);
+  }, 30_000);
+
+  // Breaks if an outage loses a request, charges one twice, or lets the replicas spend more than
+  // local-share promises (limit / replicas each, replicas as counted before the outage).
+  it("Redis stopped for 10 s and restarted: one outcome per request, the quota kept", async () => {
+    const live = c.replicas.filter((r) => !r.exited);
+    c.reset();
+    const started = Date.now();
+    await c.redis.stop();
+    await sleep(10_000);
+    await c.redis.restart();
+    await sleep(5_000);
+    const seconds = (Date.now() - started) / 1_000;
+    const served = c.served();
+    // The promise: each replica spends limit / 3 of each endpoint while Redis is away (they all knew 3
+    // live replicas), and what they spent is charged back on recovery. One window (1 s) of slack for
+    // the switch-over.
+    for (const name of ENDPOINTS)
+      expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * (seconds + 1) * 1.01);
+    expect(sum(c.refused())).toBeLessThanOrEqual(0.02 * sum(c.received()) + 3);
+    expect(sum(served) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.8);
+    for (const r of live) {
+      expect(r.report.storeDown).toBeGreaterThanOrEqual(1);
+      expect(r.report.storeUp).toBeGreaterThanOrEqual(1);
+    }
+    const reports: ReplicaReport[] = await Promise.all(live.map((r) => r.stop()));
+    for (const r of reports) {
+      expect(r.duplicates).toBe(0);
+      expect(r.ok + sum(r.failed)).toBe(r.submitted);
+      expect(r.rateLimited).toBe(0);
+    }
+  }, 60_000);
+});
