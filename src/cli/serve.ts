@@ -3,6 +3,7 @@ import { ConfigError } from "../errors.js";
 import { loadConfigFile } from "../gateway/config-file.js";
 import { createGateway } from "../gateway/gateway.js";
 import { mountedMetrics } from "../gateway/mounts.js";
+import { createDashboardHandler } from "../metrics/web/handler.js";
 import { createRouter } from "../router.js";
 
 /** `openai-router serve --help`. */
@@ -108,6 +109,7 @@ export async function runServe(
     ...file.gateway,
     accessLog: values.quiet ? false : io.stdout,
     metrics: metrics ?? undefined,
+    dashboard: createDashboardHandler(router),
   });
   let url: string;
   try {
@@ -125,7 +127,7 @@ export async function runServe(
       : `openai-router gateway listening on ${url} — ${clients} client${clients === 1 ? "" : "s"}, keys required\n`,
   );
   io.stderr.write(
-    `  POST ${url}/v1/chat/completions · ${url}/v1/responses · ${url}/v1/embeddings · GET ${url}/v1/models · /healthz /readyz /metrics\n`,
+    `  POST ${url}/v1/chat/completions · ${url}/v1/responses · ${url}/v1/embeddings · GET ${url}/v1/models · /healthz /readyz /metrics /dashboard\n`,
   );
   await stopped(io.stop);
   io.stderr.write(`openai-router gateway: draining (up to ${file.gateway.drainMs} ms)\n`);

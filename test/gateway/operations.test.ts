@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { chat, type GatewayRig, gatewayRig, until } from "./rig.js";
+import { createGateway } from "../../src/gateway/gateway.js";
+import { createDashboardHandler } from "../../src/metrics/web/handler.js";
+import { rig } from "../helpers/setup.js";
+import { chat, FLEET, type GatewayRig, gatewayRig, until } from "./rig.js";
 
 let current: GatewayRig | undefined;
 afterEach(async () => {
@@ -60,6 +63,27 @@ describe("health and readiness", () => {
     const text = await res.text();
     expect(text).toMatch(/^# TYPE openai_router_endpoint_attempts_total counter$/m);
     expect(text).toMatch(/^openai_router_gateway_responses_total\{client="anonymous",status="200"\} 1$/m);
+  });
+});
+
+describe("dashboard", () => {
+  // Breaks if /dashboard is not handed to the mounted handler (page and its event stream).
+  it("mounts a dashboard handler at /dashboard", async () => {
+    const base = await rig(FLEET);
+    const gateway = createGateway(base.router, { dashboard: createDashboardHandler(base.router) });
+    const url = await gateway.listen(0, "127.0.0.1");
+    try {
+      const page = await fetch(`${url}/dashboard`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      const events = await fetch(`${url}/dashboard/events`);
+      expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      await events.body?.cancel();
+      expect((await fetch(`${url}/dashboard-not`, { method: "POST", body: "{}" })).status).toBe(404);
+    } finally {
+      await gateway.close({ drainMs: 100 });
+      await base.close();
+    }
   });
 });
 
