@@ -39,6 +39,12 @@ export interface Faults {
   readonly resetBeforeHeaders?: number | undefined;
   /** Streamed responses are cut (socket destroyed) after this many content chunks. */
   readonly resetMidStreamAfterChunks?: number | undefined;
+  /**
+   * Streamed Responses API requests fail after this many deltas: the stream ends with
+   * `response.failed` (status `failed`, `error.code` `server_error`), as the service reports a
+   * failure after the stream has started. Chat streams and JSON answers are not affected.
+   */
+  readonly responseFailedAfterChunks?: number | undefined;
   /** Requests are admitted and then never answered, until the client gives up or the fleet closes. */
   readonly hang?: boolean | undefined;
   /**
@@ -224,6 +230,7 @@ export const faultsSchema = z.strictObject({
   insufficientQuota: z.boolean().optional(),
   resetBeforeHeaders: share.optional(),
   resetMidStreamAfterChunks: z.int().nonnegative().optional(),
+  responseFailedAfterChunks: z.int().nonnegative().optional(),
   hang: z.boolean().optional(),
   down: z.boolean().optional(),
   slowFactor: z.number().finite().positive().optional(),

@@ -132,6 +132,7 @@ export class SimServer {
         this.#resolveModel({ op: "responses", deployment: undefined, apiVersion: "" }, model),
       admit: (ex, charge, rl) => this.#admit(ex, charge, rl),
       hanging: () => this.faults.current.hang === true,
+      failAfterChunks: () => this.faults.current.responseFailedAfterChunks,
       timing: () => this.#timing(),
       after: (ex, ms, fn) => this.#after(ex, ms, fn),
       send: (ex, status, body) => this.#send(ex, status, body),

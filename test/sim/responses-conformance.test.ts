@@ -149,6 +149,26 @@ describe.each(["oai", "east"] as const)("Responses on %s conform to the publishe
     }
   });
 
+  // Breaks if a failed stream's response.failed drifts from its spec schema.
+  it("stream events: failed after it started", async () => {
+    await fleet.setFaults(name, { responseFailedAfterChunks: 2 });
+    try {
+      const t = target(name);
+      const res = await call(t, "POST", "/responses", { ...BODIES.text!(t.model), stream: true });
+      const blocks = (await res.text()).trim().split("\n\n");
+      const last = JSON.parse(
+        blocks
+          .at(-1)!
+          .split("\n")[1]!
+          .replace(/^data: /, ""),
+      ) as { type: string };
+      expect(last.type).toBe("response.failed");
+      expectValid("ResponseFailedEvent", last);
+    } finally {
+      await fleet.setFaults(name, {});
+    }
+  });
+
   // Breaks if an error body drifts from the spec's ErrorResponse.
   it("error bodies", async () => {
     const t = target(name);

@@ -128,6 +128,40 @@ describe("streamed responses", () => {
   });
 });
 
+describe("a stream that fails after it started", () => {
+  // Breaks if the responseFailedAfterChunks fault does not end the stream with response.failed.
+  it("ends with response.failed after k deltas, the cut item left without its done events", async () => {
+    await fleet.setFaults("oai", { responseFailedAfterChunks: 3 });
+    try {
+      const client = openaiClient(fleet.endpoint("oai"));
+      const all = await events(
+        await client.responses.create({ model: "gpt-4o", input: "fail me", stream: true }),
+      );
+      const types = all.map((e) => e.type);
+      expect(types).toEqual([
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.failed",
+      ]);
+      const last = all.at(-1)!;
+      if (last.type !== "response.failed") throw new Error("unreachable");
+      expect(last.response).toMatchObject({ status: "failed", error: { code: "server_error" } });
+      expect(last.response.usage?.output_tokens).toBe(3);
+      const text = all.map((e) => (e.type === "response.output_text.delta" ? e.delta : "")).join("");
+      expect(last.response.output[0]).toMatchObject({ status: "incomplete", content: [{ text }] });
+      // JSON answers are not affected.
+      expect((await client.responses.create({ model: "gpt-4o", input: "fail me" })).status).toBe("completed");
+    } finally {
+      await fleet.setFaults("oai", {});
+    }
+  });
+});
+
 describe("renderResponseEvents", () => {
   const plan: ResponsePlan = {
     id: "resp_1",

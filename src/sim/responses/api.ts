@@ -10,7 +10,7 @@ import { invalidEnum } from "../validation/checks.js";
 import { modelLimits } from "../validation/models.js";
 import { type Item, pieceOf, unansweredOutput } from "./items.js";
 import { planResponse } from "./plan.js";
-import { finalResponse, renderResponseEvents, responseObject } from "./render.js";
+import { failedPlan, finalResponse, renderResponseEvents, responseObject } from "./render.js";
 import { ResponseStore, type StoredResponse } from "./store.js";
 import { parseResponsesBody, type ResponsesRequest } from "./validate.js";
 
@@ -31,6 +31,8 @@ export interface ResponsesHost<X> {
   admit(ex: X, charge: number, rl: RateLimitContext): boolean;
   /** True when the `hang` fault holds admitted requests unanswered. */
   hanging(): boolean;
+  /** The `responseFailedAfterChunks` fault: streams end with `response.failed` after this many deltas. */
+  failAfterChunks(): number | undefined;
   timing(): Timing;
   after(ex: X, ms: number, fn: () => void): void;
   send(ex: X, status: number, body: string): void;
@@ -165,7 +167,7 @@ export class ResponsesApi<X> {
       inputTokens,
       req.promptCacheKey ?? undefined,
     );
-    const plan = planResponse({
+    const planned = planResponse({
       req,
       model,
       context,
@@ -178,6 +180,8 @@ export class ResponsesApi<X> {
       tokens: host.tokens,
       now: host.now(),
     });
+    const failAfter = req.stream ? host.failAfterChunks() : undefined;
+    const plan = (failAfter === undefined ? undefined : failedPlan(planned, failAfter)) ?? planned;
     const timing = withCachedPrefix(host.timing(), cachedTokens, inputTokens);
     const final = finalResponse(plan);
     const outputItems = plan.outputs.map((o) => o.item);

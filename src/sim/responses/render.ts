@@ -15,7 +15,9 @@ export interface ResponsePlan {
   readonly model: string;
   readonly echo: Readonly<Record<string, unknown>>;
   readonly outputs: readonly PlannedOutput[];
-  readonly status: "completed" | "incomplete";
+  readonly status: "completed" | "incomplete" | "failed";
+  /** A failed plan: its last output was cut mid-stream, so it gets no `…done` events. */
+  readonly interrupted?: boolean;
   readonly inputTokens: number;
   readonly cachedTokens: number;
   /** Prompt tokens this request wrote to the endpoint's prompt cache. */
@@ -42,10 +44,10 @@ export function usageOf(plan: ResponsePlan) {
  */
 export function responseObject(
   plan: ResponsePlan,
-  status: "queued" | "in_progress" | "completed" | "incomplete" | "cancelled",
+  status: "queued" | "in_progress" | "completed" | "incomplete" | "failed" | "cancelled",
   createdAtOverride?: number,
 ): Record<string, unknown> {
-  const done = status === "completed" || status === "incomplete";
+  const done = status === "completed" || status === "incomplete" || status === "failed";
   const e = plan.echo;
   const body: Record<string, unknown> = {
     id: plan.id,
@@ -54,7 +56,7 @@ export function responseObject(
     status,
     background: e.background,
     completed_at: status === "completed" ? plan.createdAt : null,
-    error: null,
+    error: status === "failed" ? SERVER_ERROR : null,
     incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" } : null,
     instructions: e.instructions,
     max_output_tokens: e.max_output_tokens,
@@ -80,6 +82,51 @@ export function responseObject(
   };
   if (e.user !== null) body.user = e.user; // a string when given, absent otherwise (spec: string)
   return body;
+}
+
+/** What the service reports in a `response.failed` it sends after the stream has started. */
+const SERVER_ERROR = {
+  code: "server_error",
+  message:
+    "An error occurred while processing your request. You can retry your request, or contact us through our help center at help.openai.com if the error persists.",
+} as const;
+
+/**
+ * The plan of a stream that fails after `afterChunks` deltas (fault `responseFailedAfterChunks`):
+ * the outputs so far, the one being streamed cut and `incomplete`, status `failed`. Undefined when
+ * the reply has no more than `afterChunks` deltas: it completes unaffected.
+ */
+export function failedPlan(plan: ResponsePlan, afterChunks: number): ResponsePlan | undefined {
+  let left = afterChunks;
+  const outputs: PlannedOutput[] = [];
+  let outputTokens = 0;
+  for (const o of plan.outputs) {
+    const call = o.item.type === "function_call" ? 1 : 0;
+    if (left >= o.pieces.length) {
+      outputs.push(o);
+      outputTokens += call + o.pieces.length;
+      left -= o.pieces.length;
+      continue;
+    }
+    const pieces = o.pieces.slice(0, left);
+    const partial = pieces.join("");
+    outputs.push(
+      o.item.type === "message"
+        ? {
+            item: {
+              ...o.item,
+              status: "incomplete",
+              content: [{ type: "output_text", annotations: [], logprobs: [], text: partial }],
+            },
+            text: partial,
+            pieces,
+          }
+        : { item: { ...o.item, status: "incomplete", arguments: partial }, pieces },
+    );
+    outputTokens += call + pieces.length;
+    return { ...plan, outputs, status: "failed", outputTokens, interrupted: true };
+  }
+  return undefined;
 }
 
 /** The final response object: the JSON body of a non-streamed create, and what is stored. */
@@ -143,6 +190,7 @@ export function renderResponseEvents(plan: ResponsePlan, rng: Rng): StreamEvent[
         );
       }
       const last = Math.max(0, position - 1);
+      if (plan.interrupted === true && output_index === plan.outputs.length - 1) return;
       push(
         "response.output_text.done",
         { item_id, output_index, content_index, text, logprobs: [] },
@@ -169,6 +217,7 @@ export function renderResponseEvents(plan: ResponsePlan, rng: Rng): StreamEvent[
           position++,
         );
       }
+      if (plan.interrupted === true && output_index === plan.outputs.length - 1) return;
       push(
         "response.function_call_arguments.done",
         { item_id, name: o.item.name, output_index, arguments: o.item.arguments },
@@ -178,7 +227,7 @@ export function renderResponseEvents(plan: ResponsePlan, rng: Rng): StreamEvent[
     }
     push("response.output_item.done", { output_index, item: o.item }, "tail", Math.max(0, position - 1));
   });
-  const final = plan.status === "completed" ? "response.completed" : "response.incomplete";
+  const final = `response.${plan.status}`;
   push(final, { response: finalResponse(plan) }, "tail", Math.max(0, position - 1));
   return events;
 }
