@@ -26,6 +26,24 @@ const expected: Record<string, RegExp[]> = {
     /^while down: connection refused$/m,
     /^back up: gpt-4o$/m,
   ],
+  "responses.ts": [
+    /^turns served by: (sweden|france|oai)$/m,
+    /^streamed: \S+/m,
+    /^retrieved: same response, \d+ input item\(s\)$/m,
+    /^404s from the endpoints: 0$/m,
+  ],
+  "ai-sdk.ts": [
+    /^generateText: \S+/m,
+    /^streamText chunks: some$/m,
+    /^embed dimensions: 1536$/m,
+    /^tool loop: 1 call\(s\), 2 steps, answered: true$/m,
+  ],
+  "langchain.ts": [
+    /^invoke: \S+/m,
+    /^stream: text$/m,
+    /^embedQuery dimensions: 1536$/m,
+    /^requests per endpoint: west=2 oai=1$/m,
+  ],
   "azure-entra-id.ts": [
     /^request 3: \S+/m,
     /^tokens issued by the credential: 1 /m,
