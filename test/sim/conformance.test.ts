@@ -21,6 +21,14 @@ const chunk = schema("CreateChatCompletionStreamResponse");
 const embeddings = schema("CreateEmbeddingResponse");
 const error = schema("ErrorResponse");
 
+// Azure's additions (content filters, its error shape), from its 2024-10-21 inference spec.
+const AZURE = JSON.parse(
+  readFileSync(new URL("./schemas/azure-2024-10-21-content-filters.json", import.meta.url), "utf8"),
+) as object;
+ajv.addSchema({ ...AZURE, $id: "azure" });
+const azureExtras = ajv.compile({ $ref: "azure#/$defs/AzureChatExtras" });
+const azureError = ajv.compile({ $ref: "azure#/$defs/errorResponse" });
+
 function valid(validate: ValidateFunction, value: unknown): void {
   expect(validate(value), `${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 400)}`).toBe(
     true,
@@ -44,6 +52,7 @@ beforeAll(async () => {
         deployments: { "gpt-4o": "gpt4o-east", "text-embedding-3-small": "emb-east" },
       },
       { name: "full", type: "openai", models: ["gpt-4o"], limits: { rpm: 1 } },
+      { name: "azfull", type: "azure", deployments: { "gpt-4o": "gpt4o-full" }, limits: { rpm: 1 } },
     ],
   });
 });
@@ -123,7 +132,18 @@ describe.each(["oai", "east"] as const)("conformance to openai/openai-openapi (%
   it.each(VARIANTS)("chat.completion (%s) matches CreateChatCompletionResponse", async (_label, body) => {
     const r = await post(target(name), "chat/completions", body);
     expect(r.status).toBe(200);
-    valid(completion, JSON.parse(r.text));
+    const parsed = JSON.parse(r.text) as {
+      prompt_filter_results?: unknown;
+      choices: { content_filter_results?: unknown }[];
+    };
+    valid(completion, parsed);
+    if (name === "east") {
+      // Azure's own fields, against Azure's spec; present on every reply.
+      valid(azureExtras, parsed);
+      expect(parsed.prompt_filter_results).toHaveLength(1);
+      for (const c of parsed.choices)
+        expect(c.content_filter_results).toHaveProperty("hate.severity", "safe");
+    }
   });
 
   // Breaks if a stream chunk drifts from CreateChatCompletionStreamResponse.
@@ -143,6 +163,9 @@ describe.each(["oai", "east"] as const)("conformance to openai/openai-openapi (%
       const first = chunks.shift()!;
       expect(first).toMatchObject({ id: "", object: "", created: 0, choices: [] });
       expect(chunk(first)).toBe(false);
+      valid(azureExtras, first);
+      expect(first.prompt_filter_results).toHaveLength(1);
+      for (const c of chunks) valid(azureExtras, c);
     }
     for (const c of chunks) valid(chunk, c);
   });
@@ -195,5 +218,33 @@ describe("conformance of openai.com-only error bodies", () => {
     const limited = await call(`${full.baseURL}/chat/completions`, full.apiKey);
     expect(limited.status).toBe(429);
     valid(error, await limited.json());
+  });
+});
+
+describe("conformance of Azure gateway error bodies to Azure's spec", () => {
+  // Breaks if Azure's 401, 404, api-version 400 or 429 bodies drift from its errorResponse.
+  it("401, 404 DeploymentNotFound, 400 API version not supported and 429 match errorResponse", async () => {
+    const east = asAzure(fleet.endpoint("east"));
+    const full = asAzure(fleet.endpoint("azfull"));
+    const call = (endpoint: string, key: string, deployment: string, version = API_VERSION) =>
+      fetch(`${endpoint}/openai/deployments/${deployment}/chat/completions?api-version=${version}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "api-key": key },
+        body: JSON.stringify({ messages: user("x") }),
+      });
+    const cases = [
+      [401, await call(east.endpoint, "wrong", "gpt4o-east")],
+      [404, await call(east.endpoint, east.apiKey, "nope")],
+      [400, await call(east.endpoint, east.apiKey, "gpt4o-east", "2099-01-01")],
+    ] as const;
+    await call(full.endpoint, full.apiKey, "gpt4o-full");
+    const limited = await call(full.endpoint, full.apiKey, "gpt4o-full");
+    for (const [status, res] of [...cases, [429, limited] as const]) {
+      expect(res.status).toBe(status);
+      const body = (await res.json()) as { error: { code: unknown; message: unknown } };
+      valid(azureError, body);
+      expect(typeof body.error.code).toBe("string");
+      expect(typeof body.error.message).toBe("string");
+    }
   });
 });
