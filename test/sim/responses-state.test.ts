@@ -168,6 +168,10 @@ describe("previous_response_id", () => {
     // input_items lists this request's input only.
     const items = await client.responses.inputItems.list(next.id);
     expect(items.data).toHaveLength(1);
+    // Breaks if `input` is required when the earlier response supplies the conversation.
+    const again = await client.responses.create({ model: "gpt-4o", previous_response_id: next.id });
+    expect(again.status).toBe("completed");
+    expect(again.usage?.input_tokens).toBeGreaterThan(next.usage?.input_tokens ?? 0);
   });
 
   // Breaks if an endpoint that never saw the response accepts it as previous_response_id.

@@ -125,8 +125,10 @@ export function parseResponsesBody(body: unknown, ids: Rng): ResponsesRequest | 
       "prompt",
     );
   }
-  if (body.input === undefined || body.input === null) return missingParam("input");
-  const input = parseInput(body.input, ids);
+  // `input` may be left out only when an earlier response supplies the conversation.
+  const noInput = body.input === undefined || body.input === null;
+  if (noInput && typeof body.previous_response_id !== "string") return missingParam("input");
+  const input = noInput ? [] : parseInput(body.input, ids);
   if (isError(input)) return input;
 
   const instructions = readString(body, "instructions");
