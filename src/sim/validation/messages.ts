@@ -77,8 +77,9 @@ function readContent(m: Json, role: string, path: string): Content | WireError {
   const images: ("low" | "high" | "auto")[] = [];
   const content = m.content;
   if (content === undefined || content === null) {
-    // Assistant content may be omitted or null (a tool-call turn); every other role requires it.
-    if (role === "assistant") return { text: "", images };
+    // Assistant content may be omitted or null (a tool-call turn), and the legacy function
+    // message's is nullable; every other role requires it.
+    if (role === "assistant" || (role === "function" && content === null)) return { text: "", images };
     return missingParam(`${path}.content`);
   }
   const allowed = role === "user" ? USER_PARTS : role === "assistant" ? ASSISTANT_PARTS : TEXT_ONLY;
