@@ -25,9 +25,13 @@ export interface PrometheusMetricLike {
   reset(): void;
 }
 
-/** The part of a prom-client `Registry` the collector uses (prom-client 14–15 fit). */
+/**
+ * The part of a prom-client `Registry` the collector uses (prom-client 14–15 fit). Its metric
+ * parameter is typed loosely so that prom-client's own `registerMetric(metric: Metric)` fits; the
+ * collector always passes a {@link PrometheusMetricLike}.
+ */
 export interface PrometheusRegistryLike {
-  registerMetric(metric: PrometheusMetricLike): void;
+  registerMetric(metric: object): void;
   removeSingleMetric(name: string): void;
 }
 

@@ -161,7 +161,8 @@ describe("collectPrometheus", () => {
   // reached any label or help text.
   it("works with an OpenMetrics registry and never prints a key", async () => {
     const r = await setup();
-    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     collectPrometheus(r.router, { registry });
     await workload(r);
     const text = await registry.metrics();

@@ -14,7 +14,8 @@ export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => 
 export interface DashboardHandlerOptions {
   /**
    * Event types left out of the page's stream.
-   * @default ["dispatched"] (one per attempt: too many to read, and traffic shows in the cards)
+   * @default ["dispatched", "failed-over"] (one per attempt, and one per retry that `retried` already
+   * shows: too many to read; traffic shows in the cards)
    */
   readonly omitEvents?: readonly RouterEventType[] | undefined;
   /** How often an idle event stream sends a keep-alive comment. @default 15000 @unit milliseconds */
@@ -37,7 +38,7 @@ const CSP = [
 /**
  * Serves the live dashboard of a router: `GET <mount>` is the page, `GET <mount>/events` its
  * server-sent events (`hello` once, `metrics` with each `metrics$` snapshot, `router-event` for
- * `events$`, `closed` when the router closes). Mount it wherever you like (the gateway uses
+ * `events$` but dispatches and failovers, `closed` when the router closes). Mount it wherever you like (the gateway uses
  * `/dashboard`); the page finds its stream relative to its own path. Nothing it sends carries a key.
  * @example
  * http.createServer(createDashboardHandler(router)).listen(8080, "127.0.0.1");
@@ -46,7 +47,7 @@ export function createDashboardHandler(
   router: Router,
   options: DashboardHandlerOptions = {},
 ): NodeRequestHandler {
-  const omit = new Set<string>(options.omitEvents ?? ["dispatched"]);
+  const omit = new Set<string>(options.omitEvents ?? ["dispatched", "failed-over"]);
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   return (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {

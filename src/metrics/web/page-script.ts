@@ -118,7 +118,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       bar(el, "share", share);
       budget(el, "rpm", e.rpm, " req");
       budget(el, "tpm", e.tpm, " tok");
-      var note = e.streamCircuit !== "closed" ? "stream circuit " + e.streamCircuit : e.disabledModels.length ? "off: " + e.disabledModels.join(", ") : "req/s, last " + HISTORY + " updates";
+      var note = e.streamCircuit !== "closed" ? "stream circuit " + e.streamCircuit : e.disabledModels.length ? "off: " + e.disabledModels.join(", ") : "req/s trend";
       set(el, "note", note);
       var hist = history.get(e.name) || [];
       hist.push(e.requestsPerSecond);
@@ -163,10 +163,21 @@ export const DASHBOARD_SCRIPT = String.raw`
     var list = $("#events ol");
     var empty = $("#events .empty");
     if (empty) empty.remove();
+    var text = describe(e);
+    // The same event again (a burst of retries): one line with a count, so the rest stays visible.
+    var top = list.firstElementChild;
+    if (top && top.getAttribute("data-type") === e.type && top.querySelector(".text").textContent === text) {
+      var n = Number(top.getAttribute("data-count") || "1") + 1;
+      top.setAttribute("data-count", String(n));
+      top.querySelector("time").textContent = new Date(e.at).toLocaleTimeString();
+      var count = top.querySelector(".count") || top.querySelector(".kind").appendChild(h("span", { class: "count" }));
+      count.textContent = "×" + n;
+      return;
+    }
     var li = h("li", { "data-type": e.type }, [
       h("time", {}, [new Date(e.at).toLocaleTimeString()]),
       h("span", { class: "kind", "data-tone": TONES[e.type] || "info" }, [e.type]),
-      h("span", { class: "text" }, [describe(e)]),
+      h("span", { class: "text" }, [text]),
     ]);
     list.prepend(li);
     while (list.children.length > MAX_EVENTS) list.lastChild.remove();

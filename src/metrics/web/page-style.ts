@@ -57,10 +57,12 @@ h2 { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacin
 svg.spark { width: 100%; height: 34px; display: block; margin-top: 10px; }
 svg.spark path { fill: none; stroke: var(--accent); stroke-width: 1.5; }
 svg.spark path.area { fill: rgba(88,166,255,.12); stroke: none; }
-.foot { display: flex; justify-content: space-between; gap: 8px; color: var(--faint); font-size: 11px; margin-top: 4px; }
+.foot { display: flex; justify-content: space-between; gap: 8px; color: var(--faint); font-size: 11px; margin-top: 4px; white-space: nowrap; }
+.foot span:first-child { overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+.events .count { color: var(--muted); font-size: 12px; margin-left: 6px; }
 .events { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); max-height: 300px; overflow: auto; }
 .events ol { list-style: none; margin: 0; padding: 0; }
-.events li { display: grid; grid-template-columns: 86px 124px 1fr; gap: 10px; padding: 7px 14px; border-bottom: 1px solid var(--line); font-size: 13px; }
+.events li { display: grid; grid-template-columns: 96px 150px 1fr; gap: 10px; padding: 7px 14px; border-bottom: 1px solid var(--line); font-size: 13px; }
 .events li:last-child { border-bottom: 0; }
 .events time { color: var(--faint); }
 .events .kind { font-weight: 600; }

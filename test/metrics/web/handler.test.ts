@@ -106,8 +106,8 @@ describe("createDashboardHandler", () => {
     expect(post.headers.get("allow")).toBe("GET, HEAD");
   });
 
-  // Breaks if the stream did not start with hello and the live snapshot, carried dispatched events
-  // (too many to read), missed a cooldown, or leaked a key.
+  // Breaks if the stream did not start with hello and the live snapshot, carried dispatched or
+  // failed-over events (too many to read), missed a cooldown or a retry, or leaked a key.
   it("streams hello, live snapshots and router events (not dispatches)", async () => {
     const { base, router, fleet } = await setup();
     const { res, frames, raw } = await readEvents(
@@ -131,7 +131,9 @@ describe("createDashboardHandler", () => {
       .filter((f) => f.event === "router-event")
       .map((f) => (f.data as { type: string }).type);
     expect(types).toContain("cooled-down");
+    expect(types).toContain("retried");
     expect(types).not.toContain("dispatched");
+    expect(types).not.toContain("failed-over");
     for (const e of fleet.endpoints) expect(raw).not.toContain(e.apiKey);
   });
 
