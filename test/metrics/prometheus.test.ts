@@ -77,12 +77,17 @@ async function workload({ router, fleet }: Rig) {
 }
 
 describe("collectPrometheus", () => {
-  // Breaks if the per-endpoint series did not read the router's state at scrape time (state, cooldown,
-  // budgets, in-flight, limits), or if counters disagreed with what the fleet saw.
+  // Breaks if the per-endpoint series did not read the router's state at each scrape (state, cooldown,
+  // budgets, in-flight, limits; a cached snapshot would show the first scrape's), or if counters
+  // disagreed with what the fleet saw.
   it("exposes endpoint state, budgets, cooldown and counters read at scrape time", async () => {
     const r = await setup();
     const registry = new Registry();
     collectPrometheus(r.router, { registry });
+    await r.router.chat.completions.create(chat("zero"));
+    const before = parse(await registry.metrics()).samples;
+    expect(value(before, "openai_router_endpoint_state", { endpoint: "east", state: "healthy" })).toBe(1);
+    expect(value(before, "openai_router_requests_total", { outcome: "ok" })).toBe(1);
     await workload(r);
     const { samples, types } = parse(await registry.metrics());
 
@@ -115,12 +120,13 @@ describe("collectPrometheus", () => {
       value(samples, "openai_router_endpoint_responses_total", { endpoint: "east", status: "503" }),
     ).toBe(1);
     expect(value(samples, "openai_router_endpoint_succeeded_total", { endpoint: "oai" })).toBe(2);
+    expect(value(samples, "openai_router_endpoint_succeeded_total", { endpoint: "east" })).toBe(2);
     expect(value(samples, "openai_router_endpoint_tokens_total", { endpoint: "oai", kind: "prompt" })).toBe(
       r.router.snapshot().endpoints.find((e) => e.name === "oai")?.promptTokens,
     );
     expect(
       value(samples, "openai_router_requests_total", { model: "gpt-4o", kind: "chat", outcome: "ok" }),
-    ).toBe(3);
+    ).toBe(4);
     expect(value(samples, "openai_router_retries_total", { endpoint: "east" })).toBe(2);
     expect(value(samples, "openai_router_queue_depth")).toBe(0);
     expect(value(samples, "openai_router_queue_max_size")).toBe(10_000);
