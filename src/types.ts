@@ -147,6 +147,10 @@ export interface EndpointMetrics {
   readonly tokensPerMinute: number;
   readonly promptTokens: number;
   readonly completionTokens: number;
+  /** Input tokens served from the endpoint's prompt cache (`cached_tokens`). */
+  readonly cachedTokens: number;
+  /** Output tokens spent on reasoning (`reasoning_tokens`). */
+  readonly reasoningTokens: number;
   readonly latencyMs: number | null;
   readonly ttftMs: number | null;
   readonly msPerToken: number | null;

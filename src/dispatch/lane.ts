@@ -70,6 +70,10 @@ export interface LaneCounters {
   rateLimited: number;
   promptTokens: number;
   completionTokens: number;
+  /** Input tokens the endpoint served from its prompt cache. */
+  cachedTokens: number;
+  /** Output tokens spent on reasoning (o-series, gpt-5). */
+  reasoningTokens: number;
   peakInflight: number;
   readonly byStatus: Record<string, number>;
 }
@@ -100,6 +104,8 @@ export class Lane {
     rateLimited: 0,
     promptTokens: 0,
     completionTokens: 0,
+    cachedTokens: 0,
+    reasoningTokens: 0,
     peakInflight: 0,
     byStatus: {},
   };
@@ -135,7 +141,9 @@ export class Lane {
     );
     this.client = createClient(endpoint, deps.config, deps.fetch, deps.onToken);
     this.responsesClient =
-      endpoint.type === "azure" ? createAzureV1Client(endpoint, deps.config, deps.fetch, deps.onToken) : this.client;
+      endpoint.type === "azure"
+        ? createAzureV1Client(endpoint, deps.config, deps.fetch, deps.onToken)
+        : this.client;
     this.breaker = new CircuitBreaker(deps.config.breaker);
     this.streamBreaker = new CircuitBreaker(deps.config.breaker);
     this.figures = freshFigures(deps.config);
@@ -349,6 +357,9 @@ export class Lane {
     if (usage) {
       c.promptTokens += usage.prompt_tokens;
       c.completionTokens += "completion_tokens" in usage ? usage.completion_tokens : 0;
+      if ("prompt_tokens_details" in usage) c.cachedTokens += usage.prompt_tokens_details?.cached_tokens ?? 0;
+      if ("completion_tokens_details" in usage)
+        c.reasoningTokens += usage.completion_tokens_details?.reasoning_tokens ?? 0;
       this.tokenRate.add(usage.total_tokens, now);
     }
     this.onSuccessSample(admission, report, now);
@@ -499,7 +510,11 @@ export class Lane {
     // Clamped both ways: a "0" (or a date in the past) must not let every waiting request call again at once.
     const until =
       now +
-      clampRetryAfter(asked, { minMs: this.deps.config.minRetryAfterMs, maxMs: cap, defaultMs: DEFAULT_COOLDOWN_MS });
+      clampRetryAfter(asked, {
+        minMs: this.deps.config.minRetryAfterMs,
+        maxMs: cap,
+        defaultMs: DEFAULT_COOLDOWN_MS,
+      });
     this.deps.store.cool(this.id, until, drain, now, refused);
     this.deps.emit({
       type: "cooled-down",

@@ -54,6 +54,8 @@ export function collectMetrics(
       tokensPerMinute: lane.tokenRate.sum(now, 60),
       promptTokens: c.promptTokens,
       completionTokens: c.completionTokens,
+      cachedTokens: c.cachedTokens,
+      reasoningTokens: c.reasoningTokens,
       latencyMs: finite(snap.latencyMs),
       ttftMs: finite(snap.ttftMs),
       msPerToken: finite(snap.msPerToken),

@@ -36,6 +36,8 @@ const metrics: RouterMetrics = {
       tokensPerMinute: 12_345,
       promptTokens: 100,
       completionTokens: 200,
+      cachedTokens: 0,
+      reasoningTokens: 0,
       latencyMs: 320.4,
       ttftMs: null,
       msPerToken: 4.2,

@@ -157,7 +157,7 @@ export function stubTransport(scheduler: SchedulerLike, handler: Handler) {
     const call: StubCall = {
       endpoint: upstream.common.endpoint,
       kind: upstream.kind,
-      model: upstream.body.model,
+      model: "body" in upstream ? String(upstream.body.model) : "",
       at: scheduler.now(),
       signal: upstream.common.signal,
       abortedAt: undefined,

@@ -281,6 +281,8 @@ describe("soft affinity", () => {
         cached += res.usage?.input_tokens_details.cached_tokens ?? 0;
       }
       const used = Object.values(served(current)).filter((s) => s.requests > 0).length;
+      // The metrics count the cached input tokens each endpoint reported.
+      expect(current.router.snapshot().endpoints.reduce((n, e) => n + e.cachedTokens, 0)).toBe(cached);
       if (soft) {
         expect(used).toBe(1);
         expect(cached).toBeGreaterThan(0); // the sim's prompt cache paid on every repeat
