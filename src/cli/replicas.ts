@@ -15,7 +15,8 @@ import { createRouter } from "../router.js";
 /** What a replica is told at start. */
 export interface ReplicaOptions {
   readonly endpoints: readonly (AzureEndpointConfig | OpenAIEndpointConfig)[];
-  readonly redis: RedisConfig;
+  /** The shared store; absent: each replica keeps its own in-process budgets (the baseline). */
+  readonly redis?: RedisConfig | undefined;
   /** Requests per second this replica offers (0 = idle). */
   readonly rps: number;
   readonly model: string;
@@ -137,7 +138,7 @@ async function runReplica(options: ReplicaOptions): Promise<void> {
   const router = createRouter({
     strategy: options.strategy ?? "least-busy",
     endpoints: options.endpoints.map((e) => ({ ...e })),
-    redis: options.redis,
+    ...(options.redis ? { redis: options.redis } : {}),
     timeoutMs: options.timeoutMs,
     queue: { maxSize: 100_000, agingMs: 10_000 },
   });

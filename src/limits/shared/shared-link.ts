@@ -53,6 +53,8 @@ export class SharedLink {
   private downSince = 0;
   private startedAt = 0;
   private beating = false;
+  /** A command failed while up; the next heartbeat decides. */
+  private suspect = false;
   private readonly scheduler: SchedulerLike;
   private readonly key: string;
   private readonly channel: string;
@@ -77,9 +79,19 @@ export class SharedLink {
     return this.options.callerTime ? String(this.options.callerTime()) : "";
   }
 
-  /** A command failed: Redis counts as unreachable until a heartbeat succeeds. */
+  /**
+   * A command failed. While up, one failure only makes Redis suspect: a heartbeat goes out at once, and
+   * only if it fails too does Redis count as unreachable (a stalled event loop or one slow reply must
+   * not send every replica to its local share); then until a heartbeat succeeds.
+   */
   fail(error: unknown): void {
     if (this.status === "closed" || this.status === "down") return;
+    if (this.status === "up" && !this.suspect) {
+      this.suspect = true;
+      if (!this.beating) this.schedule(0);
+      return;
+    }
+    this.suspect = false;
     this.status = "down";
     this.downSince = this.scheduler.now();
     this.handlers.down(this.redact(error instanceof Error ? error.message : String(error)));
@@ -128,6 +140,7 @@ export class SharedLink {
       const count = await port.script("heartbeat", [this.key], [this.time(), replicaId, this.staleMs(), ""]);
       if ((this.status as LinkStatus) === "closed") return;
       this.replicas = Math.max(1, Number(count) || 1);
+      this.suspect = false;
       if (this.status !== "up") {
         const downMs = this.status === "down" ? this.scheduler.now() - this.downSince : 0;
         this.status = "up";
@@ -136,6 +149,7 @@ export class SharedLink {
       this.handlers.beat();
     } catch (error) {
       const grace = this.options.connectGraceMs ?? 0;
+      if (this.status === "up") this.suspect = true;
       if (this.status !== "connecting" || this.scheduler.now() - this.startedAt >= grace) this.fail(error);
     } finally {
       this.beating = false;

@@ -17,8 +17,8 @@ export interface Cluster {
   /** Summed capacity of the fleet. @unit requests per second */
   readonly capacity: number;
   readonly rpm: number;
-  /** Starts one more replica offering `rps`. */
-  add(rps: number): Promise<ReplicaHandle>;
+  /** Starts one more replica offering `rps` (`shared: false`: with its own in-process budgets). */
+  add(rps: number, shared?: boolean): Promise<ReplicaHandle>;
   /** Successes each endpoint served (sim's own counts) since the last `reset`. */
   served(): Record<string, number>;
   /** 429s each endpoint answered since the last `reset`. */
@@ -33,6 +33,8 @@ export interface Cluster {
 /** Options of {@link startCluster}. */
 export interface ClusterOptions {
   readonly rpm?: number;
+  /** The window over which the sim enforces (and the routers know) `rpm`. @default 1 */
+  readonly windowSeconds?: number;
   readonly redis?: Partial<RedisConfig>;
   readonly timeoutMs?: number;
   readonly keyPrefix?: string;
@@ -41,6 +43,7 @@ export interface ClusterOptions {
 /** Starts Redis and the fleet (no replicas yet). */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const rpm = options.rpm ?? 600;
+  const windowSeconds = options.windowSeconds ?? 1;
   const redis = await startRedisServer();
   const fleet = await startFleet({
     seed: 11,
@@ -49,26 +52,26 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         name: "east",
         type: "azure",
         deployments: { "gpt-4o": "gpt4o-east" },
-        limits: { rpm, requestWindowSeconds: 1 },
+        limits: { rpm, requestWindowSeconds: windowSeconds },
         latency: { ttftMs: 30, tokensPerSecond: 2_000 },
       },
       {
         name: "west",
         type: "azure",
         deployments: { "gpt-4o": "gpt4o-west" },
-        limits: { rpm, requestWindowSeconds: 1 },
+        limits: { rpm, requestWindowSeconds: windowSeconds },
         latency: { ttftMs: 30, tokensPerSecond: 2_000 },
       },
       {
         name: "oai",
         type: "openai",
         models: ["gpt-4o"],
-        limits: { rpm, requestWindowSeconds: 1 },
+        limits: { rpm, requestWindowSeconds: windowSeconds },
         latency: { ttftMs: 30, tokensPerSecond: 2_000 },
       },
     ],
   });
-  const limits = { rpm, tpm: 1_000_000, requestWindowSeconds: 1 };
+  const limits = { rpm, tpm: 1_000_000, requestWindowSeconds: windowSeconds };
   const endpoints = toRouterEndpoints(fleet, { east: { limits }, west: { limits }, oai: { limits } });
   const replicas: ReplicaHandle[] = [];
   const count = (pick: (s: ReturnType<Fleet["stats"]>) => number) =>
@@ -79,15 +82,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     replicas,
     rpm,
     capacity: (3 * rpm) / 60,
-    async add(rps) {
+    async add(rps, shared = true) {
       const replica = await startReplica({
         endpoints,
-        redis: {
-          url: redis.url,
-          keyPrefix: options.keyPrefix ?? "t",
-          commandTimeoutMs: 1_000,
-          ...options.redis,
-        },
+        redis: shared
+          ? { url: redis.url, keyPrefix: options.keyPrefix ?? "t", commandTimeoutMs: 1_000, ...options.redis }
+          : undefined,
         rps,
         model: "gpt-4o",
         maxTokens: 8,

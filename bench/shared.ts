@@ -1,0 +1,263 @@
+/**
+ * The shared store (Redis leases) against the in-process store.
+ *
+ *   npx tsx bench/shared.ts                 # quick (~50 s)
+ *   npx tsx bench/shared.ts --seconds 30    # longer multi-process phases
+ *
+ * (a) Clients: the LEASE script's round trip through node-redis (`redis`) and ioredis, sequential and
+ *     32 concurrent, interleaved rounds (the evidence behind the client choice, docs/dependencies.md).
+ * (b) Added cost per request: a router with a stub transport (no HTTP), sequential calls, the
+ *     in-process store vs the Redis store (leases warm), interleaved rounds; p50 of each, and the
+ *     difference. Budget ≤ 10 µs.
+ * (c) Four router processes at 1.5× the summed capacity of three sim endpoints, once with each replica
+ *     on its own in-process budgets (the problem) and once on the shared store: served rate against
+ *     each limit, endpoint 429s, caller-visible 429s, goodput, and Redis commands per request (from
+ *     `INFO commandstats`, budget ≤ 0.2).
+ */
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { startRedisServer } from "../src/cli/redis-server.js";
+import { createRouter, type Router, type Transport, type UpstreamResult } from "../src/index.js";
+import { SCRIPTS } from "../src/limits/shared/scripts.js";
+import { ENDPOINTS, sleep, startCluster, total } from "../test/limits/shared/harness.js";
+import { flags } from "./lib/args.js";
+import { CHAT_BODY, COMPLETION, MODEL } from "./lib/fixtures.js";
+import { fmt, pct, printTable, printVerdicts, type Verdict, writeResult } from "./lib/report.js";
+import { median, percentiles, round } from "./lib/stats.js";
+
+const USAGE = "npx tsx bench/shared.ts [flags]: the Redis lease store against the in-process store";
+const opts = flags(USAGE, {
+  rounds: 5,
+  "client-calls": 3_000,
+  requests: 4_000,
+  seconds: 12,
+  rpm: 3_000,
+  out: "shared",
+});
+
+const BUDGET_ADDED_US = 10;
+const BUDGET_COMMANDS_PER_REQUEST = 0.2;
+
+const STUB_RESULT: UpstreamResult = { kind: "chat", data: COMPLETION, headers: undefined };
+const stub: Transport = () => Promise.resolve(STUB_RESULT);
+
+async function clients(url: string, port: number) {
+  const nodeRedis = createClient({ url });
+  await nodeRedis.connect();
+  const io = new Redis(port, "127.0.0.1");
+  const sha = await nodeRedis.scriptLoad(SCRIPTS.lease);
+  const args = (i: number) => [
+    "",
+    "600000",
+    "0",
+    "10",
+    "1",
+    "0",
+    "0",
+    "0",
+    "0",
+    "0",
+    "0",
+    "600000",
+    "0",
+    `b{${i % 8}}`,
+  ];
+  const calls: Record<string, (i: number) => Promise<unknown>> = {
+    "node-redis": (i) => {
+      const a = args(i);
+      return nodeRedis.evalSha(sha, { keys: [a[13] as string], arguments: a.slice(0, 13) });
+    },
+    ioredis: (i) => {
+      const a = args(i);
+      return io.evalsha(sha, 1, a[13] as string, ...a.slice(0, 13));
+    },
+  };
+  const results: Record<string, { sequential: number[]; concurrent: number[] }> = {
+    "node-redis": { sequential: [], concurrent: [] },
+    ioredis: { sequential: [], concurrent: [] },
+  };
+  const n = opts["client-calls"];
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [name, call] of Object.entries(calls)) {
+      let t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) await call(i);
+      results[name]?.sequential.push(Number(process.hrtime.bigint() - t) / n / 1_000);
+      t = process.hrtime.bigint();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < n) await call(next++);
+        }),
+      );
+      results[name]?.concurrent.push(Number(process.hrtime.bigint() - t) / n / 1_000);
+    }
+  }
+  await nodeRedis.close();
+  io.disconnect();
+  return Object.fromEntries(
+    Object.entries(results).map(([k, v]) => [
+      k,
+      { sequentialUs: median(v.sequential), concurrentUs: median(v.concurrent) },
+    ]),
+  );
+}
+
+async function addedCost(url: string) {
+  const endpoints = [0, 1, 2].map((i) => ({
+    name: `e${i}`,
+    type: "openai" as const,
+    apiKey: "sk-bench",
+    baseURL: "http://127.0.0.1:9/v1",
+    models: [MODEL],
+    limits: { rpm: 6_000_000, tpm: 6_000_000_000 },
+  }));
+  const memory = createRouter({ strategy: "round-robin", endpoints }, { transport: stub });
+  const shared = createRouter(
+    { strategy: "round-robin", endpoints, redis: { url, keyPrefix: "bench-added" } },
+    { transport: stub },
+  );
+  const samples: Record<string, number[]> = { memory: [], redis: [] };
+  const run = async (router: Router, out: number[]) => {
+    const latencies = new Float64Array(opts.requests);
+    for (let i = 0; i < opts.requests; i++) {
+      const t0 = process.hrtime.bigint();
+      await router.chat.completions.create(CHAT_BODY);
+      latencies[i] = Number(process.hrtime.bigint() - t0) / 1_000;
+    }
+    out.push(percentiles(latencies).p50);
+  };
+  // Warm both (the shared one's first leases come from Redis).
+  for (let i = 0; i < 2_000; i++) {
+    await memory.chat.completions.create(CHAT_BODY);
+    await shared.chat.completions.create(CHAT_BODY);
+  }
+  for (let round = 0; round < opts.rounds; round++) {
+    await run(memory, samples.memory as number[]);
+    await run(shared, samples.redis as number[]);
+  }
+  await memory.close();
+  await shared.close();
+  const m = median(samples.memory as number[]);
+  const r = median(samples.redis as number[]);
+  return { memoryP50Us: m, redisP50Us: r, addedUs: r - m };
+}
+
+async function replicas(shared: boolean) {
+  const c = await startCluster({ rpm: opts.rpm, windowSeconds: 10, timeoutMs: 4_000, keyPrefix: "bench" });
+  try {
+    await Promise.all([0, 1, 2, 3].map(() => c.add((1.5 * c.capacity) / 4, shared)));
+    // Past the services' first window (10 s buckets start full): a steady state.
+    await sleep(12_000);
+    const stats = createClient({ url: c.redis.url });
+    await stats.connect();
+    const commands = async () => {
+      const info = await stats.info("commandstats");
+      let calls = 0;
+      for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm))
+        if (m[1] !== "info" && m[1] !== "config|resetstat") calls += Number(m[2]);
+      return calls;
+    };
+    c.reset();
+    const before = c.replicas.map((r) => r.report);
+    const commandsBefore = await commands();
+    const started = Date.now();
+    await sleep(opts.seconds * 1_000);
+    const seconds = (Date.now() - started) / 1_000;
+    const commandsAfter = await commands();
+    await stats.close();
+    const after = c.replicas.map((r) => r.report);
+    const served = c.served();
+    const refused = c.refused();
+    const received = c.received();
+    const servedTotal = Object.values(served).reduce((a, b) => a + b, 0);
+    const receivedTotal = Object.values(received).reduce((a, b) => a + b, 0);
+    const refusedTotal = Object.values(refused).reduce((a, b) => a + b, 0);
+    const limitPerSecond = opts.rpm / 60;
+    return {
+      seconds,
+      perEndpoint: Object.fromEntries(
+        ENDPOINTS.map((n) => [
+          n,
+          {
+            servedPerSecond: (served[n] ?? 0) / seconds,
+            ofLimit: (served[n] ?? 0) / seconds / limitPerSecond,
+          },
+        ]),
+      ),
+      worstOfLimit: Math.max(...ENDPOINTS.map((n) => (served[n] ?? 0) / seconds / limitPerSecond)),
+      endpoint429Share: receivedTotal > 0 ? refusedTotal / receivedTotal : 0,
+      caller429: total(after, (r) => r.rateLimited) - total(before, (r) => r.rateLimited),
+      goodput: servedTotal / (c.capacity * seconds),
+      commandsPerRequest: shared ? (commandsAfter - commandsBefore) / Math.max(1, servedTotal) : Number.NaN,
+    };
+  } finally {
+    await c.close();
+  }
+}
+
+const redis = await startRedisServer();
+console.log(`bench/shared: rounds ${opts.rounds}, redis-server on port ${redis.port}`);
+const clientFigures = await clients(redis.url, redis.port);
+printTable(
+  "(a) LEASE script round trip by client (median of rounds)",
+  ["client", "sequential µs/call", "32 concurrent µs/call"],
+  Object.entries(clientFigures).map(([k, v]) => [k, fmt(v.sequentialUs, 1), fmt(v.concurrentUs, 1)]),
+);
+const added = await addedCost(redis.url);
+await redis.stop();
+printTable(
+  "(b) per request, stub transport, sequential (median of rounds)",
+  ["store", "p50 µs"],
+  [
+    ["in-process", fmt(added.memoryP50Us, 1)],
+    ["Redis leases", fmt(added.redisP50Us, 1)],
+    ["added", fmt(added.addedUs, 1)],
+  ],
+);
+const local = await replicas(false);
+const shared = await replicas(true);
+printTable(
+  `(c) 4 router processes at 1.5× capacity (3 endpoints × ${opts.rpm} rpm, 10-s windows), ${opts.seconds} s steady state`,
+  ["budgets", "worst endpoint / limit", "endpoint 429s", "caller 429s", "goodput", "Redis cmds / request"],
+  [local, shared].map((r, i) => [
+    i === 0 ? "in-process, per replica" : "shared (Redis leases)",
+    pct(r.worstOfLimit),
+    pct(r.endpoint429Share, 2),
+    fmt(r.caller429),
+    pct(r.goodput),
+    Number.isNaN(r.commandsPerRequest) ? "–" : fmt(r.commandsPerRequest, 3),
+  ]),
+);
+const verdicts: Verdict[] = [
+  {
+    budget: `added p50 ≤ ${BUDGET_ADDED_US} µs`,
+    measured: `${fmt(added.addedUs, 1)} µs`,
+    pass: added.addedUs <= BUDGET_ADDED_US,
+  },
+  {
+    budget: `Redis commands per request ≤ ${BUDGET_COMMANDS_PER_REQUEST}`,
+    measured: fmt(shared.commandsPerRequest, 3),
+    pass: shared.commandsPerRequest <= BUDGET_COMMANDS_PER_REQUEST,
+  },
+  {
+    budget: "each endpoint ≤ limit + 1%",
+    measured: pct(shared.worstOfLimit),
+    pass: shared.worstOfLimit <= 1.01,
+  },
+  {
+    budget: "endpoint 429s ≤ 0.5%",
+    measured: pct(shared.endpoint429Share, 2),
+    pass: shared.endpoint429Share <= 0.005,
+  },
+  { budget: "caller-visible 429s = 0", measured: fmt(shared.caller429), pass: shared.caller429 === 0 },
+  { budget: "goodput ≥ 95% of capacity", measured: pct(shared.goodput), pass: shared.goodput >= 0.95 },
+];
+printVerdicts(verdicts);
+writeResult(opts.out, {
+  settings: opts,
+  clients: clientFigures,
+  added: { ...added, addedUs: round(added.addedUs) },
+  local,
+  shared,
+  verdicts,
+});
