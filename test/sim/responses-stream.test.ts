@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fleet, startFleet } from "../../src/sim/index.js";
 import { mulberry32 } from "../../src/sim/prng.js";
 import { type ResponsePlan, renderResponseEvents } from "../../src/sim/responses/render.js";
-import { openaiClient } from "./helpers.js";
+import { openaiClient, rejection } from "./helpers.js";
 
 const ajv = new Ajv2020({ strict: false });
 
@@ -159,6 +159,32 @@ describe("a stream that fails after it started", () => {
     } finally {
       await fleet.setFaults("oai", {});
     }
+  });
+});
+
+describe("resuming a background stream", () => {
+  // Breaks if GET /responses/{id}?stream=true does not replay a background stream's events.
+  it("replays the events of a background stream; the SDK's stream helper resumes from it", async () => {
+    const client = openaiClient(fleet.endpoint("oai"));
+    const original = await events(
+      await client.responses.create({ model: "gpt-4o", input: "resume me", stream: true, background: true }),
+    );
+    const created = original[0]!;
+    if (created.type !== "response.created") throw new Error("unreachable");
+    const id = created.response.id;
+    const replay = await events(await client.responses.retrieve(id, { stream: true }));
+    expect(replay).toEqual(original);
+    const resumed = client.responses.stream({ response_id: id, starting_after: 3 });
+    const seen: number[] = [];
+    for await (const e of resumed) seen.push(e.sequence_number);
+    expect(seen[0]).toBe(4);
+    expect((await resumed.finalResponse()).status).toBe("completed");
+
+    const sync = await client.responses.create({ model: "gpt-4o", input: "not background" });
+    expect(await rejection(client.responses.retrieve(sync.id, { stream: true }))).toMatchObject({
+      status: 400,
+      error: { param: "stream" },
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { StreamEvent } from "../chat.js";
 import type { Clock } from "../clock.js";
 import { apiError, type Flavor, invalidParam, type RateLimitContext, type WireError } from "../errors.js";
-import { type Timing, totalDelayMs } from "../latency.js";
+import { INSTANT, type Timing, totalDelayMs } from "../latency.js";
 import { DEFAULT_OUTPUT_CHARGE } from "../limits.js";
 import { deriveSeed, hashString, mulberry32, type Rng } from "../prng.js";
 import { type PromptCache, type PromptPiece, withCachedPrefix } from "../prompt-cache.js";
@@ -199,9 +199,13 @@ export class ResponsesApi<X> {
     });
 
     if (req.stream) {
-      if (req.store) this.#store.put(plan.id, entry(req.background, host.now()));
-      const rng = mulberry32(hashString(plan.id, host.seed));
-      host.stream(ex, renderResponseEvents(plan, rng), inputTokens, timing);
+      const events = renderResponseEvents(plan, mulberry32(hashString(plan.id, host.seed)));
+      if (req.store) {
+        const stored = entry(req.background, host.now());
+        if (req.background) stored.events = events;
+        this.#store.put(plan.id, stored);
+      }
+      host.stream(ex, events, inputTokens, timing);
       return;
     }
     if (req.background) {
@@ -229,7 +233,8 @@ export class ResponsesApi<X> {
     }
     switch (action) {
       case "retrieve": {
-        host.send(ex, 200, JSON.stringify(this.#view(entry)));
+        if (query.get("stream") === "true") this.#replay(ex, entry, query);
+        else host.send(ex, 200, JSON.stringify(this.#view(entry)));
         return;
       }
       case "delete":
@@ -253,6 +258,35 @@ export class ResponsesApi<X> {
         return;
       }
     }
+  }
+
+  /**
+   * `GET …/{id}?stream=true[&starting_after=n]`: a background response created with `stream: true`
+   * replays its events after sequence number n (all of them without it), as a stream resumes.
+   */
+  #replay(ex: X, entry: StoredResponse, query: URLSearchParams): void {
+    const host = this.#host;
+    if (entry.events === undefined) {
+      host.sendError(
+        ex,
+        invalidParam(
+          "stream",
+          "This response cannot be streamed because it was not created with background=true and stream=true.",
+          null,
+        ),
+      );
+      return;
+    }
+    const raw = query.get("starting_after");
+    const after = raw === null ? -1 : Number(raw);
+    if (!Number.isInteger(after) || after < -1) {
+      host.sendError(
+        ex,
+        invalidParam("starting_after", `Invalid 'starting_after': ${raw}.`, "invalid_value"),
+      );
+      return;
+    }
+    host.stream(ex, entry.events.slice(after + 1), 0, INSTANT);
   }
 
   #view(entry: StoredResponse): Record<string, unknown> {

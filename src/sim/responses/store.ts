@@ -1,3 +1,4 @@
+import type { StreamEvent } from "../chat.js";
 import type { Item } from "./items.js";
 
 /** A stored response: what `retrieve`, `input_items`, `cancel` and `previous_response_id` read. */
@@ -18,6 +19,8 @@ export interface StoredResponse {
   /** Background responses: the object `create` answered with (status `queued`). */
   readonly queued: Record<string, unknown>;
   cancelled: boolean;
+  /** Background responses created with `stream: true`: their events, replayed by `?stream=true`. */
+  events?: readonly StreamEvent[];
 }
 
 /** How many responses one endpoint keeps by default before forgetting the least recently used. */
