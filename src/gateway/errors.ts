@@ -8,6 +8,7 @@ export type GatewayErrorCode =
   | "CLIENT_QUEUE_FULL"
   | "CLIENT_BUDGET_TOO_SMALL"
   | "BODY_TOO_LARGE"
+  | "RESPONSE_NOT_FOUND"
   | "GATEWAY_DRAINING";
 
 interface Shape {
@@ -36,6 +37,7 @@ const SHAPES: Readonly<Record<GatewayErrorCode, Shape>> = {
     code: "request_too_large",
     retry: false,
   },
+  RESPONSE_NOT_FOUND: { status: 404, type: "invalid_request_error", code: "not_found", retry: false },
   BODY_TOO_LARGE: { status: 413, type: "invalid_request_error", code: "body_too_large", retry: false },
   GATEWAY_DRAINING: { status: 503, type: "server_error", code: "gateway_draining", retry: true },
 };

@@ -8,8 +8,10 @@ import type { ClientState } from "./clients.js";
 import { GatewayError } from "./errors.js";
 import type { FairItem, FairQueue } from "./fair-queue.js";
 import { pipeBody, sendError } from "./http-io.js";
+import { responseIdIn } from "./response-owners.js";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** One model's fair queue in the gateway, and how many of its requests wait in the router's queue. */
 export interface ModelLine {
@@ -36,6 +38,8 @@ export class Exchange implements FairItem<ClientState> {
   inRouter = false;
   started = false;
   filterModels: ReadonlySet<string> | undefined;
+  /** Told the id of the response this request created (Responses API, multi-tenant gateways). */
+  onResponseId: ((id: string) => void) | undefined;
   status = 0;
   code: string | null = null;
   endpoint: string | null = null;
@@ -225,7 +229,18 @@ export class ExchangeRunner {
     exchange.reader = reader;
     res.writeHead(response.status, headers);
     try {
-      await pipeBody(reader, res);
+      const onId = exchange.onResponseId;
+      await pipeBody(
+        reader,
+        res,
+        onId
+          ? (chunk) => {
+              const id = responseIdIn(decoder.decode(chunk));
+              if (id) onId(id);
+              return id !== undefined || chunk.length > 65_536;
+            }
+          : undefined,
+      );
     } catch (error) {
       // The router's SSE body ends itself with an error event; this is a failure of the pipe itself.
       if (!res.destroyed)

@@ -25,6 +25,7 @@ import { FairQueue } from "./fair-queue.js";
 import { readBody, sendError, sendJson } from "./http-io.js";
 import { type ClientFigures, clientPrometheusText, routerPrometheusText } from "./prometheus-text.js";
 import { type Readiness, readiness } from "./readiness.js";
+import { ResponseOwners, storedResponseId } from "./response-owners.js";
 
 /** What the gateway needs of a router: `createRouter(...)` gives all of it. */
 export interface GatewayTarget {
@@ -119,6 +120,7 @@ class GatewayImpl implements Gateway {
   private readonly live = new Set<Exchange>();
   private readonly subscriptions: Subscription[] = [];
   private readonly runner: ExchangeRunner;
+  private readonly owners = new ResponseOwners();
   private readonly idPrefix = `gw_${randomBytes(4).toString("hex")}_`;
   private seq = 0;
   private server: Server | undefined;
@@ -255,7 +257,8 @@ class GatewayImpl implements Gateway {
       exchange.body = body.text;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body.text);
+        // An empty body (`POST …/responses/{id}/cancel`) is the router's to judge.
+        parsed = body.text.length === 0 ? undefined : JSON.parse(body.text);
       } catch {
         // Not the parser's message: it quotes the body, which may hold a prompt.
         return this.refuse(exchange, new RequestInvalidError("The request body is not valid JSON."));
@@ -266,6 +269,14 @@ class GatewayImpl implements Gateway {
       exchange.settles = SETTLING.some((s) => path.endsWith(s));
       if (!this.allowed(client, exchange.model))
         return this.refuse(exchange, this.notAllowed(client, exchange.model));
+      const previous = (parsed as { previous_response_id?: unknown } | null)?.previous_response_id;
+      if (typeof previous === "string" && !this.ownsResponse(client, previous))
+        return this.refuse(exchange, responseNotFound(previous));
+      const stored = storedResponseId(path);
+      if (stored !== undefined && !this.ownsResponse(client, stored))
+        return this.refuse(exchange, responseNotFound(stored));
+      if (!this.registry.open && path.endsWith("/responses"))
+        exchange.onResponseId = (id) => this.owners.record(id, client.name);
       try {
         this.registry.charge(client, () => this.tokensOf(path, parsed, body.text));
       } catch (error) {
@@ -277,6 +288,9 @@ class GatewayImpl implements Gateway {
     const modelId = modelPath(path);
     if (modelId !== undefined && !this.allowed(client, modelId))
       return this.refuse(exchange, this.notAllowed(client, modelId));
+    const stored = storedResponseId(path);
+    if (stored !== undefined && !this.ownsResponse(client, stored))
+      return this.refuse(exchange, responseNotFound(stored));
     exchange.model = modelId;
     exchange.filterModels = client.models && path.endsWith("/models") ? client.models : undefined;
     this.runner.start(exchange, client.priority);
@@ -378,6 +392,10 @@ class GatewayImpl implements Gateway {
     );
   }
 
+  private ownsResponse(client: ClientState, id: string): boolean {
+    return this.registry.open || this.owners.allows(id, client.name);
+  }
+
   private allowed(client: ClientState, model: string | undefined): boolean {
     return client.models === undefined || model === undefined || client.models.has(model);
   }
@@ -461,6 +479,11 @@ function modelsOf(snapshot: RouterMetrics): string[] {
   const models = new Set<string>();
   for (const e of snapshot.endpoints) for (const m of e.models) models.add(m);
   return [...models];
+}
+
+/** Another client's response is answered as the service answers an unknown id: it does not exist here. */
+function responseNotFound(id: string): GatewayError {
+  return new GatewayError("RESPONSE_NOT_FOUND", `Response with id '${id}' not found.`);
 }
 
 /** `GET …/models/{id}` → id. */

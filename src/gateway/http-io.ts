@@ -65,15 +65,19 @@ export function sendError(res: ServerResponse, reply: ErrorReply, extra: Record<
 /**
  * Copies a body to the socket honouring backpressure: when `write()` says the socket's buffer is
  * full, the next chunk is read only after `drain`, so a slow reader slows the upstream read through
- * the router's pull-based stream. Resolves when the body ended or the response closed.
+ * the router's pull-based stream. `peek` sees the first chunks until it returns true. Resolves when
+ * the body ended or the response closed.
  */
 export async function pipeBody(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   res: ServerResponse,
+  peek?: (chunk: Uint8Array) => boolean,
 ): Promise<void> {
+  let peeking = peek !== undefined;
   for (;;) {
     const { done, value } = await reader.read();
     if (done || res.destroyed) return;
+    if (peeking && peek) peeking = !peek(value);
     if (!res.write(value)) await drained(res);
   }
 }

@@ -65,3 +65,56 @@ describe("the Responses API through the gateway", () => {
     expect(streamed.length).toBeGreaterThan(0);
   });
 });
+
+describe("responses belong to the client that created them", () => {
+  const A = "client-a-key-0123456789";
+  const B = "client-b-key-0123456789";
+
+  // Breaks if one client can read, continue, list, cancel or delete another client's stored response.
+  it("answers 404 to another client for every verb, and serves the owner", async () => {
+    current = await gatewayRig(
+      undefined,
+      {},
+      {
+        clients: [
+          { name: "a", key: A },
+          { name: "b", key: B },
+        ],
+      },
+    );
+    const a = current.client(A);
+    const b = current.client(B);
+    const json = await a.responses.create({ model: "gpt-4o", input: "mine", max_output_tokens: 16 });
+    let streamedId = "";
+    for await (const event of await a.responses.create({
+      model: "gpt-4o",
+      input: "mine too",
+      max_output_tokens: 16,
+      stream: true,
+    }))
+      if (event.type === "response.created") streamedId = event.response.id;
+    expect(streamedId).toMatch(/^resp_/);
+    for (const id of [json.id, streamedId]) {
+      await expect(b.responses.retrieve(id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(b.responses.inputItems.list(id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(b.responses.cancel(id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(b.responses.delete(id)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        b.responses.create({
+          model: "gpt-4o",
+          input: "peek",
+          previous_response_id: id,
+          max_output_tokens: 16,
+        }),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      expect((await a.responses.retrieve(id)).id).toBe(id);
+    }
+    const background = await a.responses.create({
+      model: "gpt-4o",
+      input: "later",
+      background: true,
+      max_output_tokens: 16,
+    });
+    expect((await a.responses.cancel(background.id)).id).toBe(background.id);
+  });
+});
