@@ -77,6 +77,13 @@ describe("openai-router demo --help", () => {
       expect(run.output()).toContain(flag);
   }, 60_000);
 
+  // Breaks if `npm run cli -- …` (the README's way to run the CLI in a clone) does not reach the CLI.
+  it("runs the CLI from the sources with npm run cli", async () => {
+    const run = start("npm", ["run", "cli", "--silent", "--", "--version"]);
+    expect((await run.exited).code).toBe(0);
+    expect(run.output().trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 60_000);
+
   // Breaks if -h is not the short form, or a bad value hangs / shows an internal error.
   it("takes -h, and refuses an out-of-range value with a flag error and exit code 2", async () => {
     const help = start(process.execPath, ["--import", "tsx", "src/cli/index.ts", "demo", "-h"]);
