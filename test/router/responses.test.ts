@@ -319,3 +319,64 @@ describe("soft affinity", () => {
     expect(current.fleet.stats("a").requests).toBe(2);
   });
 });
+
+describe("rate-limit headers of -1", () => {
+  // Breaks if Azure's `x-ratelimit-limit-tokens: -1` (sent by its Responses API) is learned as a limit.
+  it("ignores them: nothing is learned and the lane keeps admitting", async () => {
+    const body = JSON.stringify({
+      id: "resp_minus_one",
+      object: "response",
+      created_at: 0,
+      status: "completed",
+      model: MODEL,
+      output: [
+        {
+          type: "message",
+          id: "msg_1",
+          role: "assistant",
+          status: "completed",
+          content: [{ type: "output_text", text: "ok", annotations: [] }],
+        },
+      ],
+      usage: {
+        input_tokens: 5,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 1,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 6,
+      },
+    });
+    const fetch: typeof globalThis.fetch = async () =>
+      new Response(body, {
+        status: 200,
+        headers: {
+          "content-type": "application/json",
+          "x-ratelimit-limit-tokens": "-1",
+          "x-ratelimit-remaining-tokens": "-1",
+          "x-ratelimit-limit-requests": "-1",
+          "x-ratelimit-remaining-requests": "-1",
+        },
+      });
+    const router = createRouter({
+      endpoints: [
+        {
+          name: "az",
+          type: "azure",
+          endpoint: "http://127.0.0.1:9",
+          apiKey: "k-az-0000",
+          deployments: { [MODEL]: "d" },
+        },
+      ],
+      fetch,
+    });
+    extra.push(router);
+    const learned: unknown[] = [];
+    router.events$.subscribe((e) => e.type === "limits-learned" && learned.push(e));
+    for (let i = 0; i < 5; i++)
+      expect((await router.responses.create({ model: MODEL, input: "x" })).id).toBe("resp_minus_one");
+    expect(learned).toEqual([]);
+    const lane = router.snapshot().endpoints[0];
+    expect(lane?.tpm.limit).toBeNull();
+    expect(lane?.rpm.limit).toBeNull();
+  });
+});
