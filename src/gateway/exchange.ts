@@ -219,6 +219,10 @@ export class ExchangeRunner {
       let bytes: Buffer = Buffer.from(await response.arrayBuffer());
       if (exchange.filterModels && response.status === 200)
         bytes = filterModels(bytes, exchange.filterModels);
+      if (exchange.onResponseId && response.status === 200) {
+        const id = responseIdOf(bytes);
+        if (id) exchange.onResponseId(id);
+      }
       if (res.destroyed) return;
       headers["content-length"] = String(bytes.length);
       res.writeHead(response.status, headers);
@@ -292,6 +296,16 @@ export class ExchangeRunner {
       totalTokens: usage?.total_tokens ?? null,
       code: exchange.code ?? (c && !c.ok ? c.error.code : null),
     });
+  }
+}
+
+/** The `id` of a Responses JSON body (`resp_…`). */
+function responseIdOf(bytes: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(bytes.toString("utf8")) as { id?: unknown }).id;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -30,7 +30,7 @@ export class ResponseOwners {
 
 const RESPONSE_ID = /"id"\s*:\s*"(resp_[A-Za-z0-9_-]{1,200})"/;
 
-/** The response id in the head of a Responses JSON body, or of its stream's first event. */
+/** The response id in a Responses stream's first event (`response.created`, before any output). */
 export function responseIdIn(text: string): string | undefined {
   return RESPONSE_ID.exec(text)?.[1];
 }
