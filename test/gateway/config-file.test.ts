@@ -45,7 +45,7 @@ function issuesOf(fn: () => unknown): { path: string; message: string }[] {
 
 describe("config file", () => {
   // Breaks if ${ENV} references are not resolved (embedded, whole, with a default) or `$${` is not literal.
-  it("resolves ${ENV} references at start", () => {
+  it("resolves $-{ENV} references at start", () => {
     const env = { EAST_HOST: "contoso-east", EAST_KEY: "east-secret", WEB_KEY: "web-key-0123456789abcdef" };
     const { router, gateway } = parseConfigText(GOOD, "yaml", env);
     const [east, oai] = router.endpoints;
@@ -54,7 +54,7 @@ describe("config file", () => {
     expect(gateway.clients[0]).toMatchObject({ name: "web", key: "web-key-0123456789abcdef", priority: 0 });
     expect(gateway.drainMs).toBe(30_000);
     const literal = parseConfigText(GOOD.replace("fallback-key", "a$${b}"), "yaml", env);
-    expect(literal.router.endpoints[1]).toMatchObject({ apiKey: "a${b}" });
+    expect(literal.router.endpoints[1]).toMatchObject({ apiKey: `a$\{b}` });
   });
 
   // Breaks if an unset variable is not a problem naming it and its place, or problems stop at the first.

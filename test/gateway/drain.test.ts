@@ -37,6 +37,7 @@ async function serve(
     file,
     [
       "endpoints:",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} syntax
       "  - { name: oai, type: openai, baseURL: '${SIM_URL}', apiKey: '${SIM_KEY}', models: [gpt-4o] }",
       `gateway: { port: 0, drainMs: ${drainMs} }`,
     ].join("\n"),
