@@ -4,7 +4,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { embed, generateText, streamText } from "ai";
 import { type APIError, BadRequestError, NotFoundError } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { chat, flushed, type GatewayRig, gatewayRig } from "./rig.js";
+import { chat, flushed, type GatewayRig, gatewayRig, until } from "./rig.js";
 
 const run = promisify(execFile);
 
@@ -146,6 +146,61 @@ describe("gateway error statuses", () => {
       .catch((e) => e);
     expect((failed as APIError).status).toBe(500);
     expect((failed as APIError).code).toBe("all_endpoints_failed");
+  });
+
+  // Breaks if the router's QUEUE_FULL or a client's full gateway queue is not a 429 the client may retry.
+  it("answers 429 with retry-after for a full router queue and a full client queue", async () => {
+    current = await gatewayRig(
+      { seed: 2, endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"] }] },
+      { queue: { maxSize: 1 }, extras: { oai: { limits: { concurrency: 1 } } } },
+      { fairness: { enabled: false } },
+    );
+    await current.fleet.setFaults("oai", { hang: true });
+    const client = current.client();
+    const held = new AbortController();
+    const running = client.chat.completions
+      .create(chat("runs"), { signal: held.signal })
+      .catch(() => undefined);
+    const waiting = client.chat.completions
+      .create(chat("waits"), { signal: held.signal })
+      .catch(() => undefined);
+    const r = current;
+    await until(() => r.router.snapshot().queue.depth === 1, "one request waiting in the router");
+    const full = await client.chat.completions.create(chat("refused")).catch((e) => e);
+    expect((full as APIError).status).toBe(429);
+    expect((full as APIError).code).toBe("queue_full");
+    expect((full as APIError).headers?.get("retry-after")).toBe("1");
+    held.abort();
+    await Promise.all([running, waiting]);
+  });
+
+  // Breaks if a client may pile up more than maxQueuedPerClient requests in the gateway.
+  it("answers 429 client_queue_full past fairness.maxQueuedPerClient", async () => {
+    current = await gatewayRig(
+      { seed: 2, endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"] }] },
+      {},
+      {
+        clients: [{ name: "web", key: "web-key-0123456789abcdef", limits: { concurrency: 1 } }],
+        fairness: { maxQueuedPerClient: 1 },
+      },
+    );
+    await current.fleet.setFaults("oai", { hang: true });
+    const client = current.client("web-key-0123456789abcdef");
+    const held = new AbortController();
+    const first = client.chat.completions
+      .create(chat("runs"), { signal: held.signal })
+      .catch(() => undefined);
+    const r = current;
+    await until(() => r.gateway.clients()[0]?.inflight === 1, "the first to run");
+    const second = client.chat.completions
+      .create(chat("waits"), { signal: held.signal })
+      .catch(() => undefined);
+    await until(() => r.gateway.clients()[0]?.queued === 1, "the second to wait");
+    const third = await client.chat.completions.create(chat("refused")).catch((e) => e);
+    expect((third as APIError).status).toBe(429);
+    expect((third as APIError).code).toBe("client_queue_full");
+    held.abort();
+    await Promise.all([first, second]);
   });
 
   // Breaks if bodies over the limit are read whole or answered with anything but 413.
