@@ -177,7 +177,15 @@ export async function runSimCommand(
   argv: readonly string[],
   io: SimCommandIO = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  const args = argv[0] === "sim" ? argv.slice(1) : [...argv];
+  const raw = argv[0] === "sim" ? argv.slice(1) : [...argv];
+  // `--seed -1` as `--seed=-1`: parseArgs would take `-1` for an option.
+  const args = raw.flatMap((arg, i) =>
+    raw[i - 1] === "--seed" && /^-\d/.test(arg)
+      ? []
+      : arg === "--seed" && /^-\d/.test(raw[i + 1] ?? "")
+        ? [`--seed=${raw[i + 1]}`]
+        : [arg],
+  );
   let values: {
     config?: string | undefined;
     seed?: string | undefined;
@@ -207,8 +215,10 @@ export async function runSimCommand(
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);
-    if (!Number.isInteger(seed)) {
-      io.stderr.write(`--seed must be an integer, got "${values.seed}"\n`);
+    if (!Number.isSafeInteger(seed) || values.seed.trim() === "") {
+      io.stderr.write(
+        `--seed must be an integer from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}, got "${values.seed}"\n`,
+      );
       return 2;
     }
   }

@@ -125,6 +125,17 @@ describe("openai-router sim", () => {
     expect(unknown.stderr.text).toContain("Usage: openai-router sim");
     const seed = run(["--seed", "abc"]);
     expect(await seed.exit).toBe(2);
+    // Breaks if a seed out of range reaches the fleet (its own error) or -1 reads as an option.
+    for (const bad of ["1.5", "1e20", "-1.5", ""]) {
+      const out = run(["--seed", bad]);
+      expect(await out.exit).toBe(2);
+      expect(out.stderr.text).toMatch(/^--seed must be an integer from/);
+    }
+    const negative = run(["--seed", "-3", "--json"]);
+    const line = await negative.stdout.waitFor(/\n/);
+    expect(JSON.parse(line.input!).seed).toBe(-3);
+    negative.stop();
+    expect(await negative.exit).toBe(0);
     const help = run(["--help"]);
     expect(await help.exit).toBe(0);
     expect(help.stdout.text).toContain("--config");
