@@ -24,6 +24,10 @@ export const MIN_CACHED_TOKENS = 1024;
 export const CACHE_STEP_TOKENS = 128;
 /** Inactivity after which a cached prefix is gone: the low end of the documented 5–10 minutes. */
 export const DEFAULT_PROMPT_CACHE_TTL_MS = 5 * 60_000;
+/** `prompt_cache_retention: "24h"` (extended retention) keeps a prefix up to a day. */
+export const EXTENDED_PROMPT_CACHE_TTL_MS = 24 * 60 * 60_000;
+/** `prompt_cache_retention`: `in_memory` (the default, 5–10 minutes) or `24h`. */
+export type PromptCacheRetention = "in_memory" | "24h";
 /** Tokens of the prompt's start that choose the cache machine (OpenAI: "typically the first 256"). */
 export const ROUTING_PREFIX_TOKENS = 256;
 /** Above this rate per (prefix, key) and minute some requests overflow to other machines ("~15 RPM"). */
@@ -112,8 +116,14 @@ export class PromptCache {
    * Cached tokens for this prompt (0 or 1024 + 128·k, at most `promptTokens`), recording its
    * prefixes as seen now. `promptTokens` is the billed count; prompts below 1024 cost nothing here.
    */
-  use(model: string, pieces: readonly PromptPiece[], promptTokens: number, key: string | undefined): number {
-    return this.lookup(model, pieces, promptTokens, key).cachedTokens;
+  use(
+    model: string,
+    pieces: readonly PromptPiece[],
+    promptTokens: number,
+    key: string | undefined,
+    retention?: PromptCacheRetention,
+  ): number {
+    return this.lookup(model, pieces, promptTokens, key, retention).cachedTokens;
   }
 
   /**
@@ -125,6 +135,7 @@ export class PromptCache {
     pieces: readonly PromptPiece[],
     promptTokens: number,
     key: string | undefined,
+    retention?: PromptCacheRetention,
   ): CacheUse {
     if (promptTokens < MIN_CACHED_TOKENS) return NO_USE;
     const tokens = this.#tokens(pieces);
@@ -150,15 +161,17 @@ export class PromptCache {
     }
     let cached = 0;
     for (let b = boundaries.length - 1; b >= 0; b--) {
-      const seen = store.get(boundaries[b]!);
-      if (seen !== undefined && now - seen <= this.#ttlMs) {
+      const expires = store.get(boundaries[b]!);
+      if (expires !== undefined && now <= expires) {
         cached = MIN_CACHED_TOKENS + b * CACHE_STEP_TOKENS;
         break;
       }
     }
+    const until = now + (retention === "24h" ? EXTENDED_PROMPT_CACHE_TTL_MS : this.#ttlMs);
     for (const h of boundaries) {
+      const expires = store.get(h);
       store.delete(h); // re-inserting keeps the Map in least-recently-used order
-      store.set(h, now);
+      store.set(h, expires !== undefined && expires > until ? expires : until);
     }
     while (store.size > this.#perMachine) {
       const oldest = store.keys().next().value;
@@ -239,4 +252,11 @@ export function promptCacheKeyOf(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const key = (body as { readonly prompt_cache_key?: unknown }).prompt_cache_key;
   return typeof key === "string" ? key : undefined;
+}
+
+/** A request body's `prompt_cache_retention` when it is one of the documented values. */
+export function promptCacheRetentionOf(body: unknown): PromptCacheRetention | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const r = (body as { readonly prompt_cache_retention?: unknown }).prompt_cache_retention;
+  return r === "24h" || r === "in_memory" ? r : undefined;
 }

@@ -35,7 +35,7 @@ import { type Admission, DEFAULT_OUTPUT_CHARGE, EndpointLimiter, type LimitsConf
 import { Listener } from "./listener.js";
 import type { Faults, LatencyConfig } from "./options.js";
 import { deriveSeed, hashString, mulberry32, type Rng, randomBase62, randomHex, randomUuid } from "./prng.js";
-import { PromptCache, promptCacheKeyOf, withCachedPrefix } from "./prompt-cache.js";
+import { PromptCache, promptCacheKeyOf, promptCacheRetentionOf, withCachedPrefix } from "./prompt-cache.js";
 import { ResponsesApi } from "./responses/api.js";
 import { matchRoute } from "./routes.js";
 import { StatsRecorder } from "./stats.js";
@@ -304,7 +304,7 @@ export class SimServer {
       model: responseModel,
       apiVersion: route.apiVersion,
     };
-    if ("messages" in parsed) this.#chat(ex, parsed, responseModel, rl, promptCacheKeyOf(json));
+    if ("messages" in parsed) this.#chat(ex, parsed, responseModel, rl, json);
     else this.#embeddings(ex, parsed, model, rl);
   }
 
@@ -326,7 +326,7 @@ export class SimServer {
     return model;
   }
 
-  #chat(ex: Exchange, req: ChatRequest, model: string, rl: RateLimitContext, cacheKey?: string): void {
+  #chat(ex: Exchange, req: ChatRequest, model: string, rl: RateLimitContext, body?: unknown): void {
     // Tool definitions and image parts count toward the prompt, as on the services.
     let promptTokens =
       countChatTokens(this.config.tokens, req.messages) + countToolTokens(this.config.tokens, req.tools);
@@ -340,7 +340,13 @@ export class SimServer {
     }
     if (!this.#admit(ex, promptTokens + (req.maxTokens ?? DEFAULT_OUTPUT_CHARGE), rl)) return;
     if (this.faults.current.hang) return;
-    const cachedTokens = this.#cache.use(model, req.messages, promptTokens, cacheKey);
+    const cachedTokens = this.#cache.use(
+      model,
+      req.messages,
+      promptTokens,
+      promptCacheKeyOf(body),
+      promptCacheRetentionOf(body),
+    );
 
     let promptKey = "";
     for (const m of req.messages) promptKey += `${m.role}\u0001${m.text}\u0002`;

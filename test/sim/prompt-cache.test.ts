@@ -4,6 +4,7 @@ import { type Fleet, startFleet } from "../../src/sim/index.js";
 import {
   CACHE_STEP_TOKENS,
   DEFAULT_PROMPT_CACHE_TTL_MS,
+  EXTENDED_PROMPT_CACHE_TTL_MS,
   MIN_CACHED_TOKENS,
   OVERFLOW_PER_MINUTE,
   PromptCache,
@@ -66,6 +67,20 @@ describe("PromptCache", () => {
     clock.advance(DEFAULT_PROMPT_CACHE_TTL_MS - 1);
     expect(cache.use("gpt-4o", long, tokens, undefined)).toBeGreaterThan(0);
     clock.advance(DEFAULT_PROMPT_CACHE_TTL_MS - 1);
+    expect(cache.use("gpt-4o", long, tokens, undefined)).toBeGreaterThan(0);
+    clock.advance(DEFAULT_PROMPT_CACHE_TTL_MS + 1);
+    expect(cache.use("gpt-4o", long, tokens, undefined)).toBe(0);
+  });
+
+  // Breaks if prompt_cache_retention "24h" does not keep a prefix past the in-memory TTL.
+  it("keeps a prefix up to 24 h with prompt_cache_retention 24h", () => {
+    const clock = new FakeClock();
+    const cache = new PromptCache({ now: clock.now });
+    const long = prompt(LONG, "q");
+    const tokens = billed(long);
+    cache.use("gpt-4o", long, tokens, undefined, "24h");
+    clock.advance(EXTENDED_PROMPT_CACHE_TTL_MS - 1);
+    // An in-memory use refreshes, but never shortens, the 24 h expiry.
     expect(cache.use("gpt-4o", long, tokens, undefined)).toBeGreaterThan(0);
     clock.advance(DEFAULT_PROMPT_CACHE_TTL_MS + 1);
     expect(cache.use("gpt-4o", long, tokens, undefined)).toBe(0);
@@ -162,6 +177,13 @@ describe("prompt caching over the wire", () => {
     clock.advance(DEFAULT_PROMPT_CACHE_TTL_MS + 1);
     const later = await a.chat.completions.create({ model: "gpt-4o", messages: messages("three") });
     expect(later.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
+
+    // prompt_cache_retention "24h" keeps it for the next hour too.
+    const kept = { model: "gpt-4o", messages: messages("kept"), prompt_cache_retention: "24h" as const };
+    await a.chat.completions.create(kept);
+    clock.advance(60 * 60_000);
+    const hour = await a.chat.completions.create(kept);
+    expect(hour.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThan(0);
   });
 
   // Breaks if the Responses API does not report input_tokens_details.cached_tokens, or shares chat's cache wrongly.
@@ -177,6 +199,17 @@ describe("prompt caching over the wire", () => {
     expect(again.usage?.input_tokens_details.cached_tokens).toBeGreaterThanOrEqual(MIN_CACHED_TOKENS);
     const b = openaiClient(fleet.endpoint("b"));
     expect((await b.responses.create(body)).usage?.input_tokens_details.cached_tokens).toBe(0);
+
+    // Extended retention outlives the in-memory TTL.
+    const kept = {
+      model: "gpt-4o",
+      instructions: `${LONG} kept`,
+      input: "x",
+      prompt_cache_retention: "24h" as const,
+    };
+    expect((await a.responses.create(kept)).prompt_cache_retention).toBe("24h");
+    clock.advance(60 * 60_000);
+    expect((await a.responses.create(kept)).usage?.input_tokens_details.cached_tokens).toBeGreaterThan(0);
 
     const east = asAzure(fleet.endpoint("east"));
     const azure = azureClient(east);

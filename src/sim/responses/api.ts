@@ -166,6 +166,7 @@ export class ResponsesApi<X> {
       pieces,
       inputTokens,
       req.promptCacheKey ?? undefined,
+      req.promptCacheRetention,
     );
     const planned = planResponse({
       req,

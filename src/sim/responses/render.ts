@@ -66,6 +66,7 @@ export function responseObject(
     parallel_tool_calls: e.parallel_tool_calls,
     previous_response_id: e.previous_response_id,
     prompt_cache_key: e.prompt_cache_key,
+    prompt_cache_retention: e.prompt_cache_retention,
     reasoning: e.reasoning,
     safety_identifier: e.safety_identifier,
     service_tier: e.service_tier,

@@ -1,5 +1,6 @@
 import { apiError, invalidParam, missingParam, type WireError } from "../errors.js";
 import type { Rng } from "../prng.js";
+import type { PromptCacheRetention } from "../prompt-cache.js";
 import type { FunctionTool, ToolChoice } from "../tools.js";
 import {
   invalidEnum,
@@ -34,6 +35,8 @@ export interface ResponsesRequest {
   readonly background: boolean;
   readonly obfuscation: boolean;
   readonly promptCacheKey: string | null;
+  /** `prompt_cache_retention`: "24h" keeps this prompt's prefixes cached up to a day. */
+  readonly promptCacheRetention: PromptCacheRetention | undefined;
   readonly format: TextFormat;
   /** Function tools, flavour-neutral, for the tool-call chooser. */
   readonly functions: readonly FunctionTool[];
@@ -169,6 +172,8 @@ export function parseResponsesBody(body: unknown, ids: Rng): ResponsesRequest | 
   }
   const cacheKey = readString(body, "prompt_cache_key");
   if (isError(cacheKey)) return cacheKey;
+  const retention = readString(body, "prompt_cache_retention", ["in_memory", "24h"]);
+  if (isError(retention)) return retention;
   const user = readString(body, "user");
   if (isError(user)) return user;
   const safety = readString(body, "safety_identifier");
@@ -198,6 +203,7 @@ export function parseResponsesBody(body: unknown, ids: Rng): ResponsesRequest | 
     parallel_tool_calls: parallel !== false,
     previous_response_id: previous ?? null,
     prompt_cache_key: cacheKey ?? null,
+    prompt_cache_retention: retention ?? null,
     reasoning: isObject(reasoning)
       ? { effort: reasoning.effort ?? null, summary: reasoning.summary ?? null }
       : { effort: null, summary: null },
@@ -227,6 +233,7 @@ export function parseResponsesBody(body: unknown, ids: Rng): ResponsesRequest | 
     background: background === true,
     obfuscation,
     promptCacheKey: cacheKey ?? null,
+    promptCacheRetention: retention as PromptCacheRetention | undefined,
     format: text.format,
     functions: tools.functions,
     toolChoice,
