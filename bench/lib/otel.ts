@@ -17,7 +17,10 @@ const noopExporter: SpanExporter = {
  * A router instrumented with the real OpenTelemetry SDK: every span goes through a SimpleSpanProcessor
  * to a no-op exporter; metrics go to a reader whose export interval never comes during a run.
  */
-export function otelRouter(endpoints: RouterConfig["endpoints"]): { router: Router; close(): Promise<void> } {
+export function otelRouter(
+  endpoints: RouterConfig["endpoints"],
+  fetch?: typeof globalThis.fetch,
+): { router: Router; close(): Promise<void> } {
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(noopExporter)] });
   const meterProvider = new MeterProvider({
     readers: [
@@ -29,6 +32,7 @@ export function otelRouter(endpoints: RouterConfig["endpoints"]): { router: Rout
   });
   const router = createRouter({
     endpoints,
+    ...(fetch ? { fetch } : {}),
     instrument: { tracer: tracerProvider.getTracer("bench"), meter: meterProvider.getMeter("bench") },
   });
   return {
