@@ -38,6 +38,8 @@ export const DEMO_HELP = `  demo   Live demo: a simulated fleet, a mixed load th
            --plain             periodic plain lines instead of the live dashboard
            --web               also serve a live web dashboard on 127.0.0.1
            --port <n>          the web dashboard's port, 0 for any free one (default 8787)
+           --replicas <n>      n router processes (2–16) sharing one quota through a local redis-server
+                               (with --duration, --rps, --plain only)
            -h, --help          this help
          Ctrl-C stops the load early; the demo still drains and prints its summary.
          NO_COLOR=1 turns colour off (the dashboard still redraws in place).

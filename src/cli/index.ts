@@ -2,7 +2,19 @@
 import { readFileSync } from "node:fs";
 import { runDemo } from "./demo.js";
 import { DEMO_HELP, parseDemoArgs } from "./demo-flags.js";
+import { parseReplicasArgs, REPLICAS_HELP, runReplicasDemo } from "./replicas-demo.js";
 import { runSimCommand } from "./sim-command.js";
+
+async function replicasDemo(argv: readonly string[]): Promise<void> {
+  const flags = parseReplicasArgs(argv);
+  if (typeof flags === "string") fail(flags, REPLICAS_HELP);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const live = process.stdout.isTTY === true && !flags.plain && !process.env.CI;
+  process.exitCode = await runReplicasDemo(flags, process.stdout, live, controller.signal);
+}
 
 const HELP = `openai-router <command> [options]
 
@@ -34,6 +46,8 @@ function fail(message: string, usage: string): never {
 const SHOW_CURSOR = "\x1b[?25h";
 
 async function demo(argv: readonly string[]): Promise<void> {
+  // Many router processes on one quota: its own flags and module (src/cli/replicas-demo.ts).
+  if (argv.some((a) => a === "--replicas" || a.startsWith("--replicas="))) return replicasDemo(argv);
   const args = parseDemoArgs(argv);
   if (args.kind === "help") {
     process.stdout.write(DEMO_USAGE);
