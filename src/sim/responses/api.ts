@@ -195,7 +195,7 @@ export class ResponsesApi<X> {
       background,
       readyAt,
       final,
-      queued: responseObject(plan, "queued"),
+      queued: background ? responseObject(plan, "queued") : final,
       cancelled: false,
     });
 
@@ -203,7 +203,7 @@ export class ResponsesApi<X> {
       const events = renderResponseEvents(plan, mulberry32(hashString(plan.id, host.seed)));
       if (req.store) {
         const stored = entry(req.background, host.now());
-        if (req.background) stored.events = events;
+        if (req.background) stored.replay = plan; // re-rendered on demand: the same seed, the same events
         this.#store.put(plan.id, stored);
       }
       host.stream(ex, events, inputTokens, timing);
@@ -267,7 +267,8 @@ export class ResponsesApi<X> {
    */
   #replay(ex: X, entry: StoredResponse, query: URLSearchParams): void {
     const host = this.#host;
-    if (entry.events === undefined) {
+    const plan = entry.replay;
+    if (plan === undefined) {
       host.sendError(
         ex,
         invalidParam(
@@ -287,7 +288,8 @@ export class ResponsesApi<X> {
       );
       return;
     }
-    host.stream(ex, entry.events.slice(after + 1), 0, INSTANT);
+    const events = renderResponseEvents(plan, mulberry32(hashString(plan.id, host.seed)));
+    host.stream(ex, events.slice(after + 1), 0, INSTANT);
   }
 
   #view(entry: StoredResponse): Record<string, unknown> {

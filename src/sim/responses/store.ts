@@ -1,5 +1,5 @@
-import type { StreamEvent } from "../chat.js";
 import type { Item } from "./items.js";
+import type { ResponsePlan } from "./render.js";
 
 /** A stored response: what `retrieve`, `input_items`, `cancel` and `previous_response_id` read. */
 export interface StoredResponse {
@@ -16,11 +16,11 @@ export interface StoredResponse {
   readonly readyAt: number;
   /** The final response object of a background request, set as its status once `readyAt` passes. */
   readonly final: Record<string, unknown>;
-  /** Background responses: the object `create` answered with (status `queued`). */
+  /** Background responses: the object `create` answered with (status `queued`); else `final`. */
   readonly queued: Record<string, unknown>;
   cancelled: boolean;
-  /** Background responses created with `stream: true`: their events, replayed by `?stream=true`. */
-  events?: readonly StreamEvent[];
+  /** Background responses created with `stream: true`: the plan whose events `?stream=true` replays. */
+  replay?: ResponsePlan;
 }
 
 /** How many responses one endpoint keeps by default before forgetting the least recently used. */
