@@ -71,9 +71,11 @@ export function createRedisPort(options: RedisPortOptions): RedisPort {
   let subscriber: RedisClientLike | undefined;
   let closed = false;
 
+  /** Connects a client that was never opened (or was closed); a reconnecting one fails fast instead. */
   const ensureOpen = (): Promise<unknown> | undefined => {
+    if (connecting) return connecting;
     if (client.isOpen) return undefined;
-    connecting ??= client.connect().finally(() => {
+    connecting = client.connect().finally(() => {
       connecting = undefined;
     });
     return connecting;
