@@ -1,5 +1,6 @@
 import type { RouterEvent } from "../events.js";
 import type { BudgetView } from "../strategies/types.js";
+import { DEFAULT_PACING, evidenceLeft, type PacingOptions, throttleVerdict } from "./pacing.js";
 import { DEFAULT_REQUEST_WINDOW_SECONDS, requestBucketCapacity, TokenBucket } from "./token-bucket.js";
 
 /** Configured limits of one lane; absent = unknown until the service's headers tell. */
@@ -18,7 +19,9 @@ export interface BudgetReport {
   readonly remaining?: number;
   /**
    * Units the service counts as spent and not yet refilled (its bucket's size minus `remaining`), when
-   * it said both: comparable with our bucket whatever size the service's bucket has.
+   * it said both: comparable with our bucket whatever size the service's bucket has, as long as it fits
+   * our bucket (a larger deficit means the windows differ; negative means remaining > limit; see
+   * `evidenceLeft` for what the store makes of each).
    */
   readonly spent?: number;
   readonly resetMs?: number;
@@ -30,17 +33,12 @@ export interface RateLimitReport {
   readonly tokens: BudgetReport;
 }
 
-/** How a 429 shrinks the budget it names (see `TokenBucket.throttle`). */
-export interface ThrottleOptions {
-  /** The share kept after a 429. @default 0.5 */
-  readonly factor: number;
-  /** The share never drops below this. @default 0.1 */
-  readonly minShare: number;
-  /** Time to climb from share 0 back to the whole limit without another 429. @default 120000 @unit milliseconds */
-  readonly recoveryMs: number;
-}
-
-const DEFAULT_THROTTLE: ThrottleOptions = { factor: 0.5, minShare: 0.1, recoveryMs: 120_000 };
+/**
+ * How budgets are paced, and how a 429 that shows other consumers of the quota shrinks the budget it
+ * names (see `TokenBucket.throttle` and docs/limits-and-quotas.md, "Pacing").
+ */
+export type ThrottleOptions = Pick<PacingOptions, "factor" | "minShare" | "recoveryMs"> &
+  Partial<Pick<PacingOptions, "windowMs" | "quietMs" | "edgeMs" | "marginMs">>;
 
 /** A charge taken at admission. Settled exactly once with `commit` or `refund`. */
 export interface Reservation {
@@ -50,6 +48,12 @@ export interface Reservation {
   /** Running totals right after this charge, to reconcile later headers with what was sent since. */
   readonly requestsCharged: number;
   readonly tokensCharged: number;
+  /**
+   * What the buckets held right after this charge (absent: no such budget). A 429 for a call that
+   * left a margin shows other consumers; one at the edge of our own pacing shows only jitter.
+   */
+  readonly requestsLeft?: number;
+  readonly tokensLeft?: number;
 }
 
 /** A budget of a lane as the metrics show it. */
@@ -83,8 +87,18 @@ export interface BudgetStore {
   commit(reservation: Reservation): void;
   /** The call never reached the service (or was refused with 429, which the service does not charge). */
   refund(reservation: Reservation, now: number): void;
-  /** Stops admission until `until`; `drain` also empties the named budget (a 429 shrinks it). */
-  cool(lane: string, until: number, drain: "requests" | "tokens" | "both" | "none", now: number): void;
+  /**
+   * Stops admission until `until`; `drain` also empties the named budget (a 429). With `refused`, the
+   * reservation of the call the service refused, the store tells a 429 at the edge of its own pacing
+   * (no shrink) from one that shows other consumers (shrink); without it, every drain shrinks.
+   */
+  cool(
+    lane: string,
+    until: number,
+    drain: "requests" | "tokens" | "both" | "none",
+    now: number,
+    refused?: Reservation,
+  ): void;
   coolingUntil(lane: string): number;
   /** Corrects the buckets from a response's headers; returns limits learned or changed, if any. */
   calibrate(
@@ -111,6 +125,17 @@ export type BudgetSignal =
   /** Something to report on `events$` (a shared store down or up, a limit another replica learned). */
   | { readonly type: "event"; readonly event: RouterEvent };
 
+/** When one budget last met a 429, and last saw the service spend faster than we did. */
+interface Evidence {
+  throttledAt: number;
+  foreignAt: number;
+  /**
+   * What this budget would hold if only our own calls spent it: full limit, never throttled, never
+   * calibrated. The service's counters below it show spending that was not ours.
+   */
+  own: TokenBucket | undefined;
+}
+
 interface LaneBudget {
   readonly windowSeconds: number;
   requests: TokenBucket | undefined;
@@ -119,7 +144,19 @@ interface LaneBudget {
   tokensCharged: number;
   coolingUntil: number;
   outstanding: number;
+  readonly requestEvidence: Evidence;
+  readonly tokenEvidence: Evidence;
 }
+
+const freshEvidence = (own: TokenBucket | undefined): Evidence => ({
+  throttledAt: Number.NEGATIVE_INFINITY,
+  foreignAt: Number.NEGATIVE_INFINITY,
+  own,
+});
+
+/** A bucket like `bucket`, to keep count of our own spending (see `Evidence.own`). */
+const ownCount = (bucket: TokenBucket | undefined, now: number): TokenBucket | undefined =>
+  bucket && new TokenBucket(bucket.capacity, bucket.perMinute, now);
 
 const UNLIMITED: BudgetView = {
   msUntilFull: 0,
@@ -137,37 +174,51 @@ const UNLIMITED: BudgetView = {
  */
 export class InMemoryBudgetStore implements BudgetStore {
   private readonly lanes = new Map<string, LaneBudget>();
-  private readonly throttle: ThrottleOptions;
+  private readonly throttle: PacingOptions;
 
   constructor(options: { readonly throttle?: Partial<ThrottleOptions> } = {}) {
-    this.throttle = { ...DEFAULT_THROTTLE, ...options.throttle };
+    this.throttle = { ...DEFAULT_PACING, ...options.throttle };
   }
 
   register(lane: string, limits: LaneBudgetLimits, now: number): void {
     const windowSeconds = limits.requestWindowSeconds ?? DEFAULT_REQUEST_WINDOW_SECONDS;
+    const requests = limits.rpm
+      ? this.requestBucket(requestBucketCapacity(limits.rpm, windowSeconds), limits.rpm, now)
+      : undefined;
+    const tokens = limits.tpm ? new TokenBucket(limits.tpm, limits.tpm, now) : undefined;
     this.lanes.set(lane, {
       windowSeconds,
-      requests: limits.rpm
-        ? new TokenBucket(requestBucketCapacity(limits.rpm, windowSeconds), limits.rpm, now)
-        : undefined,
-      tokens: limits.tpm ? new TokenBucket(limits.tpm, limits.tpm, now) : undefined,
+      requests,
+      tokens,
       requestsCharged: 0,
       tokensCharged: 0,
       coolingUntil: 0,
       outstanding: 0,
+      requestEvidence: freshEvidence(ownCount(requests, now)),
+      tokenEvidence: freshEvidence(ownCount(tokens, now)),
     });
   }
 
   reserve(lane: string, tokens: number, now: number): Reservation | undefined {
     const b = this.get(lane);
     if (b.coolingUntil > now) return undefined;
-    if (b.requests && b.requests.available(now) < 1 - 1e-9) return undefined;
+    if (b.requests && !b.requests.canTake(1, now)) return undefined;
     if (b.tokens && !b.tokens.tryTake(tokens, now)) return undefined;
     b.requests?.tryTake(1, now);
+    b.requestEvidence.own?.spend(1, now);
+    b.tokenEvidence.own?.spend(tokens, now);
     b.requestsCharged += 1;
     b.tokensCharged += tokens;
     b.outstanding += 1;
-    return { lane, tokens, at: now, requestsCharged: b.requestsCharged, tokensCharged: b.tokensCharged };
+    return {
+      lane,
+      tokens,
+      at: now,
+      requestsCharged: b.requestsCharged,
+      tokensCharged: b.tokensCharged,
+      ...(b.requests ? { requestsLeft: b.requests.available(now) } : {}),
+      ...(b.tokens ? { tokensLeft: b.tokens.available(now) } : {}),
+    };
   }
 
   msUntilAvailable(lane: string, tokens: number, now: number): number {
@@ -190,19 +241,40 @@ export class InMemoryBudgetStore implements BudgetStore {
     b.tokensCharged -= reservation.tokens;
     b.requests?.giveBack(1, now);
     b.tokens?.giveBack(reservation.tokens, now);
+    b.requestEvidence.own?.giveBack(1, now);
+    b.tokenEvidence.own?.giveBack(reservation.tokens, now);
   }
 
-  cool(lane: string, until: number, drain: "requests" | "tokens" | "both" | "none", now: number): void {
+  cool(
+    lane: string,
+    until: number,
+    drain: "requests" | "tokens" | "both" | "none",
+    now: number,
+    refused?: Reservation,
+  ): void {
     const b = this.get(lane);
     b.coolingUntil = Math.max(b.coolingUntil, until);
-    const { factor, minShare, recoveryMs } = this.throttle;
-    for (const [bucket, named] of [
-      [b.requests, drain === "requests" || drain === "both"],
-      [b.tokens, drain === "tokens" || drain === "both"],
+    const { factor, minShare, recoveryMs, quietMs } = this.throttle;
+    for (const [bucket, named, evidence, left] of [
+      [b.requests, drain === "requests" || drain === "both", b.requestEvidence, refused?.requestsLeft],
+      [b.tokens, drain === "tokens" || drain === "both", b.tokenEvidence, refused?.tokensLeft],
     ] as const) {
       if (!bucket || !named) continue;
-      bucket.clampTo(0, now);
-      bucket.throttle(factor, minShare, recoveryMs, now);
+      const verdict = throttleVerdict(this.throttle, {
+        now,
+        ratePerMs: bucket.perMinute / 60_000,
+        ...(refused ? { admittedAt: refused.at, leftAtAdmission: left } : {}),
+        throttledAt: evidence.throttledAt,
+        foreignAt: evidence.foreignAt,
+      });
+      evidence.throttledAt = now;
+      // The service has no room for this charge until `until`: neither have we. At the edge of our own
+      // pacing the bucket holds just what refills by then, so the lane goes again once the cooldown
+      // and the cushion have passed (an empty bucket would idle for a whole charge's refill more).
+      const charge = bucket === b.requests ? 1 : (refused?.tokens ?? 0);
+      const refillsBy = (Math.max(0, until - now) * bucket.perMinute) / 60_000;
+      bucket.clampTo(verdict === "edge" ? Math.max(0, charge - refillsBy) : 0, now);
+      if (verdict !== "edge") bucket.throttle(factor, minShare, recoveryMs, now, quietMs);
     }
   }
 
@@ -218,40 +290,79 @@ export class InMemoryBudgetStore implements BudgetStore {
   ): LearnedLimits | undefined {
     const b = this.get(lane);
     let learned: { rpm?: number; tpm?: number } | undefined;
+    let createdRequests = false;
+    let createdTokens = false;
     const { requests, tokens } = report;
     if (requests.limit !== undefined && requests.limit > 0) {
       const capacity = requestBucketCapacity(requests.limit, b.windowSeconds);
       if (!b.requests) {
-        b.requests = new TokenBucket(capacity, requests.limit, now);
+        createdRequests = true;
+        b.requests = this.requestBucket(capacity, requests.limit, now);
+        b.requestEvidence.own = ownCount(b.requests, now);
         learned = { ...learned, rpm: requests.limit };
       } else if (Math.abs(b.requests.perMinute - requests.limit) > 1e-6) {
         b.requests.reconfigure(capacity, requests.limit, now);
+        b.requestEvidence.own?.reconfigure(capacity, requests.limit, now);
         learned = { ...learned, rpm: requests.limit };
       }
     }
     if (tokens.limit !== undefined && tokens.limit > 0) {
       if (!b.tokens) {
+        createdTokens = true;
         b.tokens = new TokenBucket(tokens.limit, tokens.limit, now);
+        b.tokenEvidence.own = ownCount(b.tokens, now);
         learned = { ...learned, tpm: tokens.limit };
       } else if (Math.abs(b.tokens.perMinute - tokens.limit) > 1e-6) {
         b.tokens.reconfigure(tokens.limit, tokens.limit, now);
+        b.tokenEvidence.own?.reconfigure(tokens.limit, tokens.limit, now);
         learned = { ...learned, tpm: tokens.limit };
       }
     }
     // The header describes the service's bucket when it admitted this call. What we sent since then and
     // what refilled since then are accounted for, so only a real disagreement (another client spending
-    // the same quota) lowers our bucket; a stale header never raises it.
+    // the same quota) lowers our bucket; a stale header never raises it, and a header that cannot be
+    // true for our window (see `evidenceLeft`) lowers it no further than what it does prove.
     if (reservation) {
       const elapsed = Math.max(0, now - reservation.at);
-      const correct = (bucket: TokenBucket | undefined, report: BudgetReport, since: number) => {
-        // What the service had left, in our bucket's terms: its deficit, when it gave its limit too
-        // (its bucket may be a window or a minute); else its remaining as it stands.
-        const left = report.spent !== undefined ? bucket && bucket.capacity - report.spent : report.remaining;
-        if (!bucket || left === undefined) return;
-        bucket.clampTo(left + (elapsed * bucket.perMinute * bucket.share(now)) / 60_000 - since, now);
+      const correct = (
+        bucket: TokenBucket | undefined,
+        report: BudgetReport,
+        since: number,
+        evidence: Evidence,
+        fresh: boolean,
+      ) => {
+        if (!bucket) return;
+        const seen = evidenceLeft(report, bucket.capacity, bucket.perMinute / 60_000);
+        if (seen === undefined) return;
+        const target = seen.left + (elapsed * bucket.perMinute * bucket.share(now)) / 60_000 - since;
+        // The service counts more spent than we sent, even if it had already counted every call we
+        // charged after this one (calls overtake each other on the way), beyond the rounding of whole
+        // counts when no reset time pins the fraction down: someone else spends this quota. Our own
+        // calls reach the service after we charged them, so alone we never see such a gap.
+        const tolerance = seen.exact ? 1e-6 : 1;
+        const own = evidence.own?.available(now) ?? bucket.available(now);
+        // A bucket learned from this very answer has no history of our own spending to compare.
+        if (!fresh && target + since < own - tolerance) {
+          evidence.foreignAt = now;
+          bucket.restartRecovery(now);
+        }
+        bucket.clampTo(target, now);
       };
-      correct(b.requests, requests, b.requestsCharged - reservation.requestsCharged);
-      correct(b.tokens, tokens, b.tokensCharged - reservation.tokensCharged);
+      const since = (charged: number, then: number) => charged - then;
+      correct(
+        b.requests,
+        requests,
+        since(b.requestsCharged, reservation.requestsCharged),
+        b.requestEvidence,
+        createdRequests,
+      );
+      correct(
+        b.tokens,
+        tokens,
+        since(b.tokensCharged, reservation.tokensCharged),
+        b.tokenEvidence,
+        createdTokens,
+      );
     }
     return learned;
   }
@@ -264,6 +375,15 @@ export class InMemoryBudgetStore implements BudgetStore {
       coolingUntil: b.coolingUntil > now ? b.coolingUntil : 0,
       outstanding: b.outstanding,
     };
+  }
+
+  /**
+   * A requests bucket, with the pacing cushion. Token buckets have none: a token charge is an estimate
+   * the service makes the same way, and a lane bound by tokens rarely spends to the last one (the
+   * next request waits for its whole charge); the goodput benchmark sees no 429 on them.
+   */
+  private requestBucket(capacity: number, perMinute: number, now: number): TokenBucket {
+    return new TokenBucket(capacity, perMinute, now, this.throttle.marginMs);
   }
 
   private get(lane: string): LaneBudget {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { InMemoryBudgetStore, type RateLimitReport } from "../../src/limits/budget-store.js";
 
-/** A store with one lane registered at t=0. */
+/**
+ * A store with one lane registered at t=0, pacing at exactly the limits (no cushion: the bucket
+ * arithmetic below is exact; the cushion has its own tests in pacing.test.ts).
+ */
 function storeWith(limits: { rpm?: number; tpm?: number }, lane = "east"): InMemoryBudgetStore {
-  const store = new InMemoryBudgetStore();
+  const store = new InMemoryBudgetStore({ throttle: { marginMs: 0 } });
   store.register(lane, limits, 0);
   return store;
 }
@@ -20,7 +23,15 @@ describe("InMemoryBudgetStore", () => {
     it("charges one request and the tokens, and returns the running totals", () => {
       const store = storeWith({ rpm: 600, tpm: 60_000 });
       const r = store.reserve("east", 500, 0);
-      expect(r).toEqual({ lane: "east", tokens: 500, at: 0, requestsCharged: 1, tokensCharged: 500 });
+      expect(r).toEqual({
+        lane: "east",
+        tokens: 500,
+        at: 0,
+        requestsCharged: 1,
+        tokensCharged: 500,
+        requestsLeft: 99,
+        tokensLeft: 59_500,
+      });
       const r2 = store.reserve("east", 250, 0);
       expect(r2).toMatchObject({ requestsCharged: 2, tokensCharged: 750 });
       const view = store.view("east", 0);
