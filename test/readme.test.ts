@@ -4,7 +4,7 @@
  * against the simulated fleet in its place; the blocks that start their own fleet run as they are.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -81,6 +81,28 @@ function run(file: string, env: Record<string, string> = {}) {
   });
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
+
+describe("the README's commands", () => {
+  // Breaks if the README names an npm script, a file to run or a CLI command that does not exist.
+  it("name scripts, files and CLI commands that exist", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    const scripts = [...README.matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const name of scripts) expect(pkg.scripts, `npm run ${name}`).toHaveProperty(name);
+    for (const name of ["start", "test"]) expect(pkg.scripts).toHaveProperty(name);
+    const files = [...README.matchAll(/npx tsx ([\w./-]+\.ts)/g)].map((m) => m[1]!);
+    const examples = [...README.matchAll(/`([\w-]+\.ts)`/g)].map((m) => `examples/${m[1]}`);
+    for (const file of [...files, ...examples]) expect(existsSync(join(ROOT, file)), file).toBe(true);
+    const help = spawnSync(process.execPath, ["--import", "tsx", "src/cli/index.ts", "--help"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    }).stdout;
+    for (const [, command] of README.matchAll(/(?:npx openai-router|npm run cli --) ([a-z]+)/g))
+      expect(help, `openai-router ${command}`).toMatch(new RegExp(`^  ${command} `, "m"));
+  }, 30_000);
+});
 
 describe("the README's code", () => {
   // Breaks if the README loses a kind of block this test relies on (it would then check nothing).
