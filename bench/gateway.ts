@@ -5,7 +5,7 @@
  * arms are interleaved call by call (sequential) or in alternating blocks (concurrent), and every
  * figure is the median over rounds.
  *
- *   npx tsx bench/gateway.ts [--sequential 400 --rounds 3 --concurrent 1500 --memory-requests 20000]
+ *   npx tsx bench/gateway.ts [--sequential 200 --rounds 3 --concurrent 600 --memory-requests 10000]
  *   npx tsx bench/gateway.ts --full     (200,000 requests for the memory figure)
  */
 import { fork } from "node:child_process";
@@ -62,6 +62,7 @@ async function serveGateway(endpoint: SimEndpoint): Promise<void> {
         .then(() => process.exit(0));
     }
   });
+  process.once("disconnect", () => process.exit(0)); // the bench died: do not linger
   process.send?.({ type: "ready", url } satisfies FromChild);
 }
 
@@ -94,11 +95,11 @@ async function startGatewayChild(endpoint: SimEndpoint) {
 
 async function main(): Promise<void> {
   const opts = flags("npx tsx bench/gateway.ts [flags]", {
-    sequential: 400,
+    sequential: 200,
     rounds: 3,
-    concurrent: 1_500,
+    concurrent: 600,
     concurrency: 64,
-    "memory-requests": 20_000,
+    "memory-requests": 10_000,
     full: false,
   });
   const memoryRequests = opts.full ? 200_000 : opts["memory-requests"];
