@@ -31,9 +31,30 @@ export function endpointInfo(endpoint: {
   return { provider: providerName(endpoint.type), address, port };
 }
 
-/** `gen_ai.operation.name` of a completion's kind. */
-export const operationOf = (kind: Completion["kind"]): "chat" | "embeddings" =>
-  kind === "embeddings" ? "embeddings" : "chat";
+/**
+ * `gen_ai.operation.name` of a completion's kind: chat completions, streams and Responses `create` are
+ * `chat`; reading a stored response is `fetch_response` (a well-known value of the latest
+ * conventions); deleting or cancelling one has no well-known value, so it gets a custom one.
+ */
+export function operationOf(kind: Completion["kind"]): string {
+  switch (kind) {
+    case "embeddings":
+      return "embeddings";
+    case "responses.retrieve":
+    case "responses.input_items":
+      return "fetch_response";
+    case "responses.delete":
+      return "delete_response";
+    case "responses.cancel":
+      return "cancel_response";
+    default:
+      return "chat";
+  }
+}
+
+/** Whether an operation generates (inference): only those report tokens and use the inference metrics. */
+export const isInference = (kind: Completion["kind"]): boolean =>
+  kind === "chat" || kind === "stream" || kind === "responses";
 
 /** `error.type` of a failed attempt: its HTTP status when the endpoint answered, else the failure's code. */
 export function attemptErrorType(a: AttemptRecord): string | undefined {
@@ -51,18 +72,24 @@ export interface TokenCounts {
 
 /** The token counts of a successful completion's usage. */
 export function tokensOf(c: Completion): TokenCounts | undefined {
-  if (!c.ok || !c.usage) return undefined;
+  if (!c.ok || !c.usage || !(isInference(c.kind) || c.kind === "embeddings")) return undefined;
   const u = c.usage as {
     prompt_tokens?: number;
     completion_tokens?: number;
     prompt_tokens_details?: { cached_tokens?: number } | null;
     completion_tokens_details?: { reasoning_tokens?: number } | null;
+    // The Responses API's usage.
+    input_tokens?: number;
+    output_tokens?: number;
+    input_tokens_details?: { cached_tokens?: number } | null;
+    output_tokens_details?: { reasoning_tokens?: number } | null;
   };
   return {
-    input: u.prompt_tokens,
-    output: c.kind === "embeddings" ? undefined : u.completion_tokens,
-    cacheRead: u.prompt_tokens_details?.cached_tokens ?? undefined,
-    reasoning: u.completion_tokens_details?.reasoning_tokens ?? undefined,
+    input: u.prompt_tokens ?? u.input_tokens,
+    output: c.kind === "embeddings" ? undefined : (u.completion_tokens ?? u.output_tokens),
+    cacheRead: u.prompt_tokens_details?.cached_tokens ?? u.input_tokens_details?.cached_tokens ?? undefined,
+    reasoning:
+      u.completion_tokens_details?.reasoning_tokens ?? u.output_tokens_details?.reasoning_tokens ?? undefined,
   };
 }
 
@@ -75,7 +102,7 @@ export function responseModelOf(c: Completion): string | undefined {
 
 /** The time from arrival to the first content chunk of a stream that succeeded, in seconds. */
 export function timeToFirstChunkS(c: Completion, arrivedAt: number): number | undefined {
-  if (c.kind !== "stream" || !c.ok) return undefined;
+  if (!c.ok) return undefined;
   const last = c.attempts.at(-1);
   if (last?.ttftMs === undefined || last.startedAt === undefined) return undefined;
   return (last.startedAt - arrivedAt + last.ttftMs) / 1000;

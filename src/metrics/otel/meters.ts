@@ -3,6 +3,7 @@ import type { Completion, RouterMetrics } from "../../types.js";
 import {
   attemptErrorType,
   type EndpointInfo,
+  isInference,
   metricAttributes,
   queueWaitS,
   timeToFirstChunkS,
@@ -53,6 +54,8 @@ interface TokenInstruments {
 export class MetricRecorder {
   private readonly chatDuration: OtelHistogram;
   private readonly embeddingsDuration: OtelHistogram;
+  /** Operations that generate nothing (reading, deleting, cancelling a stored response). */
+  private readonly otherDuration: OtelHistogram;
   private readonly ttfc: OtelHistogram;
   private readonly tokens: TokenInstruments;
   private readonly queueWait: OtelHistogram;
@@ -81,6 +84,10 @@ export class MetricRecorder {
             names.embeddingsDuration,
             seconds("GenAI client embeddings operation duration."),
           );
+    this.otherDuration =
+      names.otherDuration === names.chatDuration
+        ? this.chatDuration
+        : meter.createHistogram(names.otherDuration, seconds("GenAI operation duration."));
     this.ttfc = meter.createHistogram(
       names.timeToFirstChunk,
       seconds("Time to receive the first chunk, from when the request reached the router."),
@@ -190,7 +197,12 @@ export class MetricRecorder {
   /** Records one settled request. */
   record(c: Completion, arrivedAt: number): void {
     const attributes = metricAttributes(c, this.endpoints);
-    const duration = c.kind === "embeddings" ? this.embeddingsDuration : this.chatDuration;
+    const duration =
+      c.kind === "embeddings"
+        ? this.embeddingsDuration
+        : isInference(c.kind)
+          ? this.chatDuration
+          : this.otherDuration;
     duration.record(c.latencyMs / 1000, attributes);
 
     const ttfc = timeToFirstChunkS(c, arrivedAt);

@@ -71,6 +71,8 @@ export interface GenAiMetricNames {
   readonly chatDuration: string;
   /** Duration of embeddings requests. */
   readonly embeddingsDuration: string;
+  /** Duration of operations that generate nothing (e.g. reading a stored response). */
+  readonly otherDuration: string;
   readonly timeToFirstChunk: string;
 }
 
@@ -79,11 +81,13 @@ export const METRIC_NAMES: Readonly<Record<GenAiSemconv, GenAiMetricNames>> = {
   "v1.41": {
     chatDuration: "gen_ai.client.operation.duration",
     embeddingsDuration: "gen_ai.client.operation.duration",
+    otherDuration: "gen_ai.client.operation.duration",
     timeToFirstChunk: "gen_ai.client.operation.time_to_first_chunk",
   },
   latest: {
     chatDuration: "gen_ai.client.inference.duration",
     embeddingsDuration: "gen_ai.client.embeddings.duration",
+    otherDuration: "gen_ai.client.operation.duration",
     timeToFirstChunk: "gen_ai.client.inference.time_to_first_chunk",
   },
 };

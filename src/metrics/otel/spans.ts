@@ -38,10 +38,8 @@ export class SpanWriter {
     attributes[ATTR.attempts] = c.attempts.length;
     attributes[ATTR.fallbackUsed] = c.model !== c.requestedModel;
     attributes[ATTR.queueWait] = queueWaitS(c, arrivedAt);
-    if (c.kind === "stream") {
-      attributes[ATTR.stream] = true;
-      attributes[ATTR.timeToFirstChunk] = timeToFirstChunkS(c, arrivedAt);
-    }
+    if (c.kind === "stream") attributes[ATTR.stream] = true;
+    attributes[ATTR.timeToFirstChunk] = timeToFirstChunkS(c, arrivedAt);
     const tokens = tokensOf(c);
     if (tokens) {
       attributes[ATTR.inputTokens] = tokens.input;

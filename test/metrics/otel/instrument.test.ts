@@ -330,6 +330,31 @@ describe("metrics", () => {
     ).toBeGreaterThan(0);
   });
 
+  // Breaks if a Responses call were not an inference ("chat" with its usage tokens), or if reading a
+  // stored response were reported as inference (it is fetch_response, without tokens, and under the
+  // latest conventions on gen_ai.client.operation.duration, not the inference histogram).
+  it("reports Responses create as chat and reading a stored response as fetch_response", async () => {
+    const { router, sdk } = await setup("latest");
+    const created = await router.responses.create({ model: "gpt-4o", input: "hello", max_output_tokens: 16 });
+    await router.responses.retrieve(created.id);
+    await written();
+    const spans = sdk.finished().filter((s) => s.parentSpanContext === undefined);
+    const create = spans.find((s) => s.name === "chat gpt-4o");
+    expect(create?.attributes["gen_ai.usage.input_tokens"]).toBe(created.usage?.input_tokens);
+    expect(create?.attributes["gen_ai.usage.output_tokens"]).toBe(created.usage?.output_tokens);
+    const fetched = spans.find((s) => s.attributes["gen_ai.operation.name"] === "fetch_response");
+    expect(fetched).toBeDefined();
+    expect(fetched?.attributes["gen_ai.usage.input_tokens"]).toBeUndefined();
+    const m = await sdk.collect();
+    expect(points<Histogram>(m.get("gen_ai.client.inference.duration"))[0]?.value.count).toBe(1);
+    const other = points<Histogram>(m.get("gen_ai.client.operation.duration"), {
+      "gen_ai.operation.name": "fetch_response",
+    });
+    expect(other[0]?.value.count).toBe(1);
+    const input = points<number>(m.get("gen_ai.client.inference.usage.input_tokens"));
+    expect(input.reduce((n, p) => n + p.value, 0)).toBe(created.usage?.input_tokens);
+  });
+
   // Breaks if a key reached a metric attribute.
   it("never puts a key in a metric attribute", async () => {
     const { router, fleet, sdk } = await setup();
