@@ -8,7 +8,7 @@ import { type PromptCache, type PromptPiece, withCachedPrefix } from "../prompt-
 import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, type TokenCounter, toolsPrompt } from "../tokens.js";
 import { invalidEnum } from "../validation/checks.js";
 import { modelLimits } from "../validation/models.js";
-import { type Item, pieceOf, unansweredOutput } from "./items.js";
+import { type InputEntry, type Item, pieceOf, unansweredOutput } from "./items.js";
 import { planResponse } from "./plan.js";
 import { failedPlan, finalResponse, renderResponseEvents, responseObject } from "./render.js";
 import { ResponseStore, type StoredResponse } from "./store.js";
@@ -113,7 +113,12 @@ export class ResponsesApi<X> {
       }
       prior = [...prev.context, ...prev.output];
     }
-    let context = prior.length === 0 ? req.input : [...prior, ...req.input];
+    const input = this.#resolve(req.input);
+    if (!Array.isArray(input)) {
+      host.sendError(ex, input as WireError);
+      return;
+    }
+    let context = prior.length === 0 ? input : [...prior, ...input];
     const unanswered = unansweredOutput(context);
     if (unanswered !== undefined) {
       host.sendError(ex, unanswered);
@@ -189,7 +194,7 @@ export class ResponsesApi<X> {
     const longest = plan.outputs.reduce((n, o) => n + o.pieces.length, 0);
     const entry = (background: boolean, readyAt: number): StoredResponse => ({
       response: final,
-      input: req.input,
+      input,
       context,
       output: outputItems,
       background,
@@ -336,6 +341,32 @@ export class ResponsesApi<X> {
         has_more: items.length > limit,
       }),
     );
+  }
+
+  /**
+   * Replaces each `item_reference` by the stored item it names; one this endpoint does not hold is
+   * the service's 404 (it never saw the item, or it was stored with `store: false`).
+   */
+  #resolve(entries: readonly InputEntry[]): readonly Item[] | WireError {
+    if (!entries.some((e) => e.type === "item_reference")) return entries as readonly Item[];
+    const items: Item[] = [];
+    for (const e of entries) {
+      if (e.type !== "item_reference") {
+        items.push(e);
+        continue;
+      }
+      const item = this.#store.item(e.id);
+      if (item === undefined) {
+        return apiError(
+          404,
+          `Item with id '${e.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`,
+          "invalid_request_error",
+          "input",
+        );
+      }
+      items.push(item);
+    }
+    return items;
   }
 
   /** Input tokens as chat counts messages: 3 + role + text each, + 3 for the reply priming. */

@@ -47,6 +47,15 @@ export interface FunctionCallOutputItem {
 /** Any item the sim keeps in a conversation. */
 export type Item = MessageItem | FunctionCallItem | FunctionCallOutputItem;
 
+/** `{type: "item_reference", id}`: an item stored on this endpoint, resolved before use. */
+export interface ItemReference {
+  readonly type: "item_reference";
+  readonly id: string;
+}
+
+/** One entry of `input` as parsed: an item, or a reference to a stored one. */
+export type InputEntry = Item | ItemReference;
+
 /** `msg_…`, `fc_…`: a prefix and 48 hex digits, as the service's item ids look. */
 export function itemId(prefix: string, rng: Rng): string {
   return `${prefix}_${randomHex(rng, 48)}`;
@@ -60,7 +69,7 @@ function isObject(v: unknown): v is Json {
 
 const INPUT_ROLES = new Set(["user", "system", "developer", "assistant"]);
 const INPUT_PART_TYPES = new Set(["input_text", "input_image", "input_file", "input_audio"]);
-const ITEM_TYPES = "'message', 'function_call' and 'function_call_output'";
+const ITEM_TYPES = "'message', 'function_call', 'function_call_output' and 'item_reference'";
 
 function stringField(o: Json, field: string, path: string): string | WireError {
   const v = o[field];
@@ -133,7 +142,7 @@ function parseParts(
  * Reads `input` (a string, or a list of items) into items with ids, as the service stores them.
  * Message items may omit `type` ("easy input messages"); their string content becomes one text part.
  */
-export function parseInput(input: unknown, ids: Rng): readonly Item[] | WireError {
+export function parseInput(input: unknown, ids: Rng): readonly InputEntry[] | WireError {
   if (typeof input === "string") {
     return [
       {
@@ -152,7 +161,7 @@ export function parseInput(input: unknown, ids: Rng): readonly Item[] | WireErro
       "invalid_type",
     );
   }
-  const items: Item[] = [];
+  const items: InputEntry[] = [];
   for (let i = 0; i < input.length; i++) {
     const raw: unknown = input[i];
     const path = `input[${i}]`;
@@ -198,6 +207,10 @@ export function parseInput(input: unknown, ids: Rng): readonly Item[] | WireErro
       }
       const id = typeof raw.id === "string" ? raw.id : itemId("fco", ids);
       items.push({ id, type: "function_call_output", status: "completed", call_id: callId, output });
+    } else if (type === "item_reference") {
+      const id = stringField(raw, "id", path);
+      if (typeof id !== "string") return id;
+      items.push({ type: "item_reference", id });
     } else {
       return invalidParam(
         `${path}.type`,

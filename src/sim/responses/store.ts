@@ -32,6 +32,8 @@ export const DEFAULT_STORED_RESPONSES = 2_000;
  */
 export class ResponseStore {
   readonly #entries = new Map<string, StoredResponse>();
+  /** Item id → the response holding it (its input or output), for `item_reference` inputs. */
+  readonly #items = new Map<string, string>();
 
   constructor(private readonly capacity = DEFAULT_STORED_RESPONSES) {}
 
@@ -40,13 +42,23 @@ export class ResponseStore {
   }
 
   put(id: string, entry: StoredResponse): void {
-    this.#entries.delete(id);
+    this.delete(id);
     this.#entries.set(id, entry);
+    for (const item of entry.input) this.#items.set(item.id, id);
+    for (const item of entry.output) this.#items.set(item.id, id);
     while (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
-      this.#entries.delete(oldest);
+      this.delete(oldest);
     }
+  }
+
+  /** A stored item (input or output of a stored response) by its id. */
+  item(itemId: string): Item | undefined {
+    const owner = this.#items.get(itemId);
+    const entry = owner === undefined ? undefined : this.#entries.get(owner);
+    if (entry === undefined) return undefined;
+    return entry.input.find((i) => i.id === itemId) ?? entry.output.find((i) => i.id === itemId);
   }
 
   get(id: string): StoredResponse | undefined {
@@ -59,6 +71,12 @@ export class ResponseStore {
   }
 
   delete(id: string): boolean {
-    return this.#entries.delete(id);
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return false;
+    this.#entries.delete(id);
+    // An item id re-used by a later response belongs to that one now; leave its entry alone.
+    for (const item of entry.input) if (this.#items.get(item.id) === id) this.#items.delete(item.id);
+    for (const item of entry.output) if (this.#items.get(item.id) === id) this.#items.delete(item.id);
+    return true;
   }
 }

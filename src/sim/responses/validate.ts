@@ -13,7 +13,7 @@ import {
   wrongType,
 } from "../validation/checks.js";
 import { parseMetadata, parseText, parseToolChoice, parseTools, type TextFormat } from "./fields.js";
-import { type Item, parseInput } from "./items.js";
+import { type InputEntry, parseInput } from "./items.js";
 
 export type { TextFormat } from "./fields.js";
 
@@ -24,7 +24,7 @@ export type { TextFormat } from "./fields.js";
 export interface ResponsesRequest {
   readonly model: string;
   /** This request's input items (what `input_items` lists). */
-  readonly input: readonly Item[];
+  readonly input: readonly InputEntry[];
   readonly instructions: string | null;
   readonly maxOutputTokens: number | null;
   readonly metadata: Readonly<Record<string, string>>;
