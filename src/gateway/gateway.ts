@@ -17,14 +17,15 @@ import type { RouterFetch } from "../fetch/router-fetch.js";
 import { createTokenEstimator, type TokenEstimator } from "../limits/token-estimate.js";
 import type { Completion, RouterMetrics } from "../types.js";
 import { AccessLog, type LogSink } from "./access-log.js";
+import { Admission } from "./admission.js";
 import { ClientRegistry, type ClientState } from "./clients.js";
 import { type GatewayConfig, parseGatewayConfig, type ResolvedGatewayConfig } from "./config.js";
 import { GatewayError } from "./errors.js";
-import { type Exchange, ExchangeRunner, type ModelLine } from "./exchange.js";
-import { FairQueue } from "./fair-queue.js";
+import { type Exchange, ExchangeRunner } from "./exchange.js";
 import { readBody, sendError, sendJson } from "./http-io.js";
 import { type ClientFigures, clientPrometheusText, routerPrometheusText } from "./prometheus-text.js";
 import { type Readiness, readiness } from "./readiness.js";
+import { approximateCost, modelPath, modelsOf, responseNotFound } from "./request-facts.js";
 import { ResponseOwners, storedResponseId } from "./response-owners.js";
 
 /** What the gateway needs of a router: `createRouter(...)` gives all of it. */
@@ -114,8 +115,7 @@ class GatewayImpl implements Gateway {
   url: string | undefined;
   private readonly registry: ClientRegistry;
   private readonly estimator: TokenEstimator;
-  private readonly lines = new Map<string, ModelLine>();
-  private readonly queuedPerClient = new Map<ClientState, number>();
+  private readonly admission: Admission;
   private readonly statuses = new Map<string, Map<number, number>>();
   private readonly live = new Set<Exchange>();
   private readonly subscriptions: Subscription[] = [];
@@ -136,11 +136,17 @@ class GatewayImpl implements Gateway {
   ) {
     this.registry = new ClientRegistry(config.clients, extras.now);
     this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
+    this.admission = new Admission({
+      fairness: config.fairness,
+      agingMs: config.agingMs,
+      now: extras.now,
+      start: (x) => this.runner.start(x, (x.client as ClientState).priority),
+    });
     this.runner = new ExchangeRunner({
       fetch: router.fetch,
       log: extras.log,
       draining: () => this.draining,
-      leftRouterQueue: (x) => this.leftRouterQueue(x),
+      leftRouterQueue: (x) => this.admission.leftRouterQueue(x),
       ended: (x) => this.ended(x),
     });
     this.subscriptions.push(
@@ -297,50 +303,11 @@ class GatewayImpl implements Gateway {
   }
 
   private enqueue(exchange: Exchange): void {
-    const client = exchange.client as ClientState;
-    const line = this.lineOf(exchange.model ?? "");
-    const queued = this.queuedPerClient.get(client) ?? 0;
-    if (queued >= this.config.fairness.maxQueuedPerClient) {
-      this.refuse(
-        exchange,
-        new GatewayError(
-          "CLIENT_QUEUE_FULL",
-          `Client "${client.name}" already has ${queued} requests waiting in this gateway; retry later.`,
-          { retryAfterMs: 1_000 },
-        ),
-      );
-      return;
+    try {
+      this.admission.enqueue(exchange);
+    } catch (error) {
+      this.refuse(exchange, error);
     }
-    exchange.queuedAt = this.extras.now();
-    exchange.line = line;
-    this.queuedPerClient.set(client, queued + 1);
-    line.queue.push(exchange);
-    this.pump(line);
-  }
-
-  /** Lets waiting requests into the router's queue while it holds fewer than `queuedPerModel` of this model. */
-  private pump(line: ModelLine): void {
-    const limit = this.config.fairness.enabled
-      ? this.config.fairness.queuedPerModel
-      : Number.POSITIVE_INFINITY;
-    while (line.inRouter < limit && line.queue.size > 0) {
-      const next = line.queue.next(this.extras.now(), eligible);
-      if (!next) return;
-      const client = next.client as ClientState;
-      const left = (this.queuedPerClient.get(client) ?? 1) - 1;
-      if (left > 0) this.queuedPerClient.set(client, left);
-      else this.queuedPerClient.delete(client);
-      line.inRouter += 1;
-      next.inRouter = true;
-      this.runner.start(next, client.priority);
-    }
-  }
-
-  private leftRouterQueue(exchange: Exchange): void {
-    const line = exchange.line;
-    if (!line) return;
-    line.inRouter -= 1;
-    this.pump(line);
   }
 
   private ended(exchange: Exchange): void {
@@ -353,31 +320,18 @@ class GatewayImpl implements Gateway {
     }
     byStatus.set(exchange.status, (byStatus.get(exchange.status) ?? 0) + 1);
     // A freed client slot may let that client's waiting requests go, in any model's line.
-    if (exchange.client && exchange.client.concurrency !== Number.POSITIVE_INFINITY)
-      for (const line of this.lines.values()) if (line.queue.size > 0) this.pump(line);
+    this.admission.ended(exchange.client);
     if (this.live.size === 0) this.idle?.();
   }
 
   /** The response closed: finished, or the caller went away (then its request is cancelled). */
   private closed(exchange: Exchange): void {
-    if (exchange.queuedAt !== undefined && !exchange.started) {
-      const line = exchange.line as ModelLine;
-      if (line.queue.remove(exchange)) {
-        const client = exchange.client as ClientState;
-        const left = (this.queuedPerClient.get(client) ?? 1) - 1;
-        if (left > 0) this.queuedPerClient.set(client, left);
-        else this.queuedPerClient.delete(client);
-      }
-    }
+    this.admission.withdraw(exchange);
     this.runner.closed(exchange);
   }
 
   private cancel(exchange: Exchange, reason: GatewayError): void {
-    if (!exchange.started && exchange.line?.queue.remove(exchange)) {
-      const client = exchange.client as ClientState;
-      const left = (this.queuedPerClient.get(client) ?? 1) - 1;
-      if (left > 0) this.queuedPerClient.set(client, left);
-      else this.queuedPerClient.delete(client);
+    if (this.admission.withdraw(exchange)) {
       this.refuse(exchange, reason);
       return;
     }
@@ -419,21 +373,6 @@ class GatewayImpl implements Gateway {
     return approximateCost(body, text.length, this.config.defaultOutputTokens);
   }
 
-  private lineOf(model: string): ModelLine {
-    let line = this.lines.get(model);
-    if (!line) {
-      line = {
-        queue: new FairQueue<ClientState, Exchange>({
-          quantum: this.config.fairness.quantumTokens,
-          agingMs: this.config.agingMs,
-        }),
-        inRouter: 0,
-      };
-      this.lines.set(model, line);
-    }
-    return line;
-  }
-
   private nextId(req: IncomingMessage): string {
     const given = req.headers["x-request-id"];
     if (typeof given === "string" && SAFE_ID.test(given) && !this.runner.pending(given)) return given;
@@ -465,44 +404,9 @@ class GatewayImpl implements Gateway {
       return {
         name,
         inflight: client?.inflight ?? 0,
-        queued: client ? (this.queuedPerClient.get(client) ?? 0) : 0,
+        queued: client ? this.admission.queuedOf(client) : 0,
         byStatus: this.statuses.get(name) ?? new Map(),
       };
     });
   }
-}
-
-const eligible = (client: ClientState): boolean => client.inflight < client.concurrency;
-
-/** The models a router serves, from its snapshot. */
-function modelsOf(snapshot: RouterMetrics): string[] {
-  const models = new Set<string>();
-  for (const e of snapshot.endpoints) for (const m of e.models) models.add(m);
-  return [...models];
-}
-
-/** Another client's response is answered as the service answers an unknown id: it does not exist here. */
-function responseNotFound(id: string): GatewayError {
-  return new GatewayError("RESPONSE_NOT_FOUND", `Response with id '${id}' not found.`);
-}
-
-/** `GET …/models/{id}` → id. */
-function modelPath(path: string): string | undefined {
-  const at = path.lastIndexOf("/models/");
-  if (at < 0) return undefined;
-  const id = path.slice(at + "/models/".length);
-  return id.length > 0 ? decodeURIComponent(id) : undefined;
-}
-
-/** A request's size for the fair queue: body bytes / 4 (≈ tokens) plus its output cap. Cheap, no tokenizer. */
-function approximateCost(body: unknown, length: number, defaultOutput: number): number {
-  const b = body as {
-    max_tokens?: unknown;
-    max_completion_tokens?: unknown;
-    max_output_tokens?: unknown;
-    input?: unknown;
-  } | null;
-  const cap = b?.max_completion_tokens ?? b?.max_tokens ?? b?.max_output_tokens;
-  const output = typeof cap === "number" && cap > 0 ? cap : b && "messages" in b ? defaultOutput : 0;
-  return Math.max(1, Math.ceil(length / 4) + output);
 }
