@@ -111,6 +111,7 @@ const BODIES: Record<string, (model: string) => Record<string, unknown>> = {
     text: { format: { type: "json_schema", name: "w", schema: tool.parameters, strict: true } },
   }),
   incomplete: (model) => ({ model, input: "long", max_output_tokens: 16 }),
+  logprobs: (model) => ({ model, input: "odds", include: ["message.output_text.logprobs"], top_logprobs: 2 }),
 };
 
 describe.each(["oai", "east"] as const)("Responses on %s conform to the published schemas", (name) => {

@@ -274,6 +274,34 @@ describe("POST /v1/responses (openai.com)", () => {
     expect(error).toMatchObject({ status: 400, error: { param: "input" } });
   });
 
+  // Breaks if include "message.output_text.logprobs" does not return per-token logprobs.
+  it("returns per-token logprobs with include message.output_text.logprobs", async () => {
+    const client = openaiClient(fleet.endpoint("oai"));
+    const res = await client.responses.create({
+      model: "gpt-4o",
+      input: "odds",
+      include: ["message.output_text.logprobs"],
+      top_logprobs: 3,
+    });
+    const message = res.output[0]!;
+    if (message.type !== "message") throw new Error("expected a message");
+    const part = message.content[0]!;
+    if (part.type !== "output_text") throw new Error("expected output_text");
+    expect(part.logprobs).toHaveLength(res.usage!.output_tokens);
+    expect(part.logprobs!.map((l) => l.token).join("")).toBe(part.text);
+    for (const l of part.logprobs!) {
+      expect(l.logprob).toBeLessThanOrEqual(0);
+      expect(l.top_logprobs).toHaveLength(3);
+    }
+    const plain = await client.responses.create({ model: "gpt-4o", input: "odds" });
+    const plainPart = plain.output[0]!.type === "message" ? plain.output[0]!.content[0]! : undefined;
+    expect(plainPart).toMatchObject({ logprobs: [] });
+    const bad = await rejection(
+      client.responses.create({ model: "gpt-4o", input: "x", include: ["nope" as never] }),
+    );
+    expect(bad).toMatchObject({ status: 400, error: { param: "include[0]" } });
+  });
+
   // Breaks if the body is not validated like the service (unknown fields, required fields, ranges).
   it("refuses invalid bodies with the service's error bodies", async () => {
     const client = openaiClient(fleet.endpoint("oai"));

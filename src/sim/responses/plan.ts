@@ -1,5 +1,6 @@
 import { generateReply } from "../content.js";
 import { generateFromSchema, generateJsonObject } from "../json-schema.js";
+import { tokenLogprobs } from "../logprobs.js";
 import { hashString, mulberry32, type Rng, randomHex } from "../prng.js";
 import type { PromptPiece } from "../prompt-cache.js";
 import type { TokenCounter } from "../tokens.js";
@@ -103,16 +104,24 @@ export function planResponse(p: PlanInput): ResponsePlan {
     outputTokens = complete ? natural : tokens.count(piecesOut.join(""));
   }
   const text = piecesOut.join("");
+  const logprobs =
+    req.logprobs === undefined
+      ? undefined
+      : tokenLogprobs(piecesOut, req.logprobs, mulberry32(hashString(text, seed ^ 0x10b)));
   const item: MessageItem = {
     id: itemId("msg", ids),
     type: "message",
     status: complete ? "completed" : "incomplete",
     role: "assistant",
-    content: [{ type: "output_text", annotations: [], logprobs: [], text }],
+    content: [{ type: "output_text", annotations: [], logprobs: logprobs ?? [], text }],
   };
   return {
     ...base,
-    outputs: [{ item, text, pieces: piecesOut }],
+    outputs: [
+      logprobs === undefined
+        ? { item, text, pieces: piecesOut }
+        : { item, text, pieces: piecesOut, logprobs },
+    ],
     status: complete ? "completed" : "incomplete",
     outputTokens,
   };

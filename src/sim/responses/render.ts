@@ -1,10 +1,17 @@
 import type { StreamEvent } from "../chat.js";
+import type { TokenLogprob } from "../logprobs.js";
 import { type Rng, randomBase62 } from "../prng.js";
 import type { FunctionCallItem, Item, MessageItem } from "./items.js";
 
 /** One output item with the pieces a stream sends for it (tokens of text, fragments of arguments). */
 export type PlannedOutput =
-  | { readonly item: MessageItem; readonly text: string; readonly pieces: readonly string[] }
+  | {
+      readonly item: MessageItem;
+      readonly text: string;
+      readonly pieces: readonly string[];
+      /** With `include: ["message.output_text.logprobs"]`: one entry per piece. */
+      readonly logprobs?: readonly TokenLogprob[];
+    }
   | { readonly item: FunctionCallItem; readonly pieces: readonly string[] };
 
 /** Everything needed to render one response, as JSON or as a stream of typed events. */
@@ -171,6 +178,7 @@ export function renderResponseEvents(plan: ResponsePlan, rng: Rng): StreamEvent[
     if (o.item.type === "message") {
       const content_index = 0;
       const text = "text" in o ? o.text : "";
+      const lps = "logprobs" in o ? o.logprobs : undefined;
       push(
         "response.content_part.added",
         {
@@ -182,19 +190,20 @@ export function renderResponseEvents(plan: ResponsePlan, rng: Rng): StreamEvent[
         "tail",
         position,
       );
-      for (const delta of o.pieces) {
+      o.pieces.forEach((delta, i) => {
+        const logprobs = lps === undefined ? [] : [lps[i]];
         push(
           "response.output_text.delta",
-          { item_id, output_index, content_index, delta, logprobs: [], ...pad() },
+          { item_id, output_index, content_index, delta, logprobs, ...pad() },
           "content",
           position++,
         );
-      }
+      });
       const last = Math.max(0, position - 1);
       if (plan.interrupted === true && output_index === plan.outputs.length - 1) return;
       push(
         "response.output_text.done",
-        { item_id, output_index, content_index, text, logprobs: [] },
+        { item_id, output_index, content_index, text, logprobs: lps ?? [] },
         "tail",
         last,
       );
@@ -204,7 +213,7 @@ export function renderResponseEvents(plan: ResponsePlan, rng: Rng): StreamEvent[
           item_id,
           output_index,
           content_index,
-          part: { type: "output_text", annotations: [], logprobs: [], text },
+          part: { type: "output_text", annotations: [], logprobs: lps ?? [], text },
         },
         "tail",
         last,

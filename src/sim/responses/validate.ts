@@ -17,6 +17,29 @@ import { type InputEntry, parseInput } from "./items.js";
 
 export type { TextFormat } from "./fields.js";
 
+/** The spec's `IncludeEnum`: what `include` may ask for. */
+const INCLUDABLE = [
+  "file_search_call.results",
+  "web_search_call.results",
+  "web_search_call.action.sources",
+  "message.input_image.image_url",
+  "computer_call_output.output.image_url",
+  "code_interpreter_call.outputs",
+  "reasoning.encrypted_content",
+  "message.output_text.logprobs",
+];
+
+function parseInclude(v: unknown): readonly string[] | WireError {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return wrongType("include", "an array", v);
+  for (let i = 0; i < v.length; i++) {
+    const item: unknown = v[i];
+    if (typeof item !== "string" || !INCLUDABLE.includes(item))
+      return invalidEnum(`include[${i}]`, item, INCLUDABLE);
+  }
+  return v as string[];
+}
+
 // Hand-written checks of a `POST /v1/responses` body, in the service's words. Field list and ranges
 // from the `CreateResponse` schema of openai/openai-openapi.
 
@@ -35,6 +58,8 @@ export interface ResponsesRequest {
   readonly background: boolean;
   readonly obfuscation: boolean;
   readonly promptCacheKey: string | null;
+  /** `include` has "message.output_text.logprobs": per-token logprobs with this many alternatives. */
+  readonly logprobs: number | undefined;
   /** `prompt_cache_retention`: "24h" keeps this prompt's prefixes cached up to a day. */
   readonly promptCacheRetention: PromptCacheRetention | undefined;
   readonly format: TextFormat;
@@ -144,6 +169,8 @@ export function parseResponsesBody(body: unknown, ids: Rng): ResponsesRequest | 
   if (isError(topP)) return topP;
   const topLogprobs = readNumber(body, "top_logprobs", 0, 20, true);
   if (isError(topLogprobs)) return topLogprobs;
+  const include = parseInclude(body.include);
+  if (isError(include)) return include;
   const maxToolCalls = readNumber(body, "max_tool_calls", 1, Number.MAX_SAFE_INTEGER, true);
   if (isError(maxToolCalls)) return maxToolCalls;
   const metadata = parseMetadata(body.metadata);
@@ -233,6 +260,7 @@ export function parseResponsesBody(body: unknown, ids: Rng): ResponsesRequest | 
     background: background === true,
     obfuscation,
     promptCacheKey: cacheKey ?? null,
+    logprobs: include.includes("message.output_text.logprobs") ? (topLogprobs ?? 0) : undefined,
     promptCacheRetention: retention as PromptCacheRetention | undefined,
     format: text.format,
     functions: tools.functions,
