@@ -79,7 +79,7 @@ beforeAll(async () => {
   mkdirSync(unpacked);
   const tar = run("tar", ["-xzf", join(work, info!.filename), "-C", unpacked, "--strip-components=1"], work);
   expect(tar.status, tar.out).toBe(0);
-}, 180_000);
+}, 300_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
