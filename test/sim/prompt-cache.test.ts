@@ -200,6 +200,15 @@ describe("prompt caching over the wire", () => {
     const b = openaiClient(fleet.endpoint("b"));
     expect((await b.responses.create(body)).usage?.input_tokens_details.cached_tokens).toBe(0);
 
+    // A conversation continued with previous_response_id reads its earlier turns from the cache.
+    const turn1 = await a.responses.create({ model: "gpt-4o", input: `${LONG} as a story` });
+    const turn2 = await a.responses.create({
+      model: "gpt-4o",
+      input: "go on",
+      previous_response_id: turn1.id,
+    });
+    expect(turn2.usage?.input_tokens_details.cached_tokens).toBeGreaterThanOrEqual(MIN_CACHED_TOKENS);
+
     // Extended retention outlives the in-memory TTL.
     const kept = {
       model: "gpt-4o",
