@@ -51,6 +51,16 @@ export class SpanWriter {
       attributes[ATTR.responseId] = c.response.id;
       attributes[ATTR.finishReasons] = c.response.choices.map((choice) => choice.finish_reason ?? "");
     }
+    // The openai provider's own attributes (its conventions, docs/gen-ai/openai.md of v1.41.0).
+    if (attributes[ATTR.provider] === "openai") {
+      attributes[ATTR.openaiApiType] = apiTypeOf(c.kind);
+      const r = c.ok
+        ? (c.response as { service_tier?: unknown; system_fingerprint?: unknown } | undefined)
+        : undefined;
+      if (typeof r?.service_tier === "string") attributes[ATTR.openaiServiceTier] = r.service_tier;
+      if (typeof r?.system_fingerprint === "string")
+        attributes[ATTR.openaiFingerprint] = r.system_fingerprint;
+    }
     const name = c.requestedModel ? `${operation} ${c.requestedModel}` : operation;
     const span = tracer.startSpan(
       name,
@@ -91,6 +101,12 @@ export class SpanWriter {
     }
     span.end(now);
   }
+}
+
+/** `openai.api.type`: which OpenAI API the operation used (undefined for embeddings: no value is defined). */
+function apiTypeOf(kind: Completion["kind"]): string | undefined {
+  if (kind === "chat" || kind === "stream") return "chat_completions";
+  return kind.startsWith("responses") ? "responses" : undefined;
 }
 
 /** Drops undefined values (the SDK would warn about them). */

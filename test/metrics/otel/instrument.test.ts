@@ -135,7 +135,9 @@ describe("spans", () => {
       "openai_router.attempts": 2,
       "openai_router.endpoint": "oai",
       "gen_ai.provider.name": "openai",
+      "openai.api.type": "chat_completions",
     });
+    expect(plain?.attributes["openai.api.type"]).toBeUndefined(); // Azure: not the openai provider's
     const retriedAttempts = childrenOf(spans, retried).sort(
       (a, b) => Number(a.attributes["openai_router.attempt"]) - Number(b.attributes["openai_router.attempt"]),
     );
