@@ -59,3 +59,40 @@ describe("fairness between clients of one priority", () => {
     expect(Math.min(...positions)).toBeGreaterThan(50);
   });
 });
+
+describe("priority per client", () => {
+  // Breaks if a client's priority does not order its requests ahead of a lower-priority client's backlog.
+  it("serves a higher-priority client's requests before a waiting lower-priority backlog", async () => {
+    current = await gatewayRig(
+      { seed: 7, endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"], latency: { ttftMs: 40 } }] },
+      { extras: { oai: { limits: { concurrency: 1 } } } },
+      {
+        clients: [
+          { name: "batch", key: A_KEY, priority: 5 },
+          { name: "web", key: B_KEY, priority: 0 },
+        ],
+      },
+    );
+    const r = current;
+    const order: string[] = [];
+    const batch = r.client(A_KEY);
+    const web = r.client(B_KEY);
+    const low = Array.from({ length: 30 }, (_, i) =>
+      batch.chat.completions.create(chat(`low${i}`)).then(() => order.push("batch")),
+    );
+    await until(() => {
+      const queued = r.gateway.clients().find((c) => c.name === "batch")?.queued ?? 0;
+      return queued + r.router.snapshot().totals.pending + order.length >= 30;
+    }, "the batch backlog to arrive");
+    const before = order.length;
+    const high = Array.from({ length: 5 }, (_, i) =>
+      web.chat.completions.create(chat(`high${i}`)).then(() => order.push("web")),
+    );
+    await Promise.all([...low, ...high]);
+    const positions = order.flatMap((name, i) => (name === "web" ? [i - before] : []));
+    expect(30 - before).toBeGreaterThan(15);
+    // Ahead of web: the one running and the queuedPerModel (4) batch requests already in the router's
+    // queue, which the router itself orders by priority too.
+    expect(Math.max(...positions)).toBeLessThan(5 + 1 + 4 + 1);
+  });
+});
