@@ -19,7 +19,7 @@ afterEach(async () => {
 async function serveOnce(
   extra: string[],
   clients = "",
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<{ code: number; stdout: string; stderr: string; metrics: string; dashboard: number }> {
   fleet = await startFleet({ seed: 6, endpoints: [{ name: "oai", type: "openai", models: ["gpt-4o"] }] });
   const endpoint = fleet.endpoints[0];
   if (endpoint?.type !== "openai") throw new Error("expected an openai endpoint");
@@ -47,8 +47,10 @@ async function serveOnce(
       /* read to the end */
     }
   });
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const dashboard = (await fetch(`${url}/dashboard`)).status;
   stop.abort();
-  return { code: await done, stdout, stderr };
+  return { code: await done, stdout, stderr, metrics, dashboard };
 }
 
 describe("openai-router serve", () => {
@@ -71,6 +73,14 @@ describe("openai-router serve", () => {
     expect(stdout).not.toContain("secret-prompt-text");
     expect(stderr).toMatch(/draining/);
     expect(stderr).toMatch(/stopped/);
+  });
+
+  // Breaks if serve does not mount prom-client's collector (with the gateway's own figures) and the dashboard.
+  it("serves collectPrometheus' metrics and the dashboard", async () => {
+    const { metrics, dashboard } = await serveOnce(["--quiet"]);
+    expect(metrics).toMatch(/^openai_router_endpoint_info\{endpoint="oai",type="openai"\} 1$/m);
+    expect(metrics).toMatch(/^openai_router_gateway_responses_total\{client="anonymous",status="200"\} 2$/m);
+    expect(dashboard).toBe(200);
   });
 
   // Breaks if --quiet still writes the access log.
