@@ -216,12 +216,18 @@ export type OpenAIEndpointConfig = z.input<typeof openaiEndpointSchema>;
  * so a misplaced secret cannot leak into the message.
  */
 export function parseConfig(input: unknown): ResolvedConfig {
-  const result = routerConfigSchema.safeParse(input);
-  const issues: ConfigIssue[] = result.success
-    ? []
-    : result.error.issues.flatMap((issue) => explain(issue, input));
-  // Cross-field checks run on the raw input too, so one pass reports every problem at once.
-  issues.push(...crossFieldIssues(input));
+  let result: ReturnType<typeof routerConfigSchema.safeParse>;
+  const issues: ConfigIssue[] = [];
+  try {
+    result = routerConfigSchema.safeParse(input);
+    if (!result.success) issues.push(...result.error.issues.flatMap((issue) => explain(issue, input)));
+    // Cross-field checks run on the raw input too, so one pass reports every problem at once.
+    issues.push(...crossFieldIssues(input));
+  } catch (error) {
+    // Reading the config threw (a getter, a Proxy): that is its problem, reported like any other.
+    const what = error instanceof Error ? error.name : typeof error;
+    throw new ConfigError([{ path: "", message: `could not be read (reading it threw a ${what})` }]);
+  }
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
   return result.data;
 }

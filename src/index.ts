@@ -30,6 +30,7 @@ export {
   QueueFullError,
   RequestInvalidError,
   RequestTooLargeError,
+  ResponseInvalidError,
   RouterClosedError,
   RouterError,
   type RouterErrorBase,

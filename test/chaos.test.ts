@@ -16,6 +16,7 @@ import { type Completion, createRouter, type Router, type RouterMetrics } from "
 import { type Faults, startFleet } from "../src/sim/index.js";
 import { mulberry32 } from "../src/sim/prng.js";
 import { toRouterEndpoints } from "../src/sim/router-endpoints.js";
+import { type HostileMode, type HostileUpstream, startHostileUpstream } from "./helpers/hostile-upstream.js";
 
 type Fleet = Awaited<ReturnType<typeof startFleet>>;
 type StrategyName = "least-latency" | "usage-based";
@@ -64,6 +65,12 @@ interface ChaosOptions {
   readonly concurrency: number;
   /** Hard bound on the load phase; whatever has not settled by then counts as lost. @unit milliseconds */
   readonly budgetMs: number;
+  /**
+   * Hostile-upstream mode: two more endpoints on test/helpers/hostile-upstream.ts whose misbehaviour
+   * changes every 60–150 ms (HTML 200s, bodies that are not JSON or of the wrong shape, empty bodies,
+   * broken or truncated streams, hostile retry-after values, drip-fed bodies, echoed keys).
+   */
+  readonly hostile?: boolean;
 }
 
 interface ChaosReport {
@@ -88,6 +95,13 @@ interface ChaosReport {
   readonly closed: boolean;
   readonly durationMs: number;
   readonly metricsEmissions: number;
+  /** Hostile mode: calls each hostile mode received, and the modes dealt while the load ran. */
+  readonly hostile?: {
+    readonly callsByMode: Readonly<Record<string, number>>;
+    readonly dealt: readonly HostileMode[];
+    /** Calls per second an endpoint got while it answered 429 with a retry-after of (about) zero. */
+    readonly zeroRetryAfterRate: number;
+  };
 }
 
 const CHAT_MODEL = "gpt-4o";
@@ -285,6 +299,100 @@ class FaultInjector {
   }
 }
 
+const HOSTILE = ["hostile-1", "hostile-2"] as const;
+/**
+ * The modes the chaos run deals. Left out: `echo-key-400` (a 400 is final for the request: it would be a
+ * failure by design; its redaction is covered in test/hostile) and `ok` (the clearing step below).
+ */
+const HOSTILE_CHAOS_MODES: readonly HostileMode[] = [
+  "html",
+  "non-json",
+  "text",
+  "wrong-shape",
+  "error-200",
+  "empty",
+  "empty-untyped",
+  "short-list",
+  "sse-error",
+  "sse-garbage",
+  "sse-wrong-shape",
+  "sse-empty",
+  "sse-no-done",
+  "sse-garbage-after",
+  "sse-error-after",
+  "retry-after-zero",
+  "retry-after-tiny",
+  "retry-after-past",
+  "retry-after-negative",
+  "retry-after-garbage",
+  "retry-after-huge",
+  "503-retry-after-zero",
+  "drip",
+  "echo-key-503",
+  "echo-key-200",
+];
+const ZERO_RETRY_AFTER: ReadonlySet<HostileMode> = new Set([
+  "retry-after-zero",
+  "retry-after-tiny",
+  "retry-after-past",
+  "503-retry-after-zero",
+]);
+
+/** Changes each hostile endpoint's mode every 60–150 ms, through seeded decks of every mode (and `ok`). */
+class HostileInjector {
+  readonly dealt: HostileMode[] = [];
+  /** Per endpoint: when each zero-retry-after mode started and ended (for the hammering rate). */
+  readonly zeroSpans: { endpoint: string; from: number; to: number }[] = [];
+  private readonly decks = new Map<string, HostileMode[]>();
+  private readonly since = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly upstream: HostileUpstream,
+    private readonly rng: () => number,
+  ) {}
+
+  start(): void {
+    for (const name of HOSTILE) this.next(name);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const name of HOSTILE) this.set(name, "ok");
+  }
+
+  private next(name: string): void {
+    if (this.stopped) return;
+    let deck = this.decks.get(name);
+    if (!deck || deck.length === 0) {
+      deck = [...shuffled(this.rng, HOSTILE_CHAOS_MODES), "ok"];
+      this.decks.set(name, deck);
+    }
+    const mode = deck.shift() as HostileMode;
+    this.set(name, mode);
+    if (mode !== "ok") this.dealt.push(mode);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.next(name);
+      },
+      between(this.rng, 60, 150),
+    );
+    this.timers.add(timer);
+  }
+
+  private set(name: string, mode: HostileMode): void {
+    const now = performance.now();
+    const previous = this.upstream.modeOf(name);
+    if (ZERO_RETRY_AFTER.has(previous))
+      this.zeroSpans.push({ endpoint: name, from: this.since.get(name) ?? now, to: now });
+    this.since.set(name, now);
+    this.upstream.setMode(name, mode);
+  }
+}
+
 async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const rng = prng(options.seed);
   const handlesBefore = await quietResources();
@@ -320,10 +428,15 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         { name: "oai-2", type: "openai", models: [CHAT_MODEL, EMBEDDING_MODEL], latency: latency() },
       ],
     });
+    const hostile = options.hostile ? await startHostileUpstream({ dripIntervalMs: 1 }) : undefined;
+    const keys = [
+      ...fleet.endpoints.map((e) => ({ name: e.name, key: e.apiKey })),
+      ...(hostile ? HOSTILE.map((name) => ({ name, key: hostile.keyOf(name) })) : []),
+    ];
     const leaks: string[] = [];
     const scan = (where: string, text: string) => {
-      for (const e of fleet.endpoints)
-        if (text.includes(e.apiKey)) leaks.push(`${where} contains the key of ${e.name}`);
+      for (const { name, key } of keys)
+        if (text.includes(key)) leaks.push(`${where} contains the key of ${name}`);
     };
 
     // Everything logged during the run is scanned for keys (spies call through).
@@ -345,10 +458,10 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         : { concurrency: 24 };
     const router: Router = createRouter({
       strategy: options.strategy,
-      endpoints: toRouterEndpoints(
-        fleet,
-        Object.fromEntries(fleet.endpoints.map((e) => [e.name, { limits }])),
-      ),
+      endpoints: [
+        ...toRouterEndpoints(fleet, Object.fromEntries(fleet.endpoints.map((e) => [e.name, { limits }]))),
+        ...(hostile ? HOSTILE.map((name) => hostile.endpoint(name, { limits })) : []),
+      ],
       attemptTimeoutMs: 300,
       firstTokenTimeoutMs: 300,
       timeoutMs: 30_000,
@@ -526,6 +639,10 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const started = performance.now();
     const injector = new FaultInjector(fleet, prng(options.seed ^ 0xfa017));
     injector.start();
+    const hostileInjector = hostile
+      ? new HostileInjector(hostile, prng(options.seed ^ 0x405711e))
+      : undefined;
+    hostileInjector?.start();
 
     // Bounded concurrency: at most `concurrency` requests outstanding; each settles to free its slot.
     let next = 0;
@@ -551,6 +668,7 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     clearTimeout(budgetTimer);
     const durationMs = performance.now() - started;
+    hostileInjector?.stop();
     await injector.stop();
     const lost = options.requests - settled;
     for (const t of tracked.values()) clearTimeout(t.abortTimer);
@@ -578,6 +696,7 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ]);
     clearTimeout(closeTimer);
     await fleet.close();
+    await hostile?.close();
     for (const sub of subscriptions) sub.unsubscribe();
     for (const spy of spies) {
       for (const call of spy.mock.calls) scan("log output", call.map(printable).join(" "));
@@ -609,12 +728,30 @@ async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       closed,
       durationMs,
       metricsEmissions,
+      ...(hostile && hostileInjector ? { hostile: hostileFigures(hostile, hostileInjector) } : {}),
     };
   } finally {
     for (const spy of spies) spy.mockRestore();
     process.off("unhandledRejection", onUnhandled);
     process.off("warning", onWarning);
   }
+}
+
+function hostileFigures(
+  upstream: HostileUpstream,
+  injector: HostileInjector,
+): NonNullable<ChaosReport["hostile"]> {
+  const callsByMode: Record<string, number> = {};
+  for (const call of upstream.log) bump(callsByMode, call.mode);
+  let calls = 0;
+  let seconds = 0;
+  for (const span of injector.zeroSpans) {
+    seconds += (span.to - span.from) / 1_000;
+    calls += upstream.log.filter(
+      (c) => c.endpoint === span.endpoint && c.at >= span.from && c.at < span.to,
+    ).length;
+  }
+  return { callsByMode, dealt: injector.dealt, zeroRetryAfterRate: seconds > 0 ? calls / seconds : 0 };
 }
 
 interface Figures {
@@ -712,6 +849,12 @@ function summaryLine(report: ChaosReport, f: Figures): string {
       .join(" ")}`,
     `lost=${report.lost}`,
     `duration=${(report.durationMs / 1000).toFixed(1)}s`,
+    ...(report.hostile
+      ? [
+          `hostile-calls={${kv(report.hostile.callsByMode)}}`,
+          `zero-retry-after=${report.hostile.zeroRetryAfterRate.toFixed(1)} calls/s per endpoint`,
+        ]
+      : []),
   ].join(" | ");
 }
 
@@ -799,13 +942,14 @@ function check(report: ChaosReport): void {
   // …and to endpoints that did cut streams: the healthy one never does.
   expect(f.interruptedBy[HEALTHY] ?? 0).toBe(0);
 
-  // Attempts are bounded by retry.maxAttempts; a success names the endpoint whose attempt answered 200.
+  // Attempts are bounded by retry.maxAttempts (a plain 429 waits instead of using one up); a success
+  // names the endpoint whose attempt answered 200.
   const badAttempts = report.tracked
     .map((t) => t.completions[0])
     .filter((c): c is Completion => c !== undefined)
     .filter((c) => {
       const last = c.attempts.at(-1);
-      if (c.attempts.length > MAX_ATTEMPTS) return true;
+      if (c.attempts.filter((a) => a.status !== 429).length > MAX_ATTEMPTS) return true;
       return c.ok && (last?.status !== 200 || last.endpoint !== c.endpoint);
     })
     .map((c) => `${c.id}: ${c.attempts.map((a) => `${a.endpoint}→${a.status ?? a.errorCode}`).join(", ")}`);
@@ -848,6 +992,20 @@ function check(report: ChaosReport): void {
   expect(report.warnings).toEqual([]);
   expect(leftBehind(report.handlesBefore, report.handlesAfter)).toEqual([]);
 
+  if (report.hostile) {
+    // Every hostile mode was dealt while the load ran, and (nearly) every one met it: a lane whose
+    // breaker is open takes nothing for a while, so a mode dealt then may see no call.
+    const { callsByMode, dealt, zeroRetryAfterRate } = report.hostile;
+    for (const mode of HOSTILE_CHAOS_MODES) expect(dealt, `${mode} was dealt`).toContain(mode);
+    const met = HOSTILE_CHAOS_MODES.filter((mode) => (callsByMode[mode] ?? 0) > 0);
+    expect(met.length, `modes that met the load: ${met.join(", ")}`).toBeGreaterThanOrEqual(
+      Math.floor(HOSTILE_CHAOS_MODES.length * 0.8),
+    );
+    // A retry-after of zero does not make the router hammer: the floor (500 ms) bounds it to about
+    // one call per waiting slot per half second (24 slots per lane: ≤ 48/s), not thousands.
+    expect(zeroRetryAfterRate).toBeLessThan(100);
+  }
+
   // Last, so that every property above is checked on every run: with one endpoint healthy throughout,
   // everything not aborted and not cut after content reached the caller succeeds (≥ 99.9%).
   const failed = report.tracked.flatMap((t) => {
@@ -884,6 +1042,22 @@ describe("chaos: 4 endpoints, one healthy, seeded faults every 100–500 ms, rea
         requests: 3_000,
         concurrency: 200,
         budgetMs: 40_000,
+      }),
+    );
+  }, 60_000);
+
+  // Breaks if any hostile answer reached a caller as a result (a string, a foreign object, a truncated
+  // stream), if one did not fail over while a healthy endpoint was there, if a retry-after of zero made
+  // the router hammer, if an echoed key leaked, or if a drip-fed body kept close() from finishing.
+  it("hostile upstreams: the same, with two endpoints misbehaving in every hostile way", async () => {
+    check(
+      await runChaos({
+        seed: 3,
+        strategy: "least-latency",
+        requests: 3_000,
+        concurrency: 200,
+        budgetMs: 40_000,
+        hostile: true,
       }),
     );
   }, 60_000);

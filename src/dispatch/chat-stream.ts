@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
-import type { RouterError } from "../errors.js";
+import { ResponseInvalidError, type RouterError } from "../errors.js";
+import { chatStreamCompletion, isChatChunk, usageOf } from "../operations/chat.js";
 import { RoutedStream, type StreamEnd, type StreamReader } from "./routed-stream.js";
 
 export type { StreamEnd } from "./routed-stream.js";
@@ -21,6 +22,8 @@ export interface ChatStreamParts {
   readonly includeUsage: boolean;
   readonly onEnd: (end: StreamEnd) => void;
   readonly wrapError: (error: unknown, received: number) => unknown;
+  /** The endpoint streaming it (named by what a chunk of the wrong shape is blamed on). */
+  readonly endpoint?: string;
 }
 
 /**
@@ -29,8 +32,9 @@ export interface ChatStreamParts {
  * `for await`; `controller.abort()` or breaking out of the loop stops it. The lane's slot is held until
  * the stream ends, errors, or the consumer stops: busy and latency figures stay honest for streams.
  * An abort also ends a stream nobody is reading, so an abandoned stream frees its slot at its deadline.
- * A stream whose body ends before any choice's `finish_reason` was cut: its loop throws
- * `STREAM_INTERRUPTED` instead of ending as if the answer were whole.
+ * A stream whose body ends before every choice's `finish_reason` was cut (so was one that sends a
+ * chunk of the wrong shape or an error event): its loop throws `STREAM_INTERRUPTED` instead of ending
+ * as if the answer were whole.
  * @example
  * const stream = await router.chat.completions.create({ model, messages, stream: true });
  * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
@@ -38,20 +42,33 @@ export interface ChatStreamParts {
 export class ChatStream extends RoutedStream<ChatCompletionChunk> {
   /** @internal built by the router once the first content chunk arrived */
   constructor(parts: ChatStreamParts) {
-    super({ ...parts, reader: new ChatChunkReader(parts.includeUsage) });
+    super({ ...parts, reader: new ChatChunkReader(parts.includeUsage, parts.endpoint ?? "?") });
   }
 }
 
-/** Records usage and the finish; hides the usage chunk the router asked for when the caller did not. */
+/**
+ * Records usage and the finish of every choice; hides the usage chunk the router asked for when the
+ * caller did not. A chunk of the wrong shape (no `choices` array) is the endpoint breaking its stream.
+ */
 class ChatChunkReader implements StreamReader<ChatCompletionChunk> {
   usage: CompletionUsage | undefined;
-  complete = false;
+  private readonly completion = chatStreamCompletion();
 
-  constructor(private readonly includeUsage: boolean) {}
+  constructor(
+    private readonly includeUsage: boolean,
+    private readonly endpoint: string,
+  ) {}
+
+  get complete(): boolean {
+    return this.completion.complete;
+  }
 
   see(chunk: ChatCompletionChunk): ChatCompletionChunk | undefined {
-    if (chunk.usage) this.usage = chunk.usage;
-    if (!this.complete) for (const choice of chunk.choices) if (choice.finish_reason) this.complete = true;
+    if (!isChatChunk(chunk))
+      throw new ResponseInvalidError(this.endpoint, "a stream chunk without a `choices` array of objects");
+    const usage = usageOf(chunk.usage);
+    if (usage) this.usage = usage;
+    this.completion.observe(chunk);
     if (this.includeUsage) return chunk;
     if (chunk.usage && chunk.choices.length === 0) return undefined;
     if ("usage" in chunk) {
@@ -65,6 +82,7 @@ class ChatChunkReader implements StreamReader<ChatCompletionChunk> {
 /** True when a chunk carries something the caller sees as output (content, a tool call, a finish). */
 export function hasOutput(chunk: ChatCompletionChunk): boolean {
   for (const choice of chunk.choices) {
+    if (choice === null || typeof choice !== "object") continue;
     if (choice.finish_reason) return true;
     const delta = choice.delta;
     if (delta?.content || delta?.tool_calls?.length || delta?.refusal) return true;

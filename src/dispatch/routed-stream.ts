@@ -108,7 +108,7 @@ export class RoutedStream<T> extends Stream<T> {
     try {
       for (const item of this.buffered.splice(0)) {
         if (this.ended) break;
-        const out = this.see(item);
+        const out = this.seeOrFail(item);
         if (out !== undefined) yield out;
       }
       for (;;) {
@@ -135,7 +135,7 @@ export class RoutedStream<T> extends Stream<T> {
           this.reading = false;
         }
         if (result.done) break;
-        const out = this.see(result.value);
+        const out = this.seeOrFail(result.value);
         if (out !== undefined) yield out;
       }
       finished = true;
@@ -164,6 +164,19 @@ export class RoutedStream<T> extends Stream<T> {
   private see(item: T): T | undefined {
     this.delivered += 1;
     return this.reader.see(item);
+  }
+
+  /**
+   * `see`, where an item the reader refuses (a chunk of the wrong shape) ends the stream as the
+   * endpoint's failure: the loop throws STREAM_INTERRUPTED, never the reader's own TypeError.
+   */
+  private seeOrFail(item: T): T | undefined {
+    try {
+      return this.see(item);
+    } catch (error) {
+      // The iteration's `finally` then stops the upstream (the stream already ended as a failure).
+      throw this.fail(error);
+    }
   }
 
   /** Ends the stream with an upstream failure; returns what the caller's loop throws. */

@@ -55,6 +55,24 @@ export interface TokenEstimatorOptions {
    */
   readonly maxCachedChars?: number;
   /**
+   * Strings longer than this are tokenized in slices of at most this many code units, cut at
+   * whitespace where there is some. The tokenizer's cost grows faster than linearly with the length of
+   * a run without whitespace (a 100k-character run took ~5 s); slices keep it linear. Cutting at
+   * whitespace keeps ordinary text within a fraction of a percent of the exact count.
+   * @unit UTF-16 code units
+   * @default 512
+   */
+  readonly sliceLength?: number;
+  /**
+   * Most text one estimate sends to the tokenizer (all the strings of one request together). Beyond
+   * it the rest is estimated from its length, at the tokens-per-character ratio of what was tokenized
+   * (at least one token per 4 characters), so a 10 MB prompt costs what a 128k-character one does and
+   * still counts as the millions of tokens it is: `REQUEST_TOO_LARGE` is decided at once.
+   * @unit UTF-16 code units
+   * @default 131_072
+   */
+  readonly maxTokenizedChars?: number;
+  /**
    * Output tokens charged for a chat request that sets neither `max_completion_tokens` nor
    * `max_tokens`. The services reserve some output for such requests too; set this to what your
    * traffic typically produces (too low risks 429s, too high wastes token budget).
@@ -88,9 +106,19 @@ export interface TokenEstimator {
   estimateChatTokens(body: ChatCompletionCreateParams): number;
   /** Input tokens of an embeddings request (token-id inputs count their length). */
   estimateEmbeddingTokens(body: EmbeddingCreateParams): number;
+  /**
+   * Runs `estimate` as one estimate: every count inside it shares one `maxTokenizedChars` budget (the
+   * estimator's own methods do this; a surface estimating a request string by string uses it).
+   */
+  within<T>(estimate: () => T): T;
   /** Strings currently cached. */
   readonly cacheEntries: number;
 }
+
+/** The fewest tokens per character a length estimate assumes (English runs at about 1 per 4). */
+export const MIN_TOKENS_PER_CHAR = 0.25;
+/** How far back a slice's end looks for whitespace to cut at. @unit UTF-16 code units */
+const CUT_WINDOW = 64;
 
 /**
  * Output tokens a TPM limiter charges for a chat request:
@@ -133,7 +161,8 @@ export const UNKNOWN_IMAGE_TOKENS = highDetailImageTokens(1024, 1024);
  */
 export function dataUrlImageSize(url: string): { width: number; height: number } | undefined {
   if (!url.startsWith("data:")) return undefined;
-  const comma = url.indexOf("base64,");
+  // Only the head is searched: a 10 MB data URL without the marker is not scanned to its end.
+  const comma = url.slice(0, 128).indexOf("base64,");
   if (comma < 0 || comma > 100) return undefined;
   const head = Buffer.from(url.slice(comma + 7, comma + 7 + 32), "base64");
   if (
@@ -191,6 +220,8 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     cacheSize = 2048,
     maxCachedLength = 16_384,
     maxCachedChars = 2_000_000,
+    sliceLength = 512,
+    maxTokenizedChars = 131_072,
     defaultOutputTokens = 1024,
     toolCallOverhead = 3,
     toolDefinitionOverhead = 8,
@@ -198,6 +229,11 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   checkCount("cacheSize", cacheSize);
   checkCount("maxCachedLength", maxCachedLength);
   checkCount("maxCachedChars", maxCachedChars);
+  checkCount("maxTokenizedChars", maxTokenizedChars);
+  if (!Number.isInteger(sliceLength) || sliceLength < CUT_WINDOW * 2)
+    throw new RangeError(
+      `Expected \`sliceLength\` to be an integer ≥ ${CUT_WINDOW * 2}, got ${String(sliceLength)}.`,
+    );
   checkCount("defaultOutputTokens", defaultOutputTokens);
   checkCount("toolCallOverhead", toolCallOverhead);
   checkCount("toolDefinitionOverhead", toolDefinitionOverhead);
@@ -205,21 +241,74 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   // User text may contain "<|endoftext|>" and the like; the services treat it as plain text, and
   // an empty disallow list also spares the tokenizer a special-token regex scan per call.
   const encodeOptions = { disallowedSpecial: new Set<string>() };
-  const count = (text: string): number => (text.length === 0 ? 0 : countTokens(text, encodeOptions));
+
+  // The budget of the estimate in progress: characters it may still tokenize, and what the tokenized
+  // part weighed (tokens per character, for the length estimate of the rest). `depth` > 0 inside one.
+  let depth = 0;
+  let budget = maxTokenizedChars;
+  let tokenizedChars = 0;
+  let tokenizedTokens = 0;
+  /** Set when a count used the length estimate (such a count is not cached). */
+  let estimated = false;
+
+  const within = <T>(estimate: () => T): T => {
+    if (depth === 0) {
+      budget = maxTokenizedChars;
+      tokenizedChars = 0;
+      tokenizedTokens = 0;
+    }
+    depth += 1;
+    try {
+      return estimate();
+    } finally {
+      depth -= 1;
+    }
+  };
+
+  const tokenize = (piece: string): number => {
+    const tokens = countTokens(piece, encodeOptions);
+    budget -= piece.length;
+    tokenizedChars += piece.length;
+    tokenizedTokens += tokens;
+    return tokens;
+  };
+
+  const byLength = (chars: number): number => {
+    estimated = true;
+    const ratio = tokenizedChars > 0 ? tokenizedTokens / tokenizedChars : 0;
+    return Math.ceil(chars * Math.max(ratio, MIN_TOKENS_PER_CHAR));
+  };
+
+  /** Tokens of `text`: tokenized whole when short, in slices when long, by length beyond the budget. */
+  const count = (text: string): number => {
+    const n = text.length;
+    if (n === 0) return 0;
+    if (n <= sliceLength && n <= budget) return tokenize(text);
+    let tokens = 0;
+    let i = 0;
+    while (i < n && budget > 0) {
+      const end = cutAt(text, i, Math.min(n, i + Math.min(sliceLength, budget)));
+      tokens += tokenize(text.slice(i, end));
+      i = end;
+    }
+    if (i < n) tokens += byLength(n - i);
+    return tokens;
+  };
 
   // Map iteration order is insertion order, so the first key is the least recently used.
   const cache = new Map<string, number>();
   let cachedChars = 0;
 
-  const countText = (text: string): number => {
+  const countCached = (text: string): number => {
     const hit = cache.get(text);
     if (hit !== undefined) {
       cache.delete(text);
       cache.set(text, hit);
       return hit;
     }
+    estimated = false;
     const tokens = count(text);
-    if (cacheSize > 0 && text.length <= maxCachedLength && text.length <= maxCachedChars) {
+    if (!estimated && cacheSize > 0 && text.length <= maxCachedLength && text.length <= maxCachedChars) {
       cache.set(text, tokens);
       cachedChars += text.length;
       while (cache.size > cacheSize || cachedChars > maxCachedChars) {
@@ -231,6 +320,9 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     }
     return tokens;
   };
+  /** Inside an estimate it shares that estimate's budget; on its own it is one. */
+  const countText = (text: string): number =>
+    depth > 0 ? countCached(text) : within(() => countCached(text));
 
   // Roles are a handful of fixed words: counted once each, outside the LRU (no refresh per message).
   const roles = new Map<string, number>();
@@ -238,7 +330,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     let tokens = roles.get(role);
     if (tokens === undefined) {
       tokens = count(role);
-      if (roles.size < 16) roles.set(role, tokens);
+      if (roles.size < 16 && role.length <= 32) roles.set(role, tokens);
     }
     return tokens;
   };
@@ -301,7 +393,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
       ? definitionTokens(tool.function.name, tool.function.description, tool.function.parameters)
       : definitionTokens(tool.custom.name, tool.custom.description, tool.custom.format);
 
-  const estimatePromptTokens = (body: ChatCompletionCreateParams): number => {
+  const promptTokens = (body: ChatCompletionCreateParams): number => {
     let tokens = REPLY_PRIMING_TOKENS;
     for (const message of body.messages) tokens += messageTokens(message);
     if (body.tools) for (const tool of body.tools) tokens += toolTokens(tool);
@@ -316,7 +408,12 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     return tokens;
   };
 
-  const estimateEmbeddingTokens = (body: EmbeddingCreateParams): number => {
+  const estimatePromptTokens = (body: ChatCompletionCreateParams): number => within(() => promptTokens(body));
+
+  const estimateEmbeddingTokens = (body: EmbeddingCreateParams): number =>
+    within(() => embeddingTokens(body));
+
+  const embeddingTokens = (body: EmbeddingCreateParams): number => {
     const { input } = body;
     if (typeof input === "string") return count(input);
     let tokens = 0;
@@ -334,8 +431,25 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     outputCap: (body) => outputCap(body, defaultOutputTokens),
     estimateChatTokens: (body) => estimatePromptTokens(body) + outputCap(body, defaultOutputTokens),
     estimateEmbeddingTokens,
+    within,
     get cacheEntries() {
       return cache.size;
     },
   };
+}
+
+/**
+ * Where a slice of `text` from `start` should end, at most at `end`: before the last whitespace within
+ * the last {@link CUT_WINDOW} characters (the tokenizer starts words with their space, so the cut falls
+ * between two of its pieces), else at `end`, never between the halves of a surrogate pair.
+ */
+function cutAt(text: string, start: number, end: number): number {
+  if (end >= text.length) return text.length;
+  const floor = Math.max(start + 1, end - CUT_WINDOW);
+  for (let i = end; i > floor; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13) return i;
+  }
+  const previous = text.charCodeAt(end - 1);
+  return previous >= 0xd800 && previous <= 0xdbff && end - 1 > start ? end - 1 : end;
 }

@@ -1,4 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { IncompleteStreamError } from "../dispatch/routed-stream.js";
+import { ResponseInvalidError } from "../errors.js";
 import { parseRetryAfterMs } from "../limits/rate-limit-headers.js";
 
 /** What went wrong with one attempt, in the router's terms. */
@@ -12,6 +14,8 @@ export type FailureKind =
   | "auth"
   | "not-found"
   | "bad-request"
+  /** The endpoint answered, but not with what the operation expects (HTML, not JSON, wrong shape, empty). */
+  | "invalid-response"
   | "aborted"
   | "unknown";
 
@@ -49,6 +53,9 @@ export interface Failure {
  * 400/422 (and other 4xx) never retry, whatever the headers say: the same body fails again.
  * 401/403/404 fail over. 408/409/429/5xx, timeouts and connection errors retry; `x-should-retry:
  * false` on one of them means "not here": the request fails over instead of retrying this endpoint.
+ * An answer that is not what the operation expects (`ResponseInvalidError`, or the SDK's SyntaxError
+ * on a stream that is not JSON) retries too and counts against the endpoint, and so does an SSE error
+ * event (an APIError without a status): the endpoint broke its own stream.
  */
 export function classifyFailure(error: unknown, now: number): Failure {
   const base = {
@@ -58,8 +65,15 @@ export function classifyFailure(error: unknown, now: number): Failure {
     retryAfterMs: undefined,
     exhausted: "both" as const,
   };
-  if (error instanceof APIUserAbortError) {
+  if (error instanceof APIUserAbortError || (error as { name?: unknown } | null)?.name === "AbortError") {
     return { ...base, kind: "aborted", retryable: false, failoverOnly: false, laneEffect: "none" };
+  }
+  if (
+    error instanceof ResponseInvalidError ||
+    error instanceof SyntaxError ||
+    error instanceof IncompleteStreamError
+  ) {
+    return { ...base, kind: "invalid-response", retryable: true, failoverOnly: false, laneEffect: "failure" };
   }
   if (error instanceof APIConnectionTimeoutError) {
     return { ...base, kind: "timeout", retryable: true, failoverOnly: false, laneEffect: "failure" };
@@ -72,6 +86,11 @@ export function classifyFailure(error: unknown, now: number): Failure {
     // iterator rethrows it unwrapped): a connection failure, not a bug in the request.
     if (isNetworkError(error)) {
       return { ...base, kind: "connection", retryable: true, failoverOnly: false, laneEffect: "failure" };
+    }
+    // The SDK throws an APIError without a status for an `error` event inside a stream.
+    if (error instanceof APIError) {
+      const code = typeof error.code === "string" ? error.code : undefined;
+      return { ...base, code, kind: "server", retryable: true, failoverOnly: false, laneEffect: "failure" };
     }
     return { ...base, kind: "unknown", retryable: false, failoverOnly: false, laneEffect: "none" };
   }
@@ -164,7 +183,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** undici's errors for a connection that failed or closed mid-response, possibly wrapped in `cause`. */
-function isNetworkError(error: unknown): boolean {
+export function isNetworkError(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
