@@ -134,7 +134,13 @@ interface Evidence {
    * calibrated. The service's counters below it show spending that was not ours.
    */
   own: TokenBucket | undefined;
+  /** The level right after each recent charge, with its time (a ring of `LOW_WATER` entries). */
+  readonly lows: { at: number; left: number }[];
+  next: number;
 }
+
+/** How many recent charges a budget remembers to find its low-water mark since a refused call. */
+const LOW_WATER = 256;
 
 interface LaneBudget {
   readonly windowSeconds: number;
@@ -152,7 +158,29 @@ const freshEvidence = (own: TokenBucket | undefined): Evidence => ({
   throttledAt: Number.NEGATIVE_INFINITY,
   foreignAt: Number.NEGATIVE_INFINITY,
   own,
+  lows: [],
+  next: 0,
 });
+
+/** Notes the level right after a charge. */
+function noteLow(evidence: Evidence, at: number, left: number): void {
+  const entry = evidence.lows[evidence.next];
+  if (entry) {
+    entry.at = at;
+    entry.left = left;
+  } else evidence.lows.push({ at, left });
+  evidence.next = (evidence.next + 1) % LOW_WATER;
+}
+
+/**
+ * The lowest level the budget reached from `since` on: calls charged together reach the service in
+ * any order, so the margin a refused call had is the least any call charged with or after it left.
+ */
+function lowSince(evidence: Evidence, since: number, left: number): number {
+  let low = left;
+  for (const e of evidence.lows) if (e.at >= since && e.left < low) low = e.left;
+  return low;
+}
 
 /** A bucket like `bucket`, to keep count of our own spending (see `Evidence.own`). */
 const ownCount = (bucket: TokenBucket | undefined, now: number): TokenBucket | undefined =>
@@ -207,6 +235,10 @@ export class InMemoryBudgetStore implements BudgetStore {
     b.requests?.tryTake(1, now);
     b.requestEvidence.own?.spend(1, now);
     b.tokenEvidence.own?.spend(tokens, now);
+    const requestsLeft = b.requests?.available(now);
+    const tokensLeft = b.tokens?.available(now);
+    if (requestsLeft !== undefined) noteLow(b.requestEvidence, now, requestsLeft);
+    if (tokensLeft !== undefined) noteLow(b.tokenEvidence, now, tokensLeft);
     b.requestsCharged += 1;
     b.tokensCharged += tokens;
     b.outstanding += 1;
@@ -216,8 +248,8 @@ export class InMemoryBudgetStore implements BudgetStore {
       at: now,
       requestsCharged: b.requestsCharged,
       tokensCharged: b.tokensCharged,
-      ...(b.requests ? { requestsLeft: b.requests.available(now) } : {}),
-      ...(b.tokens ? { tokensLeft: b.tokens.available(now) } : {}),
+      ...(requestsLeft !== undefined ? { requestsLeft } : {}),
+      ...(tokensLeft !== undefined ? { tokensLeft } : {}),
     };
   }
 
@@ -263,7 +295,9 @@ export class InMemoryBudgetStore implements BudgetStore {
       const verdict = throttleVerdict(this.throttle, {
         now,
         ratePerMs: bucket.perMinute / 60_000,
-        ...(refused ? { admittedAt: refused.at, leftAtAdmission: left } : {}),
+        ...(refused && left !== undefined
+          ? { admittedAt: refused.at, leftAtAdmission: lowSince(evidence, refused.at, left) }
+          : {}),
         throttledAt: evidence.throttledAt,
         foreignAt: evidence.foreignAt,
       });

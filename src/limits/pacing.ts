@@ -80,7 +80,10 @@ export interface ThrottleFacts {
   readonly ratePerMs: number;
   /** When the refused call was charged; absent when the caller did not say (then: `margin`). */
   readonly admittedAt?: number | undefined;
-  /** What the budget held right after the refused call's charge. */
+  /**
+   * The least the budget held right after the refused call's charge or any charge after it (calls
+   * charged together reach the service in any order, so this is the margin the refusal had).
+   */
   readonly leftAtAdmission?: number | undefined;
   /** The budget's previous 429 (`-Infinity` for none). */
   readonly throttledAt: number;

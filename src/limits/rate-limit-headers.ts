@@ -108,7 +108,8 @@ function inBudgetTerms(window: RateLimitWindow, perMinute: number): RateLimitWin
   if (window.limit !== undefined) out.limit = window.limit * perMinute;
   if (window.remaining !== undefined) out.remaining = window.remaining;
   // Negative when remaining > limit: impossible, and the store ignores it (see `evidenceLeft`).
-  if (window.limit !== undefined && window.remaining !== undefined) out.spent = window.limit - window.remaining;
+  if (window.limit !== undefined && window.remaining !== undefined)
+    out.spent = window.limit - window.remaining;
   if (window.resetMs !== undefined) out.resetMs = window.resetMs;
   return out;
 }

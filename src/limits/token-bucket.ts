@@ -62,7 +62,8 @@ export class TokenBucket {
    */
   share(now: number): number {
     if (this.shareFloor >= 1) return 1;
-    const share = this.shareFloor + recovered(Math.max(0, now - this.throttledAt), this.quietMs) / this.recoveryMs;
+    const share =
+      this.shareFloor + recovered(Math.max(0, now - this.throttledAt), this.quietMs) / this.recoveryMs;
     if (share < 1) return share;
     this.shareFloor = 1;
     return 1;
