@@ -1,7 +1,7 @@
 /**
  * The shared store (Redis leases) against the in-process store.
  *
- *   npx tsx bench/shared.ts                 # quick (~50 s)
+ *   npx tsx bench/shared.ts                 # quick (~90 s: two 4-process runs)
  *   npx tsx bench/shared.ts --seconds 30    # longer multi-process phases
  *
  * (a) Clients: the LEASE script's round trip through node-redis (`redis`) and ioredis, sequential and
@@ -9,6 +9,7 @@
  * (b) Added cost per request: a router with a stub transport (no HTTP), sequential calls, the
  *     in-process store vs the Redis store (leases warm), interleaved rounds; p50 of each, and the
  *     difference. Budget ≤ 10 µs.
+ * (b2) A 429's cooldown set by one store, until another store sees it (pub/sub), p50 of 40.
  * (c) Four router processes at 1.5× the summed capacity of three sim endpoints, once with each replica
  *     on its own in-process budgets (the problem) and once on the shared store: served rate against
  *     each limit, endpoint 429s, caller-visible 429s, goodput, and Redis commands per request (from
@@ -18,6 +19,8 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { startRedisServer } from "../src/cli/redis-server.js";
 import { createRouter, type Router, type Transport, type UpstreamResult } from "../src/index.js";
+import { RedisBudgetStore } from "../src/limits/shared/redis-budget-store.js";
+import { createRedisPort, type RedisClientLike } from "../src/limits/shared/redis-port.js";
 import { SCRIPTS } from "../src/limits/shared/scripts.js";
 import { ENDPOINTS, sleep, startCluster, total } from "../test/limits/shared/harness.js";
 import { flags } from "./lib/args.js";
@@ -32,6 +35,8 @@ const opts = flags(USAGE, {
   requests: 4_000,
   seconds: 12,
   rpm: 3_000,
+  warmup: 10,
+  "local-warmup": 22,
   out: "shared",
 });
 
@@ -142,12 +147,43 @@ async function addedCost(url: string) {
   return { memoryP50Us: m, redisP50Us: r, addedUs: r - m };
 }
 
-async function replicas(shared: boolean) {
-  const c = await startCluster({ rpm: opts.rpm, windowSeconds: 10, timeoutMs: 4_000, keyPrefix: "bench" });
+/** How long a cooldown set by one store takes to reach another through pub/sub (real time). */
+async function propagation(url: string) {
+  const mk = () =>
+    new RedisBudgetStore({
+      port: createRedisPort({
+        client: createClient({ url, disableOfflineQueue: true }) as unknown as RedisClientLike,
+        owned: true,
+        commandTimeoutMs: 2_000,
+      }),
+      keyPrefix: "bench-cool",
+    });
+  const a = mk();
+  const b = mk();
+  const limits = { rpm: 600_000, requestWindowSeconds: 10 };
+  a.register("east", limits, Date.now());
+  b.register("east", limits, Date.now());
+  while (a.status !== "up" || b.status !== "up") await sleep(10);
+  const samples: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t0 = Date.now();
+    const until = t0 + 60_000 + i;
+    const start = process.hrtime.bigint();
+    a.cool("east", until, "none", t0);
+    while (b.coolingUntil("east") < until - 50) await new Promise((r) => setImmediate(r));
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  await a.close();
+  await b.close();
+  return { p50Ms: median(samples), maxMs: Math.max(...samples) };
+}
+
+async function replicas(shared: boolean, warmupSeconds: number) {
+  const c = await startCluster({ rpm: opts.rpm, windowSeconds: 10, keyPrefix: "bench" });
   try {
     await Promise.all([0, 1, 2, 3].map(() => c.add((1.5 * c.capacity) / 4, shared)));
-    // Past the services' first window (10 s buckets start full): a steady state.
-    await sleep(12_000);
+    // Past the first bursts (the services' 10-s buckets start full, and so do the routers' own).
+    await sleep(warmupSeconds * 1_000);
     const stats = createClient({ url: c.redis.url });
     await stats.connect();
     const commands = async () => {
@@ -204,6 +240,7 @@ printTable(
   Object.entries(clientFigures).map(([k, v]) => [k, fmt(v.sequentialUs, 1), fmt(v.concurrentUs, 1)]),
 );
 const added = await addedCost(redis.url);
+const cooling = await propagation(redis.url);
 await redis.stop();
 printTable(
   "(b) per request, stub transport, sequential (median of rounds)",
@@ -214,8 +251,14 @@ printTable(
     ["added", fmt(added.addedUs, 1)],
   ],
 );
-const local = await replicas(false);
-const shared = await replicas(true);
+// Four replicas that each believe they own the quota need longer to empty the services' first bursts.
+printTable(
+  "(b2) a 429's cooldown reaching another replica (pub/sub, 40 trials)",
+  ["p50 ms", "max ms"],
+  [[fmt(cooling.p50Ms, 2), fmt(cooling.maxMs, 2)]],
+);
+const local = await replicas(false, opts["local-warmup"]);
+const shared = await replicas(true, opts.warmup);
 printTable(
   `(c) 4 router processes at 1.5× capacity (3 endpoints × ${opts.rpm} rpm, 10-s windows), ${opts.seconds} s steady state`,
   ["budgets", "worst endpoint / limit", "endpoint 429s", "caller 429s", "goodput", "Redis cmds / request"],
@@ -251,12 +294,18 @@ const verdicts: Verdict[] = [
   },
   { budget: "caller-visible 429s = 0", measured: fmt(shared.caller429), pass: shared.caller429 === 0 },
   { budget: "goodput ≥ 95% of capacity", measured: pct(shared.goodput), pass: shared.goodput >= 0.95 },
+  {
+    budget: "cooldown shared within 50 ms (p50)",
+    measured: `${fmt(cooling.p50Ms, 2)} ms`,
+    pass: cooling.p50Ms <= 50,
+  },
 ];
 printVerdicts(verdicts);
 writeResult(opts.out, {
   settings: opts,
   clients: clientFigures,
   added: { ...added, addedUs: round(added.addedUs) },
+  cooling,
   local,
   shared,
   verdicts,

@@ -23,6 +23,11 @@ export interface ReplicaOptions {
   readonly maxTokens: number;
   /** Each request's deadline (queue time included). @unit milliseconds */
   readonly timeoutMs: number;
+  /**
+   * The router's queue bound: under overload the excess is refused at once (QUEUE_FULL) instead of
+   * waiting until requests are dispatched so close to their deadline that they expire in flight. @default 100000
+   */
+  readonly queueSize?: number;
   /** The router's strategy. @default "least-busy" */
   readonly strategy?: "least-busy" | "round-robin" | "usage-based" | "least-latency";
 }
@@ -140,7 +145,7 @@ async function runReplica(options: ReplicaOptions): Promise<void> {
     endpoints: options.endpoints.map((e) => ({ ...e })),
     ...(options.redis ? { redis: options.redis } : {}),
     timeoutMs: options.timeoutMs,
-    queue: { maxSize: 100_000, agingMs: 10_000 },
+    queue: { maxSize: options.queueSize ?? 100_000, agingMs: 10_000 },
   });
   const counts = {
     submitted: 0,

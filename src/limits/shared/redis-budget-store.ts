@@ -139,6 +139,8 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly keyTtl: string;
   /** Transit and scheduling time of a call, on top of its unit's wait in a lease (see the cushion). */
   private readonly margin: number;
+  /** A 429 within this long of the previous one on a budget (not the same episode) shrinks it. */
+  private readonly windowMs: number;
   private closing: Promise<void> | undefined;
 
   constructor(options: RedisBudgetStoreOptions) {
@@ -153,6 +155,7 @@ export class RedisBudgetStore implements BudgetStore {
     this.replicaId = options.replicaId ?? randomBytes(6).toString("hex");
     this.channel = channelOf(this.prefix);
     this.margin = options.throttle?.marginMs ?? 250;
+    this.windowMs = options.throttle?.windowMs ?? 10_000;
     this.keyTtl = String(Math.max(600_000, this.throttle.recoveryMs * 2));
     const scheduler = this.scheduler;
     this.link = new SharedLink(
@@ -332,6 +335,7 @@ export class RedisBudgetStore implements BudgetStore {
       this.channel,
       b.id,
       this.replicaId,
+      String(this.windowMs),
     ];
     this.port.script("cool", [b.key], args).then(
       (reply) => {

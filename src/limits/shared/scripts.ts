@@ -12,7 +12,7 @@
 
 /** Helpers shared by the budget scripts (prepended to each). */
 const PRELUDE = `
-local F = {'rpm','tpm','rcap','tcap','r','t','last','rf','rat','tf','tat','rec','cool'}
+local F = {'rpm','tpm','rcap','tcap','r','t','last','rf','rat','tf','tat','rec','cool','rq','tq'}
 local function clock(arg)
   local n = tonumber(arg)
   if n then return n end
@@ -39,6 +39,8 @@ local function load(key, now, rpm, tpm, window)
     b.rec = 120000
     b.cool = 0
   end
+  b.rq = b.rq or -1e15
+  b.tq = b.tq or -1e15
   return b
 end
 local function share(floor, at, rec, now)
@@ -137,13 +139,16 @@ return {gr, gt, wait, math.ceil(cooling), fmt(b.rpm), fmt(b.tpm), fmt(b.rcap), f
 `;
 
 /**
- * COOL: a 429 seen by one replica. The lane stops admitting until `now + coolMs` on the server; the
- * named budget is emptied and, unless the lane was already cooling (the same episode reported by
- * another replica), its share shrinks by `factor` (never below `minShare`), recovering over
- * `recoveryMs`. Then the news is published so every replica stops at once.
+ * COOL: a 429 seen by one replica. The lane stops admitting until `now + coolMs` on the server and the
+ * named budget is emptied. Its share shrinks by `factor` (never below `minShare`, recovering over
+ * `recoveryMs`) only when the 429 shows other consumers of the quota: another 429 on that budget
+ * within `windowMs` before, outside the same episode (a replica reporting a 429 while the lane already
+ * cools for it). A lone 429 is the jitter of pacing at the limit: cooling is enough. Then the news is
+ * published so every replica stops at once.
  *
  * KEYS[1] the lane's hash. ARGV: now|'' · rpm · tpm · window s · cool ms · drain
- * (requests|tokens|both|none) · factor · minShare · recoveryMs · key ttl ms · channel · lane · origin.
+ * (requests|tokens|both|none) · factor · minShare · recoveryMs · key ttl ms · channel · lane · origin ·
+ * windowMs.
  *
  * Reply: cooling ms left, requests share, tokens share (strings).
  */
@@ -154,19 +159,26 @@ refill(b, now)
 local drain = ARGV[6]
 local factor, minShare, rec = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local episode = b.cool > now
+local windowMs = tonumber(ARGV[14]) or 10000
 b.cool = math.max(b.cool, now + tonumber(ARGV[5]))
 if b.rpm > 0 and (drain == 'requests' or drain == 'both') then
   b.r = math.min(b.r, 0)
   if not episode then
-    b.rf = math.max(minShare, share(b.rf, b.rat, b.rec, now) * factor)
-    b.rat = now
+    if now - b.rq <= windowMs then
+      b.rf = math.max(minShare, share(b.rf, b.rat, b.rec, now) * factor)
+      b.rat = now
+    end
+    b.rq = now
   end
 end
 if b.tpm > 0 and (drain == 'tokens' or drain == 'both') then
   b.t = math.min(b.t, 0)
   if not episode then
-    b.tf = math.max(minShare, share(b.tf, b.tat, b.rec, now) * factor)
-    b.tat = now
+    if now - b.tq <= windowMs then
+      b.tf = math.max(minShare, share(b.tf, b.tat, b.rec, now) * factor)
+      b.tat = now
+    end
+    b.tq = now
   end
 end
 b.rec = rec

@@ -81,6 +81,7 @@ const cool = (now: number, ms: number, drain: string, channel = "t:events") =>
       channel,
       "east",
       "r1",
+      "10000",
     ],
   );
 
@@ -166,20 +167,25 @@ describe("COOL script", () => {
     expect((await lease(3_000, { want: 1 })).granted).toBe(1);
   });
 
-  // Breaks if a drain does not empty the named budget and shrink its share, or shrinks again within one episode.
-  it("empties and shrinks the named budget once per episode", async () => {
+  // Breaks if a lone 429 shrinks the share (pacing jitter), a repeated one does not, or one episode
+  // reported by several replicas shrinks more than once.
+  it("empties the named budget; shrinks it only for a repeated 429, once per episode", async () => {
     await lease(0, { want: 1 });
     const [, sr1] = (await cool(0, 1_000, "requests")) as string[];
-    expect(Number(sr1)).toBe(0.5);
-    const [, sr2] = (await cool(10, 1_000, "requests")) as string[];
-    expect(Number(sr2)).toBeCloseTo(0.5, 3);
-    // The second report ends the cooldown at 1 010; since then-drained 10 ms, ~1 s at about half the rate.
-    const after = await lease(1_010, { want: 100 });
+    expect(Number(sr1)).toBe(1);
+    // Emptied: nothing to grant until the cooldown ends, then ~1 s of refill at the full rate.
+    const after = await lease(1_000, { want: 100 });
     expect(after.levelT).toBeGreaterThan(50_000);
-    expect(after.granted).toBe(5);
-    // Another 429 after the episode ended shrinks again.
-    const [, sr3] = (await cool(2_000, 1_000, "requests")) as string[];
-    expect(Number(sr3)).toBeLessThan(0.5);
+    expect(after.granted).toBe(10);
+    // Another 429 within windowMs (10 s) of the first, after that episode: the quota is shared.
+    const [, sr2] = (await cool(2_000, 1_000, "requests")) as string[];
+    expect(Number(sr2)).toBe(0.5);
+    // The same episode reported by another replica: no second shrink.
+    const [, sr3] = (await cool(2_010, 1_000, "requests")) as string[];
+    expect(Number(sr3)).toBeCloseTo(0.5, 3);
+    // After the episode, within windowMs again: shrinks again.
+    const [, sr4] = (await cool(4_000, 1_000, "requests")) as string[];
+    expect(Number(sr4)).toBeLessThan(0.5);
   });
 
   // Breaks if the cooldown is not published (other replicas would keep sending into the 429s).
@@ -199,7 +205,7 @@ describe("COOL script", () => {
       from: "r1",
       ms: 1_500,
       drain: "tokens",
-      st: 0.5,
+      st: 1,
     });
   });
 });

@@ -7,11 +7,14 @@ import { type Cluster, ENDPOINTS, sleep, startCluster, total } from "./harness.j
 // the fleet's capacity. Phases in order: 60 s of steady overload, kill -9 of one replica, Redis stopped
 // for 10 s and restarted. Counts and ratios only, never how long anything took.
 let c: Cluster;
-const LEASE_TTL_MS = 400; // 1-s windows: a grant lives at most 40% of the window (see the store)
+// Azure's usual 10-s request windows: a grant lives leaseTtlMs (3 s, under 40% of the window).
+const WINDOW_SECONDS = 10;
+const LEASE_TTL_MS = 3_000;
 beforeAll(async () => {
-  c = await startCluster({ rpm: 600, timeoutMs: 4_000 });
+  c = await startCluster({ rpm: 600, windowSeconds: WINDOW_SECONDS });
   await Promise.all([0, 1, 2, 3].map(() => c.add((1.5 * c.capacity) / 4)));
-  await sleep(3_000);
+  // The services' buckets (and the shared ones) start full: at 1.5× they are empty after ~20 s.
+  await sleep(22_000);
 }, 60_000);
 afterAll(async () => {
   await c?.close();
@@ -28,6 +31,8 @@ describe("soak: 4 replicas on one quota", () => {
     await sleep(60_000);
     const seconds = (Date.now() - started) / 1_000;
     const served = c.served();
+    const figures = { seconds, served, refused: c.refused(), received: c.received() };
+    console.log("soak 60 s:", figures, "goodput", sum(served) / (c.capacity * seconds));
     for (const name of ENDPOINTS)
       expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * seconds * 1.01 + 1);
     expect(sum(c.refused())).toBeLessThanOrEqual(0.005 * sum(c.received()));
@@ -47,6 +52,7 @@ describe("soak: 4 replicas on one quota", () => {
     const started = Date.now();
     await sleep(5_000);
     const seconds = (Date.now() - started) / 1_000;
+    console.log("soak kill -9:", { seconds, served: c.served(), refused: c.refused() });
     expect(sum(c.served()) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.9);
     expect(sum(c.refused())).toBeLessThanOrEqual(0.005 * sum(c.received()) + 1);
   }, 30_000);
@@ -63,11 +69,12 @@ describe("soak: 4 replicas on one quota", () => {
     await sleep(5_000);
     const seconds = (Date.now() - started) / 1_000;
     const served = c.served();
+    const figures = { seconds, served, refused: c.refused(), received: c.received() };
+    console.log("soak Redis outage:", figures, "goodput", sum(served) / (c.capacity * seconds));
     // The promise: each replica spends limit / 3 of each endpoint while Redis is away (they all knew 3
-    // live replicas), and what they spent is charged back on recovery. One window (1 s) of slack for
-    // the switch-over.
+    // live replicas), and what they spent is charged back on recovery; at most one window of burst.
     for (const name of ENDPOINTS)
-      expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * (seconds + 1) * 1.01);
+      expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * (seconds + WINDOW_SECONDS) * 1.01);
     expect(sum(c.refused())).toBeLessThanOrEqual(0.02 * sum(c.received()) + 3);
     expect(sum(served) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.8);
     for (const r of live) {
