@@ -130,10 +130,9 @@ export class ExchangeRunner {
         body: method === "GET" || method === "HEAD" ? undefined : (exchange.body ?? ""),
         signal: controller.signal,
       })
-      .then(
-        (response) => this.respond(exchange, response),
-        (error: unknown) => this.failed(exchange, error),
-      );
+      .then((response) => this.respond(exchange, response))
+      // A failed fetch, or a body that broke while it was read: an error answer, or a cut connection.
+      .catch((error: unknown) => this.failed(exchange, error));
   }
 
   /** The router bound request `id` to an endpoint: it no longer waits in the router's queue. */
@@ -260,6 +259,10 @@ export class ExchangeRunner {
   private failed(exchange: Exchange, error: unknown): void {
     this.leave(exchange);
     if (exchange.res.destroyed || exchange.res.writableEnded) return;
+    if (exchange.res.headersSent) {
+      exchange.res.destroy();
+      return;
+    }
     const reply = error instanceof GatewayError ? error.reply() : errorReply(error, (t) => t);
     this.refuse(exchange, reply, error);
   }

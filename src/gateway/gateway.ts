@@ -223,7 +223,11 @@ class GatewayImpl implements Gateway {
     } else if (path === "/metrics") void this.serveMetrics(res);
     else if (this.extras.dashboard && (path === "/dashboard" || path.startsWith("/dashboard/")))
       this.extras.dashboard(req, res);
-    else void this.handleApi(req, res, url, path);
+    else
+      this.handleApi(req, res, url, path).catch(() => {
+        // The request itself failed (its socket broke while the body was read): nothing to answer.
+        res.destroy();
+      });
   }
 
   private async handleApi(

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { connect } from "node:net";
 import { promisify } from "node:util";
 import { createOpenAI } from "@ai-sdk/openai";
 import { embed, generateText, streamText } from "ai";
@@ -226,6 +227,29 @@ describe("gateway error statuses", () => {
     expect(chunked).toBeInstanceOf(Response);
     expect((chunked as Response).status).toBe(413);
     expect(current.fleet.stats("east").requests + current.fleet.stats("oai").requests).toBe(0);
+  });
+});
+
+describe("gateway robustness", () => {
+  // Breaks if a client that hangs up in the middle of its body takes the gateway down (an unhandled rejection).
+  it("survives a client that resets the connection mid-body", async () => {
+    current = await gatewayRig();
+    const { port } = new URL(current.url);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write(
+          'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"model":',
+        );
+        setTimeout(() => {
+          socket.resetAndDestroy();
+          resolve();
+        }, 20);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await current.client().chat.completions.create(chat("still here"))).object).toBe(
+      "chat.completion",
+    );
   });
 });
 
