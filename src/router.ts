@@ -82,6 +82,7 @@ import {
   estimateResponsesInput,
   isResponsesContent,
   responsesOutputCap,
+  responsesStreamEnd,
   validateResponsesBody,
 } from "./operations/responses.js";
 import { createResponsesApi, type RouterResponses } from "./operations/responses-api.js";
@@ -777,7 +778,9 @@ export class Router {
       job.onAbort = () => this.onAbort(job);
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
-    if (ref !== undefined && owner === undefined) this.locate(job, ref);
+    // Only responses and conversations can be looked up; an unknown item id goes as usual.
+    if (ref !== undefined && owner === undefined && (stored || /^(resp|conv)_/.test(ref)))
+      this.locate(job, ref);
     else this.jobs.next(job);
   }
 
@@ -1005,7 +1008,12 @@ export class Router {
         );
         return;
       }
-      if (!content)
+      // Nothing before the end is a broken stream, unless the service said it finished (a Responses
+      // stream may complete with no text at all; a chat one says so with a finish_reason, its content).
+      if (
+        !content &&
+        !(result.kind === "responses-stream" && buffered.some((e) => responsesStreamEnd(e) === "completed"))
+      )
         throw new ResponseInvalidError(lane.id, "a stream that ended before any content", { status: 200 });
       const ttftMs = this.scheduler.now() - startedAt;
       const common = {
@@ -1300,6 +1308,9 @@ export class Router {
       contextTokens: usage ? usage.input_tokens + usage.output_tokens : 0,
     };
     this.affinity.own(response.id, owner, now);
+    // Its output items can be referred to later (`item_reference`): they live there too.
+    for (const item of response.output ?? [])
+      if (typeof item.id === "string") this.affinity.own(item.id, owner, now);
     const conversation = conversationOf(job.body as { conversation?: unknown });
     if (conversation !== undefined) this.affinity.own(conversation, owner, now);
   }
@@ -1551,8 +1562,22 @@ function publicKind(kind: RequestKind, op: JobOp): CompletionKind {
 /** The stored state a Responses request continues: `previous_response_id`, else its conversation. */
 function responsesRef(op: JobOp, body: JobBody): string | undefined {
   if (op !== "responses") return undefined;
-  const b = body as { previous_response_id?: unknown; conversation?: unknown };
-  return typeof b.previous_response_id === "string" ? b.previous_response_id : conversationOf(b);
+  const b = body as { previous_response_id?: unknown; conversation?: unknown; input?: unknown };
+  if (typeof b.previous_response_id === "string") return b.previous_response_id;
+  return conversationOf(b) ?? itemReferenceOf(b.input);
+}
+
+/**
+ * The first stored item an input refers to (`{ type: "item_reference", id }`): the AI SDK sends
+ * earlier turns that way when they are stored, and only the endpoint that stored them can resolve them.
+ */
+function itemReferenceOf(input: unknown): string | undefined {
+  if (!Array.isArray(input)) return undefined;
+  for (const item of input as unknown[]) {
+    const i = item as { type?: unknown; id?: unknown } | null;
+    if (i?.type === "item_reference" && typeof i.id === "string") return i.id;
+  }
+  return undefined;
 }
 
 /** The soft-affinity key, scoped by model (two models' caches are two caches). */

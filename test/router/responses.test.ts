@@ -380,3 +380,31 @@ describe("rate-limit headers of -1", () => {
     expect(lane?.rpm.limit).toBeNull();
   });
 });
+
+describe("item references", () => {
+  // Breaks if a request that refers to stored items (as the AI SDK sends earlier turns) is balanced
+  // away from the endpoint that stored them: the service answers 404 elsewhere.
+  it("sends a request with an item_reference to the endpoint that stored the item", async () => {
+    current = await rig(THREE, { strategy: "round-robin" });
+    const first = await current.router.responses.create({
+      model: MODEL,
+      input: "remember this",
+      max_output_tokens: 16,
+    });
+    const item = first.output[0];
+    expect(item?.id).toBeTruthy();
+    for (let i = 0; i < 3; i++) {
+      const next = await current.router.responses.create({
+        model: MODEL,
+        input: [
+          { role: "user", content: "remember this" },
+          { type: "item_reference", id: item?.id as string },
+          { role: "user", content: `and now ${i}?` },
+        ],
+        max_output_tokens: 16,
+      });
+      expect(["completed", "incomplete"]).toContain(next.status);
+    }
+    for (const s of Object.values(served(current))) expect(s.byStatus[404] ?? 0).toBe(0);
+  });
+});
