@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
-import { connect } from "node:net";
+import { createServer } from "node:http";
+import { type AddressInfo, connect } from "node:net";
 import { promisify } from "node:util";
 import { createOpenAI } from "@ai-sdk/openai";
 import { embed, generateText, streamText } from "ai";
-import { type APIError, BadRequestError, NotFoundError } from "openai";
+import { type APIError, BadRequestError, NotFoundError, OpenAI } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { chat, flushed, type GatewayRig, gatewayRig, until } from "./rig.js";
+import { createGateway } from "../../src/gateway/gateway.js";
+import { rig } from "../helpers/setup.js";
+import { chat, FLEET, flushed, type GatewayRig, gatewayRig, until } from "./rig.js";
 
 const run = promisify(execFile);
 
@@ -250,6 +253,37 @@ describe("gateway robustness", () => {
     expect((await current.client().chat.completions.create(chat("still here"))).object).toBe(
       "chat.completion",
     );
+  });
+});
+
+describe("gateway draining (handler mounted in the application's own server)", () => {
+  // Breaks if a draining gateway still routes new requests instead of answering 503 gateway_draining.
+  it("answers 503 to new requests while in-flight ones finish, then resolves close()", async () => {
+    const base = await rig(FLEET);
+    const gateway = createGateway(base.router);
+    const server = createServer(gateway.handler);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await base.fleet.setFaults("east", { slowStartMs: 300 });
+      await base.fleet.setFaults("oai", { slowStartMs: 300 });
+      const client = new OpenAI({ apiKey: "unused", baseURL: `${url}/v1`, maxRetries: 0 });
+      const inFlight = client.chat.completions.create(chat("before the drain"));
+      await until(() => base.router.snapshot().totals.pending === 1, "the request to be in flight");
+      const closed = gateway.close({ drainMs: 5_000 });
+      const late = await client.chat.completions.create(chat("after")).catch((e: unknown) => e);
+      expect((late as APIError).status).toBe(503);
+      expect((late as APIError).code).toBe("gateway_draining");
+      expect(gateway.readiness()).toEqual({
+        ready: false,
+        reasons: ["draining: the gateway is shutting down"],
+      });
+      expect((await inFlight).object).toBe("chat.completion");
+      await closed;
+    } finally {
+      server.close();
+      await base.close();
+    }
   });
 });
 
