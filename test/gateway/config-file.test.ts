@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { runServe } from "../../src/cli/serve.js";
 import { ConfigError } from "../../src/errors.js";
 import { loadConfigFile, parseConfigText } from "../../src/gateway/config-file.js";
+import { createRouter } from "../../src/index.js";
+import { type StartFleetOptions, startFleet } from "../../src/sim/index.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -143,5 +145,43 @@ describe("openai-router serve --check", () => {
     const code = await runServe(["--config", join(root, "examples/router.yaml"), "--host", "0.0.0.0"], io);
     expect(code).toBe(2);
     expect(out.join("")).toMatch(/refusing to listen on 0\.0\.0\.0 without gateway\.clients/);
+  });
+});
+
+describe("the examples", () => {
+  // Breaks if examples/router.yaml's defaults (keys, deployments, models) do not match examples/sim-fleet.json.
+  it("router.yaml routes to the fleet of sim-fleet.json with its default keys", async () => {
+    const options = JSON.parse(
+      readFileSync(join(root, "examples/sim-fleet.json"), "utf8"),
+    ) as StartFleetOptions;
+    // The example's fixed ports may be taken on a busy machine: the same fleet on free ports.
+    const fleet = await startFleet({
+      ...options,
+      endpoints: options.endpoints.map((e) => ({ ...e, port: 0 })),
+    });
+    try {
+      const url = (name: string) => {
+        const e = fleet.endpoint(name);
+        return e.type === "azure" ? e.endpoint : e.baseURL;
+      };
+      const env = { EAST_URL: url("east"), WEST_URL: url("west"), OPENAI_BASE_URL: url("oai") };
+      const router = createRouter(loadConfigFile(join(root, "examples/router.yaml"), env).router);
+      try {
+        for (let i = 0; i < 6; i++)
+          await router.chat.completions.create({
+            model: "gpt-4o",
+            messages: [{ role: "user", content: `hi ${i}` }],
+            max_tokens: 8,
+          });
+        await router.embeddings.create({ model: "text-embedding-3-small", input: "a" });
+      } finally {
+        await router.close();
+      }
+      for (const name of ["east", "west", "oai"]) expect(fleet.stats(name).byStatus[401] ?? 0).toBe(0);
+      const served = ["east", "west", "oai"].map((n) => fleet.stats(n).requests);
+      expect(served.reduce((a, b) => a + b, 0)).toBe(7);
+    } finally {
+      await fleet.close();
+    }
   });
 });
