@@ -19,7 +19,7 @@ import { flags } from "./lib/args.js";
 import { printTable, resultsDir } from "./lib/report.js";
 import { collectVerdicts, exitCodeFor } from "./lib/verdicts.js";
 
-const opts = flags("npm run bench -- [--full] [--save] [--only overhead,dispatch,goodput]", {
+const opts = flags("npm run bench -- [--full] [--save] [--only overhead,dispatch,goodput,burst]", {
   full: false,
   save: false,
   only: "overhead,dispatch,goodput",
@@ -69,6 +69,11 @@ const BENCHES: Readonly<
   goodput: {
     quick: ["--seconds", "30"],
     full: ["--seconds", "180"],
+  },
+  // ~30 s quick (the two strategies the burst targets bind), ~3 minutes full (all six, both scenarios).
+  burst: {
+    quick: ["--strategies", "usage-based,least-latency"],
+    full: ["--scenario", "both"],
   },
 };
 

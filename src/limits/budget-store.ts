@@ -373,7 +373,9 @@ export class InMemoryBudgetStore implements BudgetStore {
         // charged after this one (calls overtake each other on the way), beyond the rounding of whole
         // counts when no reset time pins the fraction down: someone else spends this quota. Our own
         // calls reach the service after we charged them, so alone we never see such a gap.
-        const tolerance = seen.exact ? 1e-6 : 1;
+        // Also beyond `edgeMs` of refill: the service starts refilling when our first call arrives, a
+        // little after we charged it, and that lag alone must not read as another consumer.
+        const tolerance = (seen.exact ? 0 : 1) + (this.throttle.edgeMs * bucket.perMinute) / 60_000;
         const own = evidence.own?.available(now) ?? bucket.available(now);
         // A bucket learned from this very answer has no history of our own spending to compare.
         if (!fresh && target + since < own - tolerance) {

@@ -147,3 +147,15 @@ describe("toBudgetReport", () => {
     expect(toBudgetReport(info, "azure", 10).requests).toEqual({ remaining: 79 });
   });
 });
+
+describe("toBudgetReport with impossible counters (issue 14)", () => {
+  // Breaks if remaining > limit were flattened to a deficit of 0 (it would read as "nothing spent").
+  it("keeps remaining > limit as a negative deficit, for the store to ignore", () => {
+    const report = toBudgetReport(
+      parseRateLimitHeaders({ "x-ratelimit-limit-requests": "300", "x-ratelimit-remaining-requests": "400" }),
+      "openai",
+      10,
+    );
+    expect(report.requests.spent).toBe(-100);
+  });
+});

@@ -117,3 +117,38 @@ describe("requestBucketCapacity", () => {
     expect(requestBucketCapacity(1)).toBe(1);
   });
 });
+
+describe("TokenBucket pacing (issue 14)", () => {
+  // Breaks if the cushion were not kept below a charge, or if it blocked a bucket that can never hold
+  // more than the charge.
+  it("keeps marginMs of refill unspent below each charge, but never more than the bucket holds", () => {
+    const b = new TokenBucket(10, 600, 0, 250); // 0.01 per ms: cushion 2.5
+    expect(b.cushion).toBeCloseTo(2.5);
+    expect(b.tryTake(7, 0)).toBe(true); // 3 left ≥ 0.5 + 2.5
+    expect(b.canTake(1, 0)).toBe(false); // 3 < 1 + 2.5
+    expect(b.msUntil(1, 0)).toBe(50);
+    const one = new TokenBucket(1, 6, 0, 250);
+    expect(one.tryTake(1, 0)).toBe(true);
+  });
+
+  // Breaks if the recovery pace did not double after each quiet period, or if restartRecovery did not
+  // bring it back to the starting pace.
+  it("recovery doubles its pace each quiet period; restartRecovery starts it over", () => {
+    const b = new TokenBucket(100, 600, 0);
+    b.throttle(0.5, 0.1, 100_000, 0, 10_000);
+    expect(b.share(10_000)).toBeCloseTo(0.6);
+    expect(b.share(20_000)).toBeCloseTo(0.8);
+    b.restartRecovery(20_000);
+    expect(b.share(30_000)).toBeCloseTo(0.9);
+    expect(b.share(35_000)).toBeCloseTo(1);
+  });
+
+  // Breaks if a counting bucket could go below zero or refused a charge.
+  it("spend takes whatever is asked, never below zero", () => {
+    const b = new TokenBucket(10, 600, 0);
+    b.spend(4, 0);
+    expect(b.available(0)).toBe(6);
+    b.spend(20, 0);
+    expect(b.available(0)).toBe(0);
+  });
+});
