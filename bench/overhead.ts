@@ -16,6 +16,12 @@
  * arm, in rotating order. The reported figure is the median over rounds of each round's own
  * difference or ratio.
  *
+ * Instrumentation (`router+otel`: the OpenTelemetry SDK with a no-op span exporter and an uncollected
+ * metric reader; `router+prom`: collectPrometheus on a prom-client registry, never scraped) is measured
+ * in a pass of its own after the interleaved one, with `sdk+pool` and `router` again as its baseline:
+ * sequentially in blocks of 50 calls per arm (so the SDK's garbage is collected in its own block, not
+ * during another arm's calls), and in the concurrent runs like every arm.
+ *
  * The fleet runs in a child process (its own core), so the sim's CPU is not charged to the client's
  * event loop; `--in-process` puts it in this process instead.
  * Budget (docs/benchmarks.md): router-added p50 ≤ 50 µs.
@@ -69,6 +75,18 @@ const ARMS = [
   "router+otel",
   "router+prom",
 ] as const;
+/**
+ * The arms interleaved call by call in the sequential pass. The instrumented arms are not among them:
+ * the OpenTelemetry SDK's garbage is collected during whichever calls come next, which in an
+ * interleave are another arm's. They get a pass of their own, in blocks (see measureInstrumented).
+ */
+const INTERLEAVED = ["sdk", "sdk+pool", "router", "router.fetch", "sdk+memory"] as const;
+/** The instrumented pass: blocks of calls per arm, with its own baseline measured the same way. */
+const INSTRUMENTED = ["sdk+pool", "router", "router+prom", "router+otel"] as const;
+type InstrumentedArm = (typeof INSTRUMENTED)[number];
+type InstrumentedRound = Readonly<Record<InstrumentedArm, Measurement>>;
+/** Calls per block in the instrumented sequential pass. */
+const BLOCK = 50;
 const BUDGET_FETCH_ADDED_P50_US = 40;
 type Arm = (typeof ARMS)[number];
 type Mode = "sequential" | "concurrent";
@@ -180,15 +198,15 @@ async function measureConcurrent(call: () => Promise<unknown>): Promise<Measurem
  */
 async function measureSequential(call: Record<Arm, () => Promise<unknown>>): Promise<Round> {
   const n = opts.sequential;
-  const latencies = Object.fromEntries(ARMS.map((arm) => [arm, new Float64Array(n)])) as Record<
-    Arm,
+  const latencies = Object.fromEntries(INTERLEAVED.map((arm) => [arm, new Float64Array(n)])) as Record<
+    (typeof INTERLEAVED)[number],
     Float64Array
   >;
   collectGarbage();
   await tick();
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < ARMS.length; k++) {
-      const arm = ARMS[(i + k) % ARMS.length] as Arm;
+    for (let k = 0; k < INTERLEAVED.length; k++) {
+      const arm = INTERLEAVED[(i + k) % INTERLEAVED.length] as (typeof INTERLEAVED)[number];
       const t0 = process.hrtime.bigint();
       await call[arm]();
       latencies[arm][i] = Number(process.hrtime.bigint() - t0) / 1_000;
@@ -197,12 +215,66 @@ async function measureSequential(call: Record<Arm, () => Promise<unknown>>): Pro
       await tick();
     }
   }
-  const one = (arm: Arm): Measurement => {
+  const one = (arm: (typeof INTERLEAVED)[number]): Measurement => {
     const sum = latencies[arm].reduce((a, b) => a + b, 0);
     const { p50, p99 } = percentiles(latencies[arm]);
     return { calls: n, p50Us: p50, p99Us: p99, perSecond: (n / sum) * 1e6, clientCpuUs: Number.NaN };
   };
-  return Object.fromEntries(ARMS.map((arm) => [arm, one(arm)])) as Round;
+  const nan: Measurement = {
+    calls: 0,
+    p50Us: Number.NaN,
+    p99Us: Number.NaN,
+    perSecond: Number.NaN,
+    clientCpuUs: Number.NaN,
+  };
+  return {
+    ...(Object.fromEntries(INTERLEAVED.map((arm) => [arm, one(arm)])) as Record<
+      (typeof INTERLEAVED)[number],
+      Measurement
+    >),
+    "router+otel": nan,
+    "router+prom": nan,
+  };
+}
+
+/**
+ * The instrumented arms and their baseline, sequentially, in blocks of {@link BLOCK} calls per arm
+ * in rotating order (each call followed by one event-loop turn, as in the interleaved pass): the
+ * OpenTelemetry SDK's garbage is then mostly collected inside its own block. Client CPU per call is
+ * measured per block.
+ */
+async function measureInstrumented(
+  call: Record<Arm, () => Promise<unknown>>,
+  round: number,
+): Promise<InstrumentedRound> {
+  const n = opts.sequential;
+  const latencies = Object.fromEntries(INSTRUMENTED.map((arm) => [arm, new Float64Array(n)])) as Record<
+    InstrumentedArm,
+    Float64Array
+  >;
+  const cpu = Object.fromEntries(INSTRUMENTED.map((arm) => [arm, 0])) as Record<InstrumentedArm, number>;
+  collectGarbage();
+  await tick();
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    for (let k = 0; k < INSTRUMENTED.length; k++) {
+      const arm = INSTRUMENTED[(round + start / BLOCK + k) % INSTRUMENTED.length] as InstrumentedArm;
+      const cpu0 = cpuMicros();
+      for (let i = start; i < end; i++) {
+        const t0 = process.hrtime.bigint();
+        await call[arm]();
+        latencies[arm][i] = Number(process.hrtime.bigint() - t0) / 1_000;
+        await tick();
+      }
+      cpu[arm] += cpuMicros() - cpu0;
+    }
+  }
+  const one = (arm: InstrumentedArm): Measurement => {
+    const sum = latencies[arm].reduce((a, b) => a + b, 0);
+    const { p50, p99 } = percentiles(latencies[arm]);
+    return { calls: n, p50Us: p50, p99Us: p99, perSecond: (n / sum) * 1e6, clientCpuUs: cpu[arm] / n };
+  };
+  return Object.fromEntries(INSTRUMENTED.map((arm) => [arm, one(arm)])) as InstrumentedRound;
 }
 
 type Round = Readonly<Record<Arm, Measurement>>;
@@ -243,6 +315,24 @@ function medianOf(ms: readonly Measurement[]): Measurement {
   };
 }
 
+/** Instrumented arms against the router and sdk+pool of the same pass (medians of per-round figures). */
+function instrumentedFigures(rounds: readonly InstrumentedRound[]): Record<string, number> {
+  const over = (
+    arm: "router+otel" | "router+prom",
+    of: "sdk+pool" | "router",
+    key: "p50Us" | "clientCpuUs",
+  ) => median(rounds.map((x) => x[arm][key] - x[of][key]));
+  return {
+    routerAddedP50Us: median(rounds.map((x) => x.router.p50Us - x["sdk+pool"].p50Us)),
+    otelAddedP50Us: over("router+otel", "sdk+pool", "p50Us"),
+    otelOverRouterP50Us: over("router+otel", "router", "p50Us"),
+    otelCpuOverRouterUs: over("router+otel", "router", "clientCpuUs"),
+    promAddedP50Us: over("router+prom", "sdk+pool", "p50Us"),
+    promOverRouterP50Us: over("router+prom", "router", "p50Us"),
+    promCpuOverRouterUs: over("router+prom", "router", "clientCpuUs"),
+  };
+}
+
 async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
   const { call, close, pool } = armsFor(e);
   // Warm up sockets, JIT, the SDK's and the router's caches, sequentially then concurrently.
@@ -251,13 +341,16 @@ async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
     await drive(opts.warmup * 4, opts.concurrency, () => call[arm]());
   }
   const perMode: Record<Mode, Round[]> = { sequential: [], concurrent: [] };
+  const instrumentedRounds: Record<Mode, InstrumentedRound[]> = { sequential: [], concurrent: [] };
   for (let r = 0; r < opts.rounds; r++) {
     // Rotate the order so no arm always runs first (or right after a GC-heavy one).
     const order = ARMS.map((_, i) => ARMS[(i + r) % ARMS.length] as Arm);
     perMode.sequential.push(await measureSequential(call));
+    instrumentedRounds.sequential.push(await measureInstrumented(call, r));
     const got: Partial<Record<Arm, Measurement>> = {};
     for (const arm of order) got[arm] = await measureConcurrent(call[arm]);
     perMode.concurrent.push(got as Round);
+    instrumentedRounds.concurrent.push(got as Round);
     process.stdout.write(`  ${e.name}: round ${r + 1}/${opts.rounds} done\n`);
   }
   await close();
@@ -277,14 +370,7 @@ async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
       addedP99Us: median(rounds.map((x) => x.router.p99Us - base(x).p99Us)),
       throughputRatio: median(rounds.map((x) => x.router.perSecond / base(x).perSecond)),
       addedCpuUsPerCall: median(rounds.map((x) => x.router.clientCpuUs - base(x).clientCpuUs)),
-      instrumented: {
-        otelAddedP50Us: median(rounds.map((x) => x["router+otel"].p50Us - base(x).p50Us)),
-        otelOverRouterP50Us: median(rounds.map((x) => x["router+otel"].p50Us - x.router.p50Us)),
-        otelCpuOverRouterUs: median(rounds.map((x) => x["router+otel"].clientCpuUs - x.router.clientCpuUs)),
-        promAddedP50Us: median(rounds.map((x) => x["router+prom"].p50Us - base(x).p50Us)),
-        promOverRouterP50Us: median(rounds.map((x) => x["router+prom"].p50Us - x.router.p50Us)),
-        promCpuOverRouterUs: median(rounds.map((x) => x["router+prom"].clientCpuUs - x.router.clientCpuUs)),
-      },
+      instrumented: instrumentedFigures(instrumentedRounds[mode]),
       vsPlainSdk: {
         addedP50Us: median(rounds.map((x) => x.router.p50Us - x.sdk.p50Us)),
         throughputRatio: median(rounds.map((x) => x.router.perSecond / x.sdk.perSecond)),
@@ -369,9 +455,10 @@ async function main(): Promise<void> {
     });
   }
   printTable(
-    "Instrumentation on (medians of per-round figures): router+otel = OpenTelemetry SDK, router+prom = prom-client registry",
+    "Instrumentation on (own pass; sequential in blocks of 50 calls; medians of per-round figures): router+otel = OpenTelemetry SDK, router+prom = prom-client registry",
     [
       "endpoint / mode",
+      "router: added p50 vs sdk+pool",
       "otel: added p50 vs sdk+pool",
       "otel: p50 over router",
       "otel: CPU/call over router",
@@ -381,6 +468,7 @@ async function main(): Promise<void> {
     ],
     summaries.map((s) => [
       `${s.endpoint} ${s.mode}`,
+      fmt(s.instrumented.routerAddedP50Us ?? Number.NaN, 1),
       fmt(s.instrumented.otelAddedP50Us ?? Number.NaN, 1),
       fmt(s.instrumented.otelOverRouterP50Us ?? Number.NaN, 1),
       fmt(s.instrumented.otelCpuOverRouterUs ?? Number.NaN, 1),
