@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../errors.js";
 import { loadConfigFile } from "../gateway/config-file.js";
-import { createGateway } from "../gateway/gateway.js";
+import { createGateway, isLoopback } from "../gateway/gateway.js";
 import { mountedMetrics } from "../gateway/mounts.js";
 import { createDashboardHandler } from "../metrics/web/handler.js";
 import { createRouter } from "../router.js";
@@ -28,8 +28,6 @@ export interface ServeIo {
   /** Aborting it drains and stops the gateway, as SIGTERM does. Absent: SIGTERM and SIGINT. */
   readonly stop?: AbortSignal;
 }
-
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost|\[::1\])$/;
 
 /**
  * The `serve` command: resolves with the exit code (0 after a clean drain, 1 for an invalid config,
@@ -97,7 +95,7 @@ export async function runServe(
     return 0;
   }
   const host = values.host ?? file.gateway.host;
-  if (clients === 0 && !LOOPBACK.test(host)) {
+  if (clients === 0 && !isLoopback(host)) {
     io.stderr.write(
       `openai-router serve: refusing to listen on ${host} without gateway.clients (anyone could spend the quota); configure clients with keys, or listen on 127.0.0.1\n`,
     );

@@ -59,7 +59,11 @@ export interface GatewayOptions extends GatewayConfig {
 export interface Gateway {
   /** The node:http request listener: mount it in your own server, or call `listen`. */
   readonly handler: RequestListener;
-  /** Listens on `port` (0: a free one) and `host`; resolves with the base URL (`http://host:port`). */
+  /**
+   * Listens on `port` (0: a free one) and `host`; resolves with the base URL (`http://host:port`).
+   * Without clients (no authentication) only a loopback host is accepted: rejects with ConfigError
+   * (`CONFIG_INVALID`, path `gateway.host`) otherwise.
+   */
   listen(port?: number, host?: string): Promise<string>;
   /** The base URL once listening. */
   readonly url: string | undefined;
@@ -78,6 +82,12 @@ export interface Gateway {
 /** Paths that end in one of these, POSTed, are routed calls that settle with one router outcome. */
 const SETTLING = ["/chat/completions", "/embeddings", "/responses"] as const;
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/;
+
+/** True for an address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
 
 /**
  * An OpenAI-compatible HTTP gateway in front of a router: any language's OpenAI client points its base
@@ -159,6 +169,15 @@ class GatewayImpl implements Gateway {
   }
 
   listen(port = this.config.port, host = this.config.host): Promise<string> {
+    if (this.registry.open && !isLoopback(host))
+      return Promise.reject(
+        new ConfigError([
+          {
+            path: "gateway.host",
+            message: `refusing to listen on ${host} without gateway.clients (anyone could spend the quota); configure clients with keys, or listen on a loopback address`,
+          },
+        ]),
+      );
     const server = createServer(this.handler);
     this.server = server;
     return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { embed, generateText, streamText } from "ai";
 import { type APIError, BadRequestError, NotFoundError, OpenAI } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors.js";
 import { createGateway } from "../../src/gateway/gateway.js";
 import { rig } from "../helpers/setup.js";
 import { chat, FLEET, flushed, type GatewayRig, gatewayRig, until } from "./rig.js";
@@ -282,6 +283,23 @@ describe("gateway draining (handler mounted in the application's own server)", (
       await closed;
     } finally {
       server.close();
+      await base.close();
+    }
+  });
+});
+
+describe("gateway without clients", () => {
+  // Breaks if an unauthenticated gateway may listen where other machines reach it.
+  it("refuses to listen on a non-loopback address (nothing is bound)", async () => {
+    const base = await rig(FLEET);
+    try {
+      const gateway = createGateway(base.router);
+      const refused = await gateway.listen(0, "0.0.0.0").catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as ConfigError).issues[0]?.path).toBe("gateway.host");
+      expect(gateway.url).toBeUndefined();
+      await gateway.close();
+    } finally {
       await base.close();
     }
   });
