@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -8,6 +9,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builds } from "../../tsup.config.js";
 
 const run = promisify(execFile);
+
+/**
+ * A temporary directory from which neither peer resolves (a `node_modules` in an ancestor, such as a
+ * stray /tmp/node_modules, would make the "not installed" check meaningless).
+ */
+function isolatedBase(): string {
+  for (const base of [tmpdir(), "/var/tmp", "/dev/shm"]) {
+    const require = createRequire(join(base, "probe.js"));
+    const resolvable = PEERS.some((peer) => {
+      try {
+        require.resolve(peer);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!resolvable) return base;
+  }
+  throw new Error(`every temporary directory resolves ${PEERS.join(" or ")} (a node_modules above it?)`);
+}
 
 /** `entry` and the files it imports statically, transitively (relative imports of the ESM build). */
 function reachable(dir: string, entry: string, seen = new Set<string>()): string[] {
@@ -37,7 +58,7 @@ describe("optional peers", () => {
   let esm: string[];
   let cjs: string[];
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "router-peers-"));
+    dir = mkdtempSync(join(isolatedBase(), "router-peers-"));
     const out = join(dir, "node_modules", "openai-router", "dist");
     // The builds `npm run build` makes (tsup.config.ts), into the temp folder; types are not needed.
     for (const options of builds(out)) await build({ ...options, dts: false, silent: true });
