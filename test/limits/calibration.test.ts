@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Completion, createRouter, type RouterEvent } from "../../src/index.js";
+import { COMPLETION } from "../../bench/lib/fixtures.js";
+import { type Completion, createRouter, type RouterEvent, type Transport } from "../../src/index.js";
 import { chat, type Rig, virtualRig } from "../helpers/setup.js";
+import { stubEndpoint } from "../helpers/stub-router.js";
+import { sdkError } from "../helpers/stub-transport.js";
+import { FastForward } from "../helpers/virtual-time.js";
 
 const models = ["gpt-4o"];
 
@@ -11,57 +15,81 @@ afterEach(async () => {
 });
 
 /**
- * A proxy in front of the sim that reports `x-ratelimit-remaining-requests` of the 10 s window while
- * `x-ratelimit-limit-requests` stays per minute (the sim's openai headers say `rpm − (window − left)`):
- * the inconsistent window of issue 14.
+ * A service on the router's virtual clock with one 10 s window of `rpm` that reports its limit per
+ * minute and its remaining of the window (the inconsistent window of issue 14), answering after
+ * `latencyMs`; it refuses with 429 what the window cannot take.
  */
-function windowRemaining(rpm: number): typeof fetch {
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    const remaining = Number(response.headers.get("x-ratelimit-remaining-requests") ?? Number.NaN);
-    if (!Number.isFinite(remaining)) return response;
-    const headers = new Headers(response.headers);
-    headers.set("x-ratelimit-remaining-requests", String(Math.floor(remaining - rpm + (rpm * 10) / 60)));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+function inconsistentService(clock: FastForward, rpm: number, latencyMs: number) {
+  const capacity = (rpm * 10) / 60;
+  const perMs = rpm / 60_000;
+  let level = capacity;
+  let last = clock.now();
+  const stats = { ok: 0, refused: 0 };
+  const refill = () => {
+    const now = clock.now();
+    level = Math.min(capacity, level + (now - last) * perMs);
+    last = now;
   };
+  const transport: Transport = (upstream) => {
+    refill();
+    if (level < 1) {
+      stats.refused += 1;
+      return Promise.reject(sdkError(429, { "retry-after-ms": String(Math.ceil((1 - level) / perMs)) }));
+    }
+    level -= 1;
+    stats.ok += 1;
+    const headers = new Headers({
+      "x-ratelimit-limit-requests": String(rpm),
+      "x-ratelimit-remaining-requests": String(Math.floor(level)),
+      "x-ratelimit-reset-requests": `${Math.ceil((capacity - level) / perMs)}ms`,
+    });
+    if (upstream.kind !== "chat") return Promise.reject(new TypeError("chat only"));
+    return new Promise((resolve) =>
+      clock.scheduler.schedule(() => resolve({ kind: "chat", data: COMPLETION, headers }), latencyMs),
+    );
+  };
+  return { transport, stats };
 }
 
-describe("calibration against the sim over HTTP, in virtual time", () => {
+describe("calibration with an inconsistent window, in virtual time", () => {
   // Breaks if `limit − remaining` larger than the router's whole bucket were trusted: the lane was
   // clamped to ~0 after every response and lost the refill accrued during the call (issue 14, cause 2).
   it("a per-minute limit with a per-window remaining does not slow the lane below its limit", async () => {
-    const r = await virtualRig(
+    const clock = new FastForward();
+    const service = inconsistentService(clock, 60, 2_500);
+    const router = createRouter(
       {
-        seed: 21,
-        endpoints: [
-          {
-            name: "a",
-            type: "openai" as const,
-            models,
-            limits: { rpm: 60 },
-            latency: { ttftMs: 400, tokensPerSecond: 50 },
-          },
-        ],
-      },
-      {
-        extras: { a: { limits: { rpm: 60 } } },
-        fetch: windowRemaining(60),
-        queue: { maxSize: 1_000 },
+        scheduler: clock.scheduler,
         timeoutMs: 3_600_000,
+        queue: { maxSize: 1_000 },
+        fetch: () => Promise.reject(new Error("no HTTP in this test")),
+        endpoints: [stubEndpoint("a", { limits: { rpm: 60 } })],
       },
+      { transport: service.transport },
     );
-    current = r;
     const outcomes: Completion[] = [];
-    r.router.completions$.subscribe((c) => outcomes.push(c));
-    const start = r.clock.now();
-    for (let i = 0; i < 40; i++)
-      r.router.requests.next({ id: `w${i}`, kind: "chat", body: chat(`w${i}`, 8) });
-    await r.clock.runUntil(() => outcomes.length === 40, r.idle);
-    expect(outcomes.filter((c) => !c.ok).map((c) => !c.ok && c.error.message)).toEqual([]);
-    expect(r.fleet.stats("a").byStatus[429] ?? 0).toBe(0);
-    // 10 at once (one window), 30 more at one per second, then the last one's latency (~0.6 s).
-    expect((r.clock.now() - start) / 1_000).toBeLessThan(32);
-  }, 60_000);
+    router.completions$.subscribe((c) => outcomes.push(c));
+    try {
+      const start = clock.now();
+      for (let i = 0; i < 40; i++)
+        router.requests.next({ id: `w${i}`, kind: "chat", body: chat(`w${i}`, 8) });
+      await clock.runUntil(
+        () => outcomes.length === 40,
+        () => true,
+      );
+      expect(outcomes.filter((c) => !c.ok)).toEqual([]);
+      expect(service.stats.refused).toBe(0);
+      // 10 at once (one window), 30 more at one per second, then the last one's 2.5 s.
+      expect((clock.now() - start) / 1_000).toBeLessThan(33);
+    } finally {
+      const closing = router.close();
+      await clock.runUntil(
+        () => router.snapshot().totals.inflight === 0,
+        () => true,
+      );
+      await closing;
+    }
+  });
 });
 
 describe("refused calls do not calibrate (issue 14, part 4)", () => {
