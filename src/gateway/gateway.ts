@@ -311,7 +311,7 @@ class GatewayImpl implements Gateway {
       } catch (error) {
         return this.refuse(exchange, error);
       }
-      exchange.cost = approximateCost(parsed, body.text.length, this.config.defaultOutputTokens);
+      exchange.cost = approximateCost(parsed, body.text.length, this.config.defaultOutputTokens, path);
       return this.enqueue(exchange);
     }
     const modelId = modelPath(path);
@@ -393,7 +393,7 @@ class GatewayImpl implements Gateway {
     } catch {
       // A malformed body: the router refuses it with its own message; charge by size meanwhile.
     }
-    return approximateCost(body, text.length, this.config.defaultOutputTokens);
+    return approximateCost(body, text.length, this.config.defaultOutputTokens, path);
   }
 
   private nextId(req: IncomingMessage): string {

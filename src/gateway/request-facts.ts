@@ -21,15 +21,19 @@ export function modelPath(path: string): string | undefined {
   return id.length > 0 ? decodeURIComponent(id) : undefined;
 }
 
-/** A request's size for the fair queue: body bytes / 4 (≈ tokens) plus its output cap. Cheap, no tokenizer. */
-export function approximateCost(body: unknown, length: number, defaultOutput: number): number {
+/**
+ * A request's size for the fair queue (and a client's TPM when the tokenizer does not apply): body
+ * bytes / 4 (≈ tokens) plus its output cap, or `defaultOutput` for a generation without one (chat,
+ * Responses); embeddings generate nothing. Cheap: no tokenizer.
+ */
+export function approximateCost(body: unknown, length: number, defaultOutput: number, path: string): number {
   const b = body as {
     max_tokens?: unknown;
     max_completion_tokens?: unknown;
     max_output_tokens?: unknown;
-    input?: unknown;
   } | null;
   const cap = b?.max_completion_tokens ?? b?.max_tokens ?? b?.max_output_tokens;
-  const output = typeof cap === "number" && cap > 0 ? cap : b && "messages" in b ? defaultOutput : 0;
+  const generates = !path.endsWith("/embeddings");
+  const output = typeof cap === "number" && cap > 0 ? cap : generates ? defaultOutput : 0;
   return Math.max(1, Math.ceil(length / 4) + output);
 }
