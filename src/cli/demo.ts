@@ -332,8 +332,9 @@ export function renderSummary(summary: DemoSummary, color: boolean): string[] {
   );
   if (summary.expectedFailures > 0) {
     lines.push(
-      paint("yellow", `  expected: ${summary.expectedFailures} ${EXPECTED_WHY}; their first tokens had`),
-      paint("yellow", "  reached the caller, so they could not fail over (plain calls and new streams did)"),
+      paint("yellow", `  expected: ${summary.expectedFailures} ${EXPECTED_WHY};`),
+      paint("yellow", "  their first tokens had reached the caller, so they could not fail over"),
+      paint("yellow", "  (plain calls and new streams did)"),
     );
   }
   lines.push(

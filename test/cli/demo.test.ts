@@ -169,6 +169,8 @@ describe("dashboard", () => {
       false,
     ).join("\n");
     expect(summary).toContain("expected: 3 streams cut when ptu-east went down mid-answer");
+    for (const line of summary.split("\n"))
+      expect([...line].length, line).toBeLessThanOrEqual(DASHBOARD_WIDTH);
     expect(summary).toContain("unexpected failures: 0");
   });
 
