@@ -37,15 +37,15 @@ export class SpanWriter {
     attributes[ATTR.model] = c.model;
     attributes[ATTR.attempts] = c.attempts.length;
     attributes[ATTR.fallbackUsed] = c.model !== c.requestedModel;
-    attributes[ATTR.queueWait] = queueWaitS(c, arrivedAt);
+    put(attributes, ATTR.queueWait, queueWaitS(c, arrivedAt));
     if (c.kind === "stream") attributes[ATTR.stream] = true;
-    attributes[ATTR.timeToFirstChunk] = timeToFirstChunkS(c, arrivedAt);
+    put(attributes, ATTR.timeToFirstChunk, timeToFirstChunkS(c, arrivedAt));
     const tokens = tokensOf(c);
     if (tokens) {
-      attributes[ATTR.inputTokens] = tokens.input;
-      attributes[ATTR.outputTokens] = tokens.output;
-      attributes[ATTR.cacheReadTokens] = tokens.cacheRead;
-      attributes[ATTR.reasoningTokens] = tokens.reasoning;
+      put(attributes, ATTR.inputTokens, tokens.input);
+      put(attributes, ATTR.outputTokens, tokens.output);
+      put(attributes, ATTR.cacheReadTokens, tokens.cacheRead);
+      put(attributes, ATTR.reasoningTokens, tokens.reasoning);
     }
     if (c.ok && c.response && "choices" in c.response) {
       attributes[ATTR.responseId] = c.response.id;
@@ -53,7 +53,7 @@ export class SpanWriter {
     }
     // The openai provider's own attributes (its conventions, docs/gen-ai/openai.md of v1.41.0).
     if (attributes[ATTR.provider] === "openai") {
-      attributes[ATTR.openaiApiType] = apiTypeOf(c.kind);
+      put(attributes, ATTR.openaiApiType, apiTypeOf(c.kind));
       const r = c.ok
         ? (c.response as { service_tier?: unknown; system_fingerprint?: unknown } | undefined)
         : undefined;
@@ -64,7 +64,7 @@ export class SpanWriter {
     const name = c.requestedModel ? `${operation} ${c.requestedModel}` : operation;
     const span = tracer.startSpan(
       name,
-      { kind: SPAN_KIND_CLIENT, attributes: defined(attributes), startTime: arrivedAt },
+      { kind: SPAN_KIND_CLIENT, attributes, startTime: arrivedAt },
       parent ?? api.context.active(),
     );
     if (!c.ok) span.setStatus({ code: STATUS_ERROR, message: c.error.message });
@@ -75,24 +75,21 @@ export class SpanWriter {
         const info = endpoints.get(a.endpoint);
         const startedAt = a.startedAt ?? arrivedAt;
         const errorType = attemptErrorType(a);
+        const childAttributes: OtelAttributes = {
+          [ATTR.operation]: operation,
+          [ATTR.requestModel]: a.model,
+          [ATTR.endpoint]: a.endpoint,
+          [ATTR.attempt]: i + 1,
+        };
+        put(childAttributes, ATTR.provider, info?.provider);
+        put(childAttributes, ATTR.serverAddress, info?.address);
+        put(childAttributes, ATTR.serverPort, info?.port);
+        put(childAttributes, ATTR.httpStatus, a.status);
+        put(childAttributes, ATTR.errorType, errorType);
+        put(childAttributes, ATTR.timeToFirstChunk, a.ttftMs !== undefined ? a.ttftMs / 1000 : undefined);
         const child = tracer.startSpan(
           `${operation} ${a.model} via ${a.endpoint}`,
-          {
-            kind: SPAN_KIND_CLIENT,
-            startTime: startedAt,
-            attributes: defined({
-              [ATTR.operation]: operation,
-              [ATTR.provider]: info?.provider,
-              [ATTR.requestModel]: a.model,
-              [ATTR.serverAddress]: info?.address,
-              [ATTR.serverPort]: info?.port,
-              [ATTR.endpoint]: a.endpoint,
-              [ATTR.attempt]: i + 1,
-              [ATTR.httpStatus]: a.status,
-              [ATTR.errorType]: errorType,
-              [ATTR.timeToFirstChunk]: a.ttftMs !== undefined ? a.ttftMs / 1000 : undefined,
-            }),
-          },
+          { kind: SPAN_KIND_CLIENT, startTime: startedAt, attributes: childAttributes },
           context,
         );
         if (errorType !== undefined) child.setStatus({ code: STATUS_ERROR, message: errorType });
@@ -109,8 +106,10 @@ function apiTypeOf(kind: Completion["kind"]): string | undefined {
   return kind.startsWith("responses") ? "responses" : undefined;
 }
 
-/** Drops undefined values (the SDK would warn about them). */
-function defined(attributes: OtelAttributes): OtelAttributes {
-  for (const key of Object.keys(attributes)) if (attributes[key] === undefined) delete attributes[key];
-  return attributes;
+/**
+ * Sets an attribute only when it has a value: undefined values would make the SDK warn, and deleting
+ * them afterwards would turn the object into a slow dictionary the SDK then iterates.
+ */
+function put(attributes: OtelAttributes, key: string, value: OtelAttributes[string]): void {
+  if (value !== undefined) attributes[key] = value;
 }
