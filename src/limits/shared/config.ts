@@ -22,7 +22,7 @@ export const redisConfigSchema = z
     /** A leased slice may be spent for this long; what is left then goes back. */
     leaseTtlMs: positive.default(3_000),
     /** A lease covers this much of the process's recent rate on a lane. */
-    leaseTargetMs: positive.default(1_000),
+    leaseTargetMs: positive.default(2_000),
     heartbeatMs: positive.default(1_000),
   })
   .superRefine((r, ctx) => {

@@ -21,7 +21,7 @@ const DEFAULTS: ResolvedRedisConfig = {
   connectTimeoutMs: 1_000,
   commandTimeoutMs: 250,
   leaseTtlMs: 3_000,
-  leaseTargetMs: 1_000,
+  leaseTargetMs: 2_000,
   heartbeatMs: 1_000,
 };
 

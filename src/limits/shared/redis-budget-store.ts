@@ -29,7 +29,7 @@ export interface RedisBudgetStoreOptions {
   readonly whenUnavailable?: WhenUnavailable;
   /** A grant may be spent for this long, then what is left goes back. @default 3000 @unit milliseconds */
   readonly leaseTtlMs?: number;
-  /** A lease covers this much of the lane's recent rate in this process. @default 1000 @unit milliseconds */
+  /** A lease covers this much of the lane's recent rate in this process (at most half its lifetime). @default 2000 @unit milliseconds */
   readonly leaseTargetMs?: number;
   /** @default 1000 @unit milliseconds */
   readonly heartbeatMs?: number;
@@ -148,7 +148,7 @@ export class RedisBudgetStore implements BudgetStore {
     this.prefix = options.keyPrefix ?? "openai-router";
     this.policy = options.whenUnavailable ?? "local-share";
     this.ttl = options.leaseTtlMs ?? 3_000;
-    this.target = options.leaseTargetMs ?? 1_000;
+    this.target = options.leaseTargetMs ?? 2_000;
     const { factor = 0.5, minShare = 0.1, recoveryMs = 120_000 } = options.throttle ?? {};
     this.throttle = { factor, minShare, recoveryMs };
     this.scheduler = options.scheduler ?? asyncScheduler;
