@@ -1,8 +1,9 @@
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Histogram } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { APIError } from "openai";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Router, RouterMetrics } from "../../../src/index.js";
+import { createRouter, type Router, type RouterMetrics } from "../../../src/index.js";
 import { type Rig, rig } from "../../helpers/setup.js";
 import { otelSdk, points, useStackContext } from "./sdk.js";
 
@@ -197,6 +198,49 @@ describe("spans", () => {
     expect(sdk.finished()).toHaveLength(0);
     await written();
     expect(sdk.finished().map((s) => s.name)).toEqual(["chat gpt-4o via east", "chat gpt-4o"]);
+  });
+
+  // Breaks if an upstream that echoes the key in its error got it into a span's status or attributes
+  // (the router's error messages are redacted; the spans must use those, not the SDK's).
+  it("never puts a key in a span even when the upstream echoes it back", async () => {
+    const sdk = otelSdk();
+    const key = "sk-echoed-secret-0123456789";
+    const echo = (status: number) =>
+      APIError.generate(
+        status,
+        { error: { message: `rejected key ${key}`, type: "invalid_request_error", param: null, code: null } },
+        undefined,
+        new Headers({ "content-type": "application/json" }),
+      );
+    let calls = 0;
+    const router = createRouter(
+      {
+        endpoints: [
+          { name: "a", type: "openai", apiKey: key, baseURL: "http://a.test.invalid/v1", models: ["gpt-4o"] },
+        ],
+        retry: { maxAttempts: 2, baseDelayMs: 0, maxDelayMs: 1 },
+        instrument: { tracer: sdk.tracer, meter: sdk.meter },
+      },
+      {
+        transport: async () => {
+          calls += 1;
+          throw echo(calls === 1 ? 503 : 400);
+        },
+      },
+    );
+    const error = await router.chat.completions.create(body("echo")).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "UPSTREAM_ERROR" });
+    await written();
+    const spans = sdk.finished();
+    expect(spans).toHaveLength(3);
+    const text = JSON.stringify([
+      spans.map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events })),
+      [...(await sdk.collect()).values()].map((m) => m.dataPoints.map((p) => p.attributes)),
+    ]);
+    expect(text).toContain("[redacted]");
+    expect(text).not.toContain(key);
+    await router.close();
+    await sdk.shutdown();
   });
 
   // Breaks if a key reached a span name, attribute or status message.
