@@ -38,6 +38,7 @@ const lease = async (
     backT?: number;
     debtR?: number;
     debtT?: number;
+    cushionMs?: number;
   } = {},
 ) => {
   const reply = (await port.script(
@@ -56,6 +57,7 @@ const lease = async (
       String(o.debtR ?? 0),
       String(o.debtT ?? 0),
       "600000",
+      String(o.cushionMs ?? 0),
     ],
   )) as unknown[];
   const [granted, grantedTokens, wait, cooling, rpm, tpm, rcap, tcap, levelR, levelT, shareR, shareT, at] =
@@ -143,6 +145,18 @@ describe("LEASE script", () => {
     expect(deep.granted).toBe(0);
     // 101 requests to refill before one can be granted: 10.1 s.
     expect(deep.wait).toBe(10_100);
+  });
+
+  // Breaks if the cushion is not kept: units waiting in leases could then reach the service bunched
+  // up beyond its bucket.
+  it("never grants the bucket's last rate × cushionMs units", async () => {
+    // 600 rpm = 10/s: a 3-s cushion keeps 30 of the 100 requests; the rest is granted.
+    expect((await lease(0, { want: 100, wantT: 1_000, cushionMs: 3_000 })).granted).toBe(70);
+    const dry = await lease(0, { want: 1, cushionMs: 3_000 });
+    expect(dry.granted).toBe(0);
+    expect(dry.wait).toBe(100);
+    // The steady rate is whole: 1 s later, 10 more.
+    expect((await lease(1_000, { want: 100, wantT: 1_000, cushionMs: 3_000 })).granted).toBe(10);
   });
 
   // Breaks if the script trusts the caller's clock when none is given (it must read Redis's TIME).
