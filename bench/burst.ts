@@ -49,6 +49,7 @@ const opts = flags(USAGE, {
   jitter: 0.3,
   "max-tokens": 16,
   seed: 14,
+  "margin-ms": 250,
   sim: "child",
   timeout: 120_000,
   out: "burst",
@@ -169,7 +170,7 @@ async function runOne(scenario: Scenario, strategy: StrategyName): Promise<Row> 
   // toRouterEndpoints reads only the endpoints' addresses and keys, which the child reports too.
   const fleetView = { endpoints: sim.endpoints } as Pick<Fleet, "endpoints"> as Fleet;
   // The router's own store, so the run can watch each lane's share of its limit (a shrink shows there).
-  const store = new InMemoryBudgetStore();
+  const store = new InMemoryBudgetStore({ throttle: { marginMs: opts["margin-ms"] } });
   const minShare = new Map<string, number>();
   const sampler = setInterval(() => {
     for (const e of ENDPOINTS)

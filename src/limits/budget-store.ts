@@ -205,7 +205,9 @@ export class InMemoryBudgetStore implements BudgetStore {
   private readonly throttle: PacingOptions;
 
   constructor(options: { readonly throttle?: Partial<ThrottleOptions> } = {}) {
-    this.throttle = { ...DEFAULT_PACING, ...options.throttle };
+    // Keys given as undefined keep their defaults.
+    const given = Object.entries(options.throttle ?? {}).filter(([, v]) => v !== undefined);
+    this.throttle = { ...DEFAULT_PACING, ...Object.fromEntries(given) };
   }
 
   register(lane: string, limits: LaneBudgetLimits, now: number): void {
