@@ -29,20 +29,20 @@ export const DEMO_LIMITS = {
 } as const;
 
 /** The demo's help text (also what `openai-router --help` shows under `demo`). */
-export const DEMO_HELP = `  demo   Live demo: a simulated fleet, a mixed load through the router, a dashboard.
-           --strategy <name>   ${strategyNames.join(" | ")}
-                               (default least-latency)
-           --duration <s>      how long to run, ${DEMO_LIMITS.duration.min}–${DEMO_LIMITS.duration.max} (default 30)
-           --rps <n>           offered requests per second, ${DEMO_LIMITS.rps.min}–${DEMO_LIMITS.rps.max} (default 25)
-           --seed <n>          seed of the load and the fleet, an integer ≥ 0 (default 1)
-           --plain             periodic plain lines instead of the live dashboard
-           --web               also serve a live web dashboard on 127.0.0.1
-           --port <n>          the web dashboard's port, 0 for any free one (default 8787)
-           --replicas <n>      n router processes (2–16) sharing one quota through a local redis-server
-                               (with --duration, --rps, --plain only)
-           -h, --help          this help
-         Ctrl-C stops the load early; the demo still drains and prints its summary.
-         NO_COLOR=1 turns colour off (the dashboard still redraws in place).
+export const DEMO_HELP = `  demo   Live demo: a simulated fleet, a mixed load, the router's dashboard.
+    --strategy <name>   ${strategyNames.slice(0, 4).join(" | ")}
+                        | ${strategyNames.slice(4).join(" | ")} (default least-latency)
+    --duration <s>      how long to run, ${DEMO_LIMITS.duration.min}–${DEMO_LIMITS.duration.max} (default 30)
+    --rps <n>           offered requests per second, ${DEMO_LIMITS.rps.min}–${DEMO_LIMITS.rps.max} (default 25)
+    --seed <n>          seed of the load and fleet, an integer ≥ 0 (default 1)
+    --plain             periodic plain lines instead of the live dashboard
+    --web               also serve a live web dashboard on 127.0.0.1
+    --port <n>          web dashboard port, 0 for any free one (default 8787)
+    --replicas <n>      n router processes (2–16) sharing one quota via a local
+                        redis-server; only --duration, --rps and --plain apply
+    -h, --help          this help
+  Ctrl-C stops the load early; the demo still drains and prints its summary.
+  NO_COLOR=1 turns colour off (the dashboard still redraws in place).
 `;
 
 /** What parsing the demo's arguments gave: flags to run with, a request for help, or a flag error. */

@@ -20,10 +20,11 @@ const HELP = `openai-router <command> [options]
 
 Commands:
 ${DEMO_HELP}  sim    Run a simulated OpenAI / Azure OpenAI fleet in the foreground.
-           --config <file>     fleet options as JSON (default: a 4-endpoint fleet)
-           --seed <n>          seed of everything random (overrides the config's seed)
-           --json              print the endpoints as one JSON line, for scripts
-  serve  Run the router as an OpenAI-compatible HTTP gateway: serve --config router.yaml (serve --help).
+    --config <file>     fleet options as JSON (default: a 4-endpoint fleet)
+    --seed <n>          seed of everything random (overrides the config's seed)
+    --json              print the endpoints as one JSON line, for scripts
+  serve  Run the router as an OpenAI-compatible HTTP gateway:
+    serve --config router.yaml (serve --help lists its flags)
 
   --help, --version
 `;

@@ -29,6 +29,9 @@ describe("openai-router demo flags", () => {
     expect(parseDemoArgs(["-h"])).toEqual({ kind: "help" });
     expect(parseDemoArgs(["--rps", "5", "-h"])).toEqual({ kind: "help" });
     for (const name of strategyNames) expect(DEMO_HELP).toContain(name);
+    // Breaks if a help line is wider than an 80-column terminal.
+    for (const line of DEMO_HELP.split("\n")) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(DEMO_HELP).toMatch(/--strategy <name> {3}round-robin \| least-busy/);
     for (const flag of ["--strategy", "--duration", "--rps", "--seed", "--plain", "--help"])
       expect(DEMO_HELP).toContain(flag);
   });
