@@ -9,7 +9,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 const [specPath, source = "unknown commit"] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(specPath, "utf8"));
 const all = spec.components.schemas;
-const roots = ["CreateChatCompletionResponse", "CreateChatCompletionStreamResponse", "CreateEmbeddingResponse", "ErrorResponse"];
+const roots = [
+  "CreateChatCompletionResponse",
+  "CreateChatCompletionStreamResponse",
+  "CreateEmbeddingResponse",
+  "ErrorResponse",
+];
 const need = new Set();
 const queue = [...roots];
 while (queue.length > 0) {
