@@ -82,6 +82,8 @@ export interface Gateway {
 /** Paths that end in one of these, POSTed, are routed calls that settle with one router outcome. */
 const SETTLING = ["/chat/completions", "/embeddings", "/responses"] as const;
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+/** After the drain time, how long ended requests get to settle before their connections are cut. */
+const CUT_GRACE_MS = 2_000;
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/;
 
 /** True for an address only this machine can reach. */
@@ -207,24 +209,28 @@ class GatewayImpl implements Gateway {
     const server = this.server;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeIdleConnections();
-    if (this.live.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.idle = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs))),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.live.size > 0) await this.idleOrAfter(drainMs);
     const cut = new GatewayError(
       "GATEWAY_DRAINING",
       "The gateway is shutting down and ended this request after its drain time; retry on another replica.",
     );
     for (const exchange of [...this.live]) this.cancel(exchange, cut);
-    if (this.live.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    // Ended requests settle within a turn or two; a grace bound keeps a stuck one from holding the exit.
+    if (this.live.size > 0) await this.idleOrAfter(CUT_GRACE_MS);
     server?.closeAllConnections();
     await closed;
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.extras.log?.flush();
+  }
+
+  /** Resolves when no request is in flight, or after `ms`. */
+  private async idleOrAfter(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (this.idle = resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
