@@ -49,7 +49,8 @@ export class Exchange implements FairItem<ClientState> {
   cut: GatewayError | undefined;
   done = false;
   logged = false;
-  readonly time = new Date().toISOString();
+  /** Arrival, epoch ms (formatted only if an access-log line is written). */
+  readonly arrived = Date.now();
   readonly t0 = performance.now();
 
   constructor(
@@ -284,7 +285,7 @@ export class ExchangeRunner {
       : undefined;
     const q = exchange.url.indexOf("?");
     log.write({
-      time: exchange.time,
+      time: new Date(exchange.arrived).toISOString(),
       id: exchange.id,
       client: exchange.client?.name ?? null,
       method: exchange.req.method ?? "GET",
