@@ -137,3 +137,104 @@ export function metricAttributes(
   if (!c.ok) attributes[ATTR.errorType] = c.error.code;
   return attributes;
 }
+
+/** The attribute sets a request's metrics use, built once per combination and frozen (the SDK copies them). */
+export interface RequestAttributeSets {
+  /** {@link metricAttributes}: the duration and time-to-first-chunk histograms, the span's core. */
+  readonly metric: Readonly<OtelAttributes>;
+  /** v1.41 token usage, `gen_ai.token.type` = `input` / `output`. */
+  readonly input: Readonly<OtelAttributes>;
+  readonly output: Readonly<OtelAttributes>;
+  /** Latest: the usage counters' `gen_ai.token.modality` = `unknown`. */
+  readonly modality: Readonly<OtelAttributes>;
+  /** `openai_router.queue.wait`: the requested model only. */
+  readonly wait: Readonly<OtelAttributes>;
+}
+
+type Level<T> = Map<string | number | undefined, T>;
+const EMPTY: Readonly<OtelAttributes> = Object.freeze({});
+
+/** `m.get(k)`, created empty on first use (a module function, so no closure per call). */
+function level<T>(m: Level<Level<T>>, k: string | number | undefined): Level<T> {
+  let next = m.get(k);
+  if (next === undefined) {
+    next = new Map();
+    m.set(k, next);
+  }
+  return next;
+}
+
+/**
+ * Attribute objects per request combination (endpoint, operation, models, error) and per attempt
+ * combination, built on first use and reused: per request the router then allocates only what varies
+ * (ids, times, tokens). Keys are looked up level by level (no key string built per request). Bounded:
+ * past `limit` combinations of either kind (e.g. callers inventing model names) new ones are built
+ * each time and not kept.
+ */
+export class AttributeCache {
+  private readonly requests: Level<Level<Level<Level<Level<RequestAttributeSets>>>>> = new Map();
+  private readonly attempts: Level<Level<Level<Level<Level<Readonly<OtelAttributes>>>>>> = new Map();
+  private requestCount = 0;
+  private attemptCount = 0;
+
+  constructor(
+    private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
+    private readonly limit = 1024,
+  ) {}
+
+  /** The attribute sets of a settled request. */
+  request(c: Completion): RequestAttributeSets {
+    const operation = operationOf(c.kind);
+    const responseModel = responseModelOf(c);
+    const errorType = c.ok ? undefined : c.error.code;
+    const last = level(
+      level(level(level(this.requests, c.endpoint), operation), c.requestedModel),
+      responseModel,
+    );
+    const hit = last.get(errorType);
+    if (hit) return hit;
+    const metric = Object.freeze(metricAttributes(c, this.endpoints));
+    const sets: RequestAttributeSets = Object.freeze({
+      metric,
+      input: Object.freeze({ ...metric, [ATTR.tokenType]: "input" }),
+      output: Object.freeze({ ...metric, [ATTR.tokenType]: "output" }),
+      modality: Object.freeze({ ...metric, [ATTR.tokenModality]: "unknown" }),
+      wait: c.requestedModel ? Object.freeze({ [ATTR.requestModel]: c.requestedModel }) : EMPTY,
+    });
+    if (this.requestCount < this.limit) {
+      this.requestCount++;
+      last.set(errorType, sets);
+    }
+    return sets;
+  }
+
+  /**
+   * An attempt span's attributes but its time to first chunk: operation, model, endpoint and where it
+   * is, the attempt's number, its HTTP status and `error.type`.
+   */
+  attempt(operation: string, a: AttemptRecord, index: number): Readonly<OtelAttributes> {
+    const outcome = a.status ?? a.errorCode;
+    const last = level(level(level(level(this.attempts, a.endpoint), a.model), operation), index);
+    const hit = last.get(outcome);
+    if (hit) return hit;
+    const info = this.endpoints.get(a.endpoint);
+    const attributes: OtelAttributes = {
+      [ATTR.operation]: operation,
+      [ATTR.requestModel]: a.model,
+      [ATTR.endpoint]: a.endpoint,
+      [ATTR.attempt]: index + 1,
+    };
+    if (info) attributes[ATTR.provider] = info.provider;
+    if (info?.address !== undefined) attributes[ATTR.serverAddress] = info.address;
+    if (info?.port !== undefined) attributes[ATTR.serverPort] = info.port;
+    if (a.status !== undefined) attributes[ATTR.httpStatus] = a.status;
+    const errorType = attemptErrorType(a);
+    if (errorType !== undefined) attributes[ATTR.errorType] = errorType;
+    Object.freeze(attributes);
+    if (this.attemptCount < this.limit) {
+      this.attemptCount++;
+      last.set(outcome, attributes);
+    }
+    return attributes;
+  }
+}

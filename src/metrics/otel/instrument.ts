@@ -1,5 +1,5 @@
 import type { Completion, RouterMetrics } from "../../types.js";
-import { type EndpointInfo, endpointInfo } from "./describe.js";
+import { AttributeCache, type EndpointInfo, endpointInfo } from "./describe.js";
 import { type OtelApi, resolveInstrument } from "./load.js";
 import { MetricRecorder } from "./meters.js";
 import { semconvFromEnv } from "./semconv.js";
@@ -43,28 +43,32 @@ export function createRouterInstrument(
   const semconv =
     (option ? option.semconv : undefined) ?? semconvFromEnv(process.env.OTEL_SEMCONV_STABILITY_OPT_IN);
   const info = new Map<string, EndpointInfo>(endpoints.map((e) => [e.name, endpointInfo(e)]));
+  const attributeSets = new AttributeCache(info);
   const { api, tracer, meter } = resolved;
-  const spans = tracer && api ? new SpanWriter(tracer, api, info) : undefined;
-  const metrics = meter ? new MetricRecorder(meter, semconv, info, snapshot) : undefined;
+  const spans = tracer && api ? new SpanWriter(tracer, api, attributeSets) : undefined;
+  const metrics = meter ? new MetricRecorder(meter, semconv, info, attributeSets, snapshot) : undefined;
   // Spans and metrics are written after the outcome reached the caller, in one batch per event-loop
   // turn: the SDK's work (attribute hashing, span processors) stays off the request's latency. Times
-  // are taken at the outcome, so deferring changes no figure.
-  let pending: { completion: Completion; begun: unknown; now: number }[] = [];
+  // are taken at the outcome, so deferring changes no figure. The batch is one flat array (completion,
+  // context, time, ...): no object per request.
+  let pending: unknown[] = [];
   let scheduled: ReturnType<typeof setImmediate> | undefined;
   const flush = () => {
     scheduled = undefined;
     const batch = pending;
     pending = [];
-    for (const { completion, begun, now } of batch) {
+    for (let i = 0; i < batch.length; i += 3) {
+      const completion = batch[i] as Completion;
+      const now = batch[i + 2] as number;
       const arrivedAt = now - completion.latencyMs;
-      spans?.write(completion, begun, arrivedAt, now);
+      spans?.write(completion, batch[i + 1], arrivedAt, now);
       metrics?.record(completion, arrivedAt);
     }
   };
   return {
     begin: () => (spans ? api?.context.active() : undefined),
     end(completion, begun, now) {
-      pending.push({ completion, begun, now });
+      pending.push(completion, begun, now);
       scheduled ??= setImmediate(flush);
     },
     close() {

@@ -1,10 +1,10 @@
 import type { LaneState } from "../../strategies/types.js";
 import type { Completion, RouterMetrics } from "../../types.js";
 import {
+  type AttributeCache,
   attemptErrorType,
   type EndpointInfo,
   isInference,
-  metricAttributes,
   queueWaitS,
   timeToFirstChunkS,
   tokensOf,
@@ -68,6 +68,7 @@ export class MetricRecorder {
     private readonly meter: OtelMeter,
     private readonly semconv: GenAiSemconv,
     private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
+    private readonly attributeSets: AttributeCache,
     snapshot: () => RouterMetrics,
   ) {
     const names = METRIC_NAMES[semconv];
@@ -171,32 +172,51 @@ export class MetricRecorder {
       unit: "{attempt}",
     });
     this.observables = [queueDepth, inflight, rpm, tpm, cooldown, state, circuit, rateLimited, attempts];
+    // The endpoint gauges' attribute objects, built once per endpoint (and per status seen) and frozen:
+    // a collection then allocates nothing but the snapshot it reads.
+    const gaugeSets = new Map<string, EndpointGaugeSets>();
+    const setsOf = (name: string): EndpointGaugeSets => {
+      let sets = gaugeSets.get(name);
+      if (!sets) {
+        sets = endpointGaugeSets(name, this.endpoints.get(name));
+        gaugeSets.set(name, sets);
+      }
+      return sets;
+    };
     this.observe = (result) => {
       const s = snapshot();
       result.observe(queueDepth, s.queue.depth);
       for (const e of s.endpoints) {
-        const at = { [ATTR.endpoint]: e.name, ...providerAttributes(this.endpoints.get(e.name)) };
+        const sets = setsOf(e.name);
+        const at = sets.endpoint;
         result.observe(inflight, e.inflight, at);
         if (e.rpm.remaining !== null) result.observe(rpm, e.rpm.remaining, at);
         if (e.tpm.remaining !== null) result.observe(tpm, e.tpm.remaining, at);
         result.observe(cooldown, Math.max(0, e.coolingUntil - s.at) / 1000, at);
-        for (const value of LANE_STATES)
-          result.observe(state, value === e.state ? 1 : 0, { ...at, [ATTR.state]: value });
+        for (let i = 0; i < LANE_STATES.length; i++)
+          result.observe(state, LANE_STATES[i] === e.state ? 1 : 0, sets.states[i]);
         const endpointCircuit =
           e.state === "open" ? "open" : e.state === "half-open" ? "half-open" : ("closed" as const);
-        result.observe(circuit, CIRCUIT_VALUE[endpointCircuit], { ...at, [ATTR.circuitScope]: "endpoint" });
-        result.observe(circuit, CIRCUIT_VALUE[e.streamCircuit], { ...at, [ATTR.circuitScope]: "streams" });
+        result.observe(circuit, CIRCUIT_VALUE[endpointCircuit], sets.endpointCircuit);
+        result.observe(circuit, CIRCUIT_VALUE[e.streamCircuit], sets.streamCircuit);
         result.observe(rateLimited, e.rateLimited, at);
-        for (const [status, n] of Object.entries(e.byStatus))
-          result.observe(attempts, n, { ...at, [ATTR.status]: status });
+        for (const status in e.byStatus) {
+          let byStatus = sets.statuses.get(status);
+          if (!byStatus) {
+            byStatus = Object.freeze({ ...at, [ATTR.status]: status });
+            sets.statuses.set(status, byStatus);
+          }
+          result.observe(attempts, e.byStatus[status] ?? 0, byStatus);
+        }
       }
     };
     meter.addBatchObservableCallback(this.observe, this.observables);
   }
 
-  /** Records one settled request. */
+  /** Records one settled request (with the cached attribute sets: the SDK hashes them, we build none). */
   record(c: Completion, arrivedAt: number): void {
-    const attributes = metricAttributes(c, this.endpoints);
+    const sets = this.attributeSets.request(c);
+    const attributes = sets.metric;
     const duration =
       c.kind === "embeddings"
         ? this.embeddingsDuration
@@ -208,8 +228,7 @@ export class MetricRecorder {
     const ttfc = timeToFirstChunkS(c, arrivedAt);
     if (ttfc !== undefined) this.ttfc.record(ttfc, attributes);
     const wait = queueWaitS(c, arrivedAt);
-    if (wait !== undefined)
-      this.queueWait.record(wait, c.requestedModel ? { [ATTR.requestModel]: c.requestedModel } : {});
+    if (wait !== undefined) this.queueWait.record(wait, sets.wait);
     for (let i = 0; i < c.attempts.length - 1; i++) {
       const a = c.attempts[i];
       if (a)
@@ -225,10 +244,8 @@ export class MetricRecorder {
     if (!tokens) return;
     const t = this.tokens;
     if (this.semconv === "v1.41") {
-      if (tokens.input !== undefined)
-        t.usage?.record(tokens.input, { ...attributes, [ATTR.tokenType]: "input" });
-      if (tokens.output !== undefined)
-        t.usage?.record(tokens.output, { ...attributes, [ATTR.tokenType]: "output" });
+      if (tokens.input !== undefined) t.usage?.record(tokens.input, sets.input);
+      if (tokens.output !== undefined) t.usage?.record(tokens.output, sets.output);
       return;
     }
     if (c.kind === "embeddings") {
@@ -236,7 +253,7 @@ export class MetricRecorder {
       return;
     }
     // The usage counters carry a modality; OpenAI's chat usage does not break totals down by one.
-    const withModality = { ...attributes, [ATTR.tokenModality]: "unknown" };
+    const withModality = sets.modality;
     if (tokens.input !== undefined) {
       t.input?.add(tokens.input, withModality);
       t.inputPerOperation?.record(tokens.input, attributes);
@@ -255,6 +272,26 @@ export class MetricRecorder {
   }
 }
 
-function providerAttributes(info: EndpointInfo | undefined): OtelAttributes {
-  return info ? { [ATTR.provider]: info.provider } : {};
+/** One endpoint's gauge attribute sets. */
+interface EndpointGaugeSets {
+  readonly endpoint: Readonly<OtelAttributes>;
+  /** Per {@link LANE_STATES} entry, in order. */
+  readonly states: readonly Readonly<OtelAttributes>[];
+  readonly endpointCircuit: Readonly<OtelAttributes>;
+  readonly streamCircuit: Readonly<OtelAttributes>;
+  /** Per `openai_router.status` value seen so far (HTTP statuses and failure kinds: a handful). */
+  readonly statuses: Map<string, Readonly<OtelAttributes>>;
+}
+
+function endpointGaugeSets(name: string, info: EndpointInfo | undefined): EndpointGaugeSets {
+  const endpoint = Object.freeze(
+    info ? { [ATTR.endpoint]: name, [ATTR.provider]: info.provider } : { [ATTR.endpoint]: name },
+  );
+  return {
+    endpoint,
+    states: LANE_STATES.map((value) => Object.freeze({ ...endpoint, [ATTR.state]: value })),
+    endpointCircuit: Object.freeze({ ...endpoint, [ATTR.circuitScope]: "endpoint" }),
+    streamCircuit: Object.freeze({ ...endpoint, [ATTR.circuitScope]: "streams" }),
+    statuses: new Map(),
+  };
 }

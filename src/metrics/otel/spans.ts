@@ -1,13 +1,6 @@
+import type { AttemptRecord } from "../../errors.js";
 import type { Completion } from "../../types.js";
-import {
-  attemptErrorType,
-  type EndpointInfo,
-  metricAttributes,
-  operationOf,
-  queueWaitS,
-  timeToFirstChunkS,
-  tokensOf,
-} from "./describe.js";
+import { type AttributeCache, operationOf, queueWaitS, timeToFirstChunkS, tokensOf } from "./describe.js";
 import type { OtelApi } from "./load.js";
 import { ATTR } from "./semconv.js";
 import type { OtelAttributes, OtelTracer } from "./types.js";
@@ -25,14 +18,17 @@ export class SpanWriter {
   constructor(
     private readonly tracer: OtelTracer,
     private readonly api: OtelApi,
-    private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
+    private readonly attributeSets: AttributeCache,
   ) {}
 
   /** `parent`: the caller's context captured when the request arrived (undefined: the active one now). */
   write(c: Completion, parent: unknown, arrivedAt: number, now: number): void {
-    const { tracer, api, endpoints } = this;
+    const { tracer, api } = this;
     const operation = operationOf(c.kind);
-    const attributes = metricAttributes(c, endpoints);
+    const sets = this.attributeSets.request(c);
+    // The cached core, then what varies per request. Passed whole at startSpan: one copy by the SDK
+    // instead of a call per attribute (and samplers see them).
+    const attributes: OtelAttributes = { ...sets.metric };
     attributes[ATTR.requestId] = c.id;
     attributes[ATTR.model] = c.model;
     attributes[ATTR.attempts] = c.attempts.length;
@@ -49,10 +45,10 @@ export class SpanWriter {
     }
     if (c.ok && c.response && "choices" in c.response) {
       attributes[ATTR.responseId] = c.response.id;
-      attributes[ATTR.finishReasons] = c.response.choices.map((choice) => choice.finish_reason ?? "");
+      attributes[ATTR.finishReasons] = finishReasons(c.response.choices);
     }
     // The openai provider's own attributes (its conventions, docs/gen-ai/openai.md of v1.41.0).
-    if (attributes[ATTR.provider] === "openai") {
+    if (sets.metric[ATTR.provider] === "openai") {
       put(attributes, ATTR.openaiApiType, apiTypeOf(c.kind));
       const r = c.ok
         ? (c.response as { service_tier?: unknown; system_fingerprint?: unknown } | undefined)
@@ -62,42 +58,47 @@ export class SpanWriter {
         attributes[ATTR.openaiFingerprint] = r.system_fingerprint;
     }
     const name = c.requestedModel ? `${operation} ${c.requestedModel}` : operation;
-    const span = tracer.startSpan(
-      name,
-      { kind: SPAN_KIND_CLIENT, attributes, startTime: arrivedAt },
-      parent ?? api.context.active(),
-    );
+    const from = parent ?? api.context.active();
+    const span = tracer.startSpan(name, { kind: SPAN_KIND_CLIENT, attributes, startTime: arrivedAt }, from);
     if (!c.ok) span.setStatus({ code: STATUS_ERROR, message: c.error.message });
 
-    if (c.attempts.length > 0) {
-      const context = api.trace.setSpan(parent ?? api.context.active(), span);
-      c.attempts.forEach((a, i) => {
-        const info = endpoints.get(a.endpoint);
+    const attempts = c.attempts;
+    if (attempts.length > 0) {
+      const context = api.trace.setSpan(from, span);
+      for (let i = 0; i < attempts.length; i++) {
+        const a = attempts[i] as AttemptRecord;
         const startedAt = a.startedAt ?? arrivedAt;
-        const errorType = attemptErrorType(a);
-        const childAttributes: OtelAttributes = {
-          [ATTR.operation]: operation,
-          [ATTR.requestModel]: a.model,
-          [ATTR.endpoint]: a.endpoint,
-          [ATTR.attempt]: i + 1,
-        };
-        put(childAttributes, ATTR.provider, info?.provider);
-        put(childAttributes, ATTR.serverAddress, info?.address);
-        put(childAttributes, ATTR.serverPort, info?.port);
-        put(childAttributes, ATTR.httpStatus, a.status);
-        put(childAttributes, ATTR.errorType, errorType);
-        put(childAttributes, ATTR.timeToFirstChunk, a.ttftMs !== undefined ? a.ttftMs / 1000 : undefined);
+        let childAttributes = this.attributeSets.attempt(operation, a, i);
+        if (a.ttftMs !== undefined)
+          childAttributes = { ...childAttributes, [ATTR.timeToFirstChunk]: a.ttftMs / 1000 };
         const child = tracer.startSpan(
           `${operation} ${a.model} via ${a.endpoint}`,
           { kind: SPAN_KIND_CLIENT, startTime: startedAt, attributes: childAttributes },
           context,
         );
-        if (errorType !== undefined) child.setStatus({ code: STATUS_ERROR, message: errorType });
+        const errorType = childAttributes[ATTR.errorType];
+        if (typeof errorType === "string") child.setStatus({ code: STATUS_ERROR, message: errorType });
         child.end(startedAt + a.durationMs);
-      });
+      }
     }
     span.end(now);
   }
+}
+
+/** One frozen array per finish reason for the usual single choice (the SDK copies arrays it is given). */
+const SINGLE_REASON = new Map<string, readonly string[]>();
+
+/** `gen_ai.response.finish_reasons`: one entry per choice. */
+function finishReasons(choices: readonly { finish_reason?: string | null }[]): string[] {
+  if (choices.length !== 1) return choices.map((choice) => choice.finish_reason ?? "");
+  const reason = choices[0]?.finish_reason ?? "";
+  let cached = SINGLE_REASON.get(reason);
+  if (!cached) {
+    cached = Object.freeze([reason]);
+    // Finish reasons are a handful of service-defined words; the bound only guards odd services.
+    if (SINGLE_REASON.size < 64) SINGLE_REASON.set(reason, cached);
+  }
+  return cached as string[];
 }
 
 /** `openai.api.type`: which OpenAI API the operation used (undefined for embeddings: no value is defined). */
