@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { asyncScheduler, type SchedulerLike, type Subscription } from "rxjs";
-import type { BudgetView } from "../../strategies/types.js";
+import { asyncScheduler, type SchedulerLike } from "rxjs";
 import type {
   BudgetSignal,
   BudgetState,
@@ -11,8 +10,20 @@ import type {
   Reservation,
   ThrottleOptions,
 } from "../budget-store.js";
-import { DEFAULT_REQUEST_WINDOW_SECONDS, requestBucketCapacity } from "../token-bucket.js";
-import { Lease } from "./lease.js";
+import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../token-bucket.js";
+import {
+  bucketView,
+  type LaneBudget,
+  LOW_WATER,
+  learnLimits,
+  newLaneBudget,
+  type SharedReservation,
+  sharedLevel,
+  sizeRenewal,
+  spacingAfterPartial,
+  UNLIMITED,
+  WAIT_HINT_MS,
+} from "./lane-budget.js";
 import { LocalShare, type Spent } from "./local-share.js";
 import type { RedisPort } from "./redis-port.js";
 import { channelOf, SharedLink } from "./shared-link.js";
@@ -48,69 +59,6 @@ export interface RedisBudgetStoreOptions {
   /** Strings never to show in events (the Redis URL's password). */
   readonly secrets?: readonly string[];
 }
-
-/** A reservation of this store: where its units came from decides where a refund goes. */
-interface SharedReservation extends Reservation {
-  readonly source: "lease" | "local" | "free";
-}
-
-interface LaneBudget {
-  readonly id: string;
-  readonly key: string;
-  readonly window: number;
-  readonly configured: { readonly rpm: number; readonly tpm: number };
-  rpm: number;
-  tpm: number;
-  rcap: number;
-  tcap: number;
-  /** The shared levels and shares at the last reply (`at`, this process's clock). */
-  levelR: number;
-  levelT: number;
-  shareR: number;
-  shareT: number;
-  at: number;
-  coolingUntil: number;
-  readonly lease: Lease;
-  outstanding: number;
-  requestsCharged: number;
-  tokensCharged: number;
-  /** Demand since the last renewal, and its smoothed rate (requests/s) and tokens per request. */
-  admitted: number;
-  admittedTokens: number;
-  since: number;
-  rate: number;
-  tokensPerRequest: number;
-  want: number;
-  starved: boolean;
-  neededTokens: number;
-  inflight: boolean;
-  /** No renewal before this (a partial grant spaces the next one). */
-  nextAt: number;
-  /** When Redis said enough would be there for the last request that found too little. */
-  readyAt: number;
-  timer: Subscription | undefined;
-  local: LocalShare | undefined;
-  debt: Spent | undefined;
-}
-
-/** A renewal starts when the lease holds less than this share of what the next one would want. */
-const LOW_WATER = 0.5;
-/** No single grant exceeds this share of a bucket: a burst in one replica leaves some for the others. */
-const MAX_LEASE_SHARE = 0.5;
-/** A partial grant is not asked again sooner than enough for this many requests at the recent rate. */
-const REQUESTS_PER_CONTENDED_LEASE = 8;
-const MIN_SPACING_MS = 50;
-const MAX_SPACING_MS = 1_000;
-/** Wake-up hint while a renewal is under way (its reply announces the lane anyway). */
-const WAIT_HINT_MS = 20;
-
-const UNLIMITED: BudgetView = {
-  msUntilFull: 0,
-  limit: undefined,
-  remaining: Number.POSITIVE_INFINITY,
-  capacity: Number.POSITIVE_INFINITY,
-  share: 1,
-};
 
 /**
  * A {@link BudgetStore} for many router processes spending one quota. The real buckets live in Redis
@@ -199,42 +147,7 @@ export class RedisBudgetStore implements BudgetStore {
     const window = limits.requestWindowSeconds ?? DEFAULT_REQUEST_WINDOW_SECONDS;
     const rpm = limits.rpm ?? 0;
     const tpm = limits.tpm ?? 0;
-    const rcap = rpm > 0 ? requestBucketCapacity(rpm, window) : 0;
-    const tag = lane.replace(/[{}]/g, (c) => (c === "{" ? "%7B" : "%7D"));
-    this.lanes.set(lane, {
-      id: lane,
-      key: `${this.prefix}:{${tag}}:budget`,
-      window,
-      configured: { rpm, tpm },
-      rpm,
-      tpm,
-      rcap,
-      tcap: tpm,
-      levelR: rcap,
-      levelT: tpm,
-      shareR: 1,
-      shareT: 1,
-      at: now,
-      coolingUntil: 0,
-      lease: new Lease(),
-      outstanding: 0,
-      requestsCharged: 0,
-      tokensCharged: 0,
-      admitted: 0,
-      admittedTokens: 0,
-      since: now,
-      rate: 0,
-      tokensPerRequest: 0,
-      want: 1,
-      starved: false,
-      neededTokens: 0,
-      inflight: false,
-      nextAt: 0,
-      readyAt: 0,
-      timer: undefined,
-      local: undefined,
-      debt: undefined,
-    });
+    this.lanes.set(lane, newLaneBudget(lane, this.prefix, window, rpm, tpm, now));
   }
 
   reserve(lane: string, tokens: number, now: number): Reservation | undefined {
@@ -360,10 +273,10 @@ export class RedisBudgetStore implements BudgetStore {
     lane: string,
     report: RateLimitReport,
     _reservation: Reservation | undefined,
-    now: number,
+    _now: number,
   ): LearnedLimits | undefined {
     const b = this.get(lane);
-    const learned = this.learn(b, report.requests.limit, report.tokens.limit, now);
+    const learned = learnLimits(b, report.requests.limit, report.tokens.limit);
     if (learned && this.link.status === "up") {
       const args = [
         ...this.bucketArgs(b),
@@ -382,12 +295,8 @@ export class RedisBudgetStore implements BudgetStore {
   view(lane: string, now: number): BudgetState {
     const b = this.get(lane);
     return {
-      rpm:
-        b.rpm > 0
-          ? this.bucketView(b.lease.requests, b.levelR, b.rcap, b.rpm, b.shareR, b.at, now)
-          : UNLIMITED,
-      tpm:
-        b.tpm > 0 ? this.bucketView(b.lease.tokens, b.levelT, b.tcap, b.tpm, b.shareT, b.at, now) : UNLIMITED,
+      rpm: b.rpm > 0 ? bucketView(b.lease.requests, b.levelR, b.rcap, b.rpm, b.shareR, b.at, now) : UNLIMITED,
+      tpm: b.tpm > 0 ? bucketView(b.lease.tokens, b.levelT, b.tcap, b.tpm, b.shareT, b.at, now) : UNLIMITED,
       coolingUntil: b.coolingUntil > now ? b.coolingUntil : 0,
       outstanding: b.outstanding,
     };
@@ -459,26 +368,10 @@ export class RedisBudgetStore implements BudgetStore {
     b.inflight = true;
     b.timer?.unsubscribe();
     b.timer = undefined;
-    const elapsed = now - b.since;
-    if (elapsed >= 100) {
-      const rate = (b.admitted * 1_000) / elapsed;
-      b.rate = b.rate === 0 ? rate : 0.5 * b.rate + 0.5 * rate;
-      if (b.admitted > 0) {
-        const perRequest = b.admittedTokens / b.admitted;
-        b.tokensPerRequest =
-          b.tokensPerRequest === 0 ? perRequest : 0.7 * b.tokensPerRequest + 0.3 * perRequest;
-      }
-      b.admitted = 0;
-      b.admittedTokens = 0;
-      b.since = now;
-    }
     const ttl = this.ttlOf(b);
-    let want = Math.max(1, Math.ceil((b.rate * Math.min(this.target, ttl / 2)) / 1_000));
-    if (b.starved) want = Math.max(want, b.want * 2);
-    if (b.rcap > 0) want = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)));
-    const minT = b.tpm > 0 ? Math.max(b.neededTokens, Math.ceil(b.tokensPerRequest), 1) : 0;
-    let wantT = Math.max(minT, Math.ceil(want * Math.max(b.tokensPerRequest, b.neededTokens)));
-    if (b.tcap > 0) wantT = Math.min(wantT, Math.max(minT, Math.floor(b.tcap * MAX_LEASE_SHARE)));
+    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2));
+    let want = size.want;
+    const { wantT, minT } = size;
     if (handbackOnly) want = 0;
     else b.want = want;
     const back = b.lease.takeHandback();
@@ -526,14 +419,8 @@ export class RedisBudgetStore implements BudgetStore {
       if (b.starved) this.maybeRenew(b, t);
       return;
     }
-    if ((gr as number) < want || !granted) {
-      const spacing = b.rate > 0 ? (REQUESTS_PER_CONTENDED_LEASE * 1_000) / b.rate : MIN_SPACING_MS;
-      // Never longer than half the time the grantable part of the bucket takes to refill: refill that
-      // nobody claims before the bucket is full is lost.
-      const room = b.window * 1_000 - ttl - this.margin;
-      const most = Math.max(MIN_SPACING_MS, Math.min(MAX_SPACING_MS, room / 2));
-      b.nextAt = t + Math.max(wait as number, Math.min(most, Math.max(MIN_SPACING_MS, spacing)));
-    } else b.nextAt = t;
+    b.nextAt =
+      (gr as number) < want || !granted ? t + spacingAfterPartial(b, wait as number, ttl, this.margin) : t;
     if (granted) this.signal({ type: "available", lane: b.id });
     if (b.starved || !granted) this.maybeRenew(b, t);
   }
@@ -571,50 +458,6 @@ export class RedisBudgetStore implements BudgetStore {
    */
   private ttlOf(b: LaneBudget): number {
     return Math.min(this.ttl, b.window * 400);
-  }
-
-  private learn(
-    b: LaneBudget,
-    rpm: number | undefined,
-    tpm: number | undefined,
-    _now: number,
-  ): LearnedLimits | undefined {
-    let learned: { rpm?: number; tpm?: number } | undefined;
-    if (rpm !== undefined && rpm > 0 && Math.abs(rpm - b.rpm) > 1e-6) {
-      const ratio = b.rpm > 0 && b.rcap > 0 ? b.levelR / b.rcap : 1;
-      b.rpm = rpm;
-      b.rcap = requestBucketCapacity(rpm, b.window);
-      b.levelR = Math.min(b.rcap, ratio * b.rcap);
-      learned = { rpm };
-    }
-    if (tpm !== undefined && tpm > 0 && Math.abs(tpm - b.tpm) > 1e-6) {
-      const ratio = b.tpm > 0 && b.tcap > 0 ? b.levelT / b.tcap : 1;
-      b.tpm = tpm;
-      b.tcap = tpm;
-      b.levelT = Math.min(tpm, ratio * tpm);
-      learned = { ...learned, tpm };
-    }
-    return learned;
-  }
-
-  private bucketView(
-    held: number,
-    level: number,
-    cap: number,
-    perMinute: number,
-    share: number,
-    at: number,
-    now: number,
-  ): BudgetView {
-    const rate = (perMinute * share) / 60_000;
-    const shared = sharedLevel(level, cap, perMinute, share, at, now);
-    return {
-      limit: perMinute,
-      remaining: held + Math.max(0, shared),
-      capacity: cap,
-      msUntilFull: rate > 0 ? Math.ceil(Math.max(0, cap * share - shared) / rate) : 0,
-      share,
-    };
   }
 
   private onUp(downMs: number): void {
@@ -697,7 +540,7 @@ export class RedisBudgetStore implements BudgetStore {
       if (typeof m.sr === "number") b.shareR = m.sr;
       if (typeof m.st === "number") b.shareT = m.st;
     } else if (m.t === "limits") {
-      const learned = this.learn(b, m.rpm, m.tpm, now);
+      const learned = learnLimits(b, m.rpm, m.tpm);
       if (learned)
         this.signal({
           type: "event",
@@ -714,16 +557,4 @@ export class RedisBudgetStore implements BudgetStore {
       if (!b.inflight && b.lease.owesHandback) void this.renew(b, now, !b.starved);
     }
   }
-}
-
-/** A shared bucket's level at `now`, from its level at the last reply (`at`) and its refill since. */
-function sharedLevel(
-  level: number,
-  cap: number,
-  perMinute: number,
-  share: number,
-  at: number,
-  now: number,
-): number {
-  return Math.min(cap * share, level + (Math.max(0, now - at) * perMinute * share) / 60_000);
 }

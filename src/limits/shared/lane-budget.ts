@@ -1,0 +1,227 @@
+import type { Subscription } from "rxjs";
+import type { BudgetView } from "../../strategies/types.js";
+import type { LearnedLimits, Reservation } from "../budget-store.js";
+import { requestBucketCapacity } from "../token-bucket.js";
+import { Lease } from "./lease.js";
+import type { LocalShare, Spent } from "./local-share.js";
+
+/**
+ * One lane as the shared store keeps it in this process: its mirror of the shared buckets (as the
+ * last reply from Redis described them), its lease, its demand, and the state of its renewals. The
+ * sizing and spacing of renewals live here as pure functions over it.
+ */
+
+/** A reservation of the shared store: where its units came from decides where a refund goes. */
+export interface SharedReservation extends Reservation {
+  readonly source: "lease" | "local" | "free";
+}
+
+/** One lane's state (see the module's summary). */
+export interface LaneBudget {
+  readonly id: string;
+  readonly key: string;
+  readonly window: number;
+  readonly configured: { readonly rpm: number; readonly tpm: number };
+  rpm: number;
+  tpm: number;
+  rcap: number;
+  tcap: number;
+  /** The shared levels and shares at the last reply (`at`, this process's clock). */
+  levelR: number;
+  levelT: number;
+  shareR: number;
+  shareT: number;
+  at: number;
+  coolingUntil: number;
+  readonly lease: Lease;
+  outstanding: number;
+  requestsCharged: number;
+  tokensCharged: number;
+  /** Demand since the last renewal, and its smoothed rate (requests/s) and tokens per request. */
+  admitted: number;
+  admittedTokens: number;
+  since: number;
+  rate: number;
+  tokensPerRequest: number;
+  want: number;
+  starved: boolean;
+  neededTokens: number;
+  inflight: boolean;
+  /** No renewal before this (a partial grant spaces the next one). */
+  nextAt: number;
+  /** When Redis said enough would be there for the last request that found too little. */
+  readyAt: number;
+  timer: Subscription | undefined;
+  local: LocalShare | undefined;
+  debt: Spent | undefined;
+}
+
+/** A renewal starts when the lease holds less than this share of what the next one would want. */
+export const LOW_WATER = 0.5;
+/** No single grant exceeds this share of a bucket: a burst in one replica leaves some for the others. */
+const MAX_LEASE_SHARE = 0.5;
+/** A partial grant is not asked again sooner than enough for this many requests at the recent rate. */
+const REQUESTS_PER_CONTENDED_LEASE = 8;
+const MIN_SPACING_MS = 50;
+const MAX_SPACING_MS = 1_000;
+/** Wake-up hint while a renewal is under way (its reply announces the lane anyway). */
+export const WAIT_HINT_MS = 20;
+
+/** The view of a budget with no limit. */
+export const UNLIMITED: BudgetView = {
+  msUntilFull: 0,
+  limit: undefined,
+  remaining: Number.POSITIVE_INFINITY,
+  capacity: Number.POSITIVE_INFINITY,
+  share: 1,
+};
+
+/** A lane as registered: its buckets believed full until Redis says otherwise. */
+export function newLaneBudget(
+  lane: string,
+  prefix: string,
+  window: number,
+  rpm: number,
+  tpm: number,
+  now: number,
+): LaneBudget {
+  const rcap = rpm > 0 ? requestBucketCapacity(rpm, window) : 0;
+  // The lane is the hash tag: every key of a lane lands in one Redis Cluster slot.
+  const tag = lane.replace(/[{}]/g, (c) => (c === "{" ? "%7B" : "%7D"));
+  return {
+    id: lane,
+    key: `${prefix}:{${tag}}:budget`,
+    window,
+    configured: { rpm, tpm },
+    rpm,
+    tpm,
+    rcap,
+    tcap: tpm,
+    levelR: rcap,
+    levelT: tpm,
+    shareR: 1,
+    shareT: 1,
+    at: now,
+    coolingUntil: 0,
+    lease: new Lease(),
+    outstanding: 0,
+    requestsCharged: 0,
+    tokensCharged: 0,
+    admitted: 0,
+    admittedTokens: 0,
+    since: now,
+    rate: 0,
+    tokensPerRequest: 0,
+    want: 1,
+    starved: false,
+    neededTokens: 0,
+    inflight: false,
+    nextAt: 0,
+    readyAt: 0,
+    timer: undefined,
+    local: undefined,
+    debt: undefined,
+  };
+}
+
+/**
+ * What the next renewal asks for: `coverMs` of the recent rate (at least one request), doubled while
+ * requests found the lease short, never more than half a bucket; tokens for that many requests of the
+ * recent size, and at least what the request that starved needs. Updates the rate figures.
+ */
+export function sizeRenewal(
+  b: LaneBudget,
+  now: number,
+  coverMs: number,
+): { want: number; wantT: number; minT: number } {
+  const elapsed = now - b.since;
+  if (elapsed >= 100) {
+    const rate = (b.admitted * 1_000) / elapsed;
+    b.rate = b.rate === 0 ? rate : 0.5 * b.rate + 0.5 * rate;
+    if (b.admitted > 0) {
+      const perRequest = b.admittedTokens / b.admitted;
+      b.tokensPerRequest =
+        b.tokensPerRequest === 0 ? perRequest : 0.7 * b.tokensPerRequest + 0.3 * perRequest;
+    }
+    b.admitted = 0;
+    b.admittedTokens = 0;
+    b.since = now;
+  }
+  let want = Math.max(1, Math.ceil((b.rate * coverMs) / 1_000));
+  if (b.starved) want = Math.max(want, b.want * 2);
+  if (b.rcap > 0) want = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)));
+  const minT = b.tpm > 0 ? Math.max(b.neededTokens, Math.ceil(b.tokensPerRequest), 1) : 0;
+  let wantT = Math.max(minT, Math.ceil(want * Math.max(b.tokensPerRequest, b.neededTokens)));
+  if (b.tcap > 0) wantT = Math.min(wantT, Math.max(minT, Math.floor(b.tcap * MAX_LEASE_SHARE)));
+  return { want, wantT, minT };
+}
+
+/**
+ * How long after a partial grant the next renewal may go: enough for about eight requests at the
+ * recent rate (fewer round trips under contention), never less than Redis's own wait, and never
+ * longer than half the time the grantable part of the bucket takes to refill (refill nobody claims
+ * before the bucket is full is lost).
+ */
+export function spacingAfterPartial(b: LaneBudget, waitMs: number, ttl: number, margin: number): number {
+  const spacing = b.rate > 0 ? (REQUESTS_PER_CONTENDED_LEASE * 1_000) / b.rate : MIN_SPACING_MS;
+  const room = b.window * 1_000 - ttl - margin;
+  const most = Math.max(MIN_SPACING_MS, Math.min(MAX_SPACING_MS, room / 2));
+  return Math.max(waitMs, Math.min(most, Math.max(MIN_SPACING_MS, spacing)));
+}
+
+/** Applies limits learned from headers (or another replica), keeping each bucket's fill ratio. */
+export function learnLimits(
+  b: LaneBudget,
+  rpm: number | undefined,
+  tpm: number | undefined,
+): LearnedLimits | undefined {
+  let learned: { rpm?: number; tpm?: number } | undefined;
+  if (rpm !== undefined && rpm > 0 && Math.abs(rpm - b.rpm) > 1e-6) {
+    const ratio = b.rpm > 0 && b.rcap > 0 ? b.levelR / b.rcap : 1;
+    b.rpm = rpm;
+    b.rcap = requestBucketCapacity(rpm, b.window);
+    b.levelR = Math.min(b.rcap, ratio * b.rcap);
+    learned = { rpm };
+  }
+  if (tpm !== undefined && tpm > 0 && Math.abs(tpm - b.tpm) > 1e-6) {
+    const ratio = b.tpm > 0 && b.tcap > 0 ? b.levelT / b.tcap : 1;
+    b.tpm = tpm;
+    b.tcap = tpm;
+    b.levelT = Math.min(tpm, ratio * tpm);
+    learned = { ...learned, tpm };
+  }
+  return learned;
+}
+
+/** A budget's view: what this process holds plus what the shared bucket holds by now (an estimate). */
+export function bucketView(
+  held: number,
+  level: number,
+  cap: number,
+  perMinute: number,
+  share: number,
+  at: number,
+  now: number,
+): BudgetView {
+  const rate = (perMinute * share) / 60_000;
+  const shared = sharedLevel(level, cap, perMinute, share, at, now);
+  return {
+    limit: perMinute,
+    remaining: held + Math.max(0, shared),
+    capacity: cap,
+    msUntilFull: rate > 0 ? Math.ceil(Math.max(0, cap * share - shared) / rate) : 0,
+    share,
+  };
+}
+
+/** A shared bucket's level at `now`, from its level at the last reply (`at`) and its refill since. */
+export function sharedLevel(
+  level: number,
+  cap: number,
+  perMinute: number,
+  share: number,
+  at: number,
+  now: number,
+): number {
+  return Math.min(cap * share, level + (Math.max(0, now - at) * perMinute * share) / 60_000);
+}
