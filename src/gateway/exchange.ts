@@ -84,7 +84,7 @@ export interface RunnerHooks {
 }
 
 /** A client may lower its own priority with `x-openai-router-priority`, never raise it above its grant. */
-function priorityHeader(req: IncomingMessage, granted: number): string {
+export function priorityHeader(req: Pick<IncomingMessage, "headers">, granted: number): string {
   const asked = req.headers["x-openai-router-priority"];
   if (typeof asked !== "string" || asked.trim() === "") return String(granted);
   const n = Number(asked);
