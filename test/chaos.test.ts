@@ -891,8 +891,9 @@ function check(report: ChaosReport): void {
     }
     if (c.ok && t.kind === "embeddings") {
       const response = (t.api === "subject" ? c.response : t.response) as CreateEmbeddingResponse | undefined;
-      if (response?.data.length !== t.inputs)
-        disagreements.push(`${t.id}: ${response?.data.length} vectors for ${t.inputs} inputs`);
+      // `?.` on data too: an answer that is not an embeddings list at all must show as a disagreement.
+      if (response?.data?.length !== t.inputs)
+        disagreements.push(`${t.id}: ${response?.data?.length} vectors for ${t.inputs} inputs`);
     }
     // A stream the router calls a success reached its end: the caller saw the finish chunk.
     if (c.ok && t.kind === "stream" && !t.sawFinish)

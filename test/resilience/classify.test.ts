@@ -13,6 +13,8 @@ import {
   UnprocessableEntityError,
 } from "openai";
 import { describe, expect, it } from "vitest";
+import { IncompleteStreamError } from "../../src/dispatch/routed-stream.js";
+import { ResponseInvalidError } from "../../src/errors.js";
 import { classifyFailure } from "../../src/resilience/classify.js";
 
 const NOW = 1_700_000_000_000;
@@ -362,5 +364,51 @@ describe("classifyFailure", () => {
   it("keeps the original error", () => {
     const error = sdkError(500, { message: "oops" });
     expect(classifyFailure(error, NOW).error).toBe(error);
+  });
+});
+
+describe("answers that are not what the operation expects", () => {
+  // Breaks if a bad 200 were final (UPSTREAM_ERROR) or neutral for the lane: it must fail over and
+  // count against the endpoint like a 5xx.
+  it("RESPONSE_INVALID, a SyntaxError from a stream, and an incomplete stream retry and blame the lane", () => {
+    for (const error of [
+      new ResponseInvalidError("a", "not JSON (text/html)", { status: 200 }),
+      new SyntaxError("Unexpected token '<', \"<html>\" is not valid JSON"),
+      new IncompleteStreamError(),
+    ]) {
+      expect(classifyFailure(error, NOW)).toMatchObject({
+        kind: "invalid-response",
+        status: undefined,
+        retryable: true,
+        failoverOnly: false,
+        laneEffect: "failure",
+      });
+    }
+  });
+
+  // Breaks if an SSE `error` event (an APIError the SDK throws without a status) ended the request.
+  it("an error event inside a stream is the endpoint's failure, retried", () => {
+    const event = new APIError(
+      undefined,
+      { message: "overloaded", type: "server_error", code: "busy" },
+      undefined,
+      undefined,
+    );
+    expect(classifyFailure(event, NOW)).toMatchObject({
+      kind: "server",
+      code: "busy",
+      retryable: true,
+      laneEffect: "failure",
+    });
+  });
+
+  // Breaks if an abort of a body read (a DOMException, not the SDK's class) were taken for a failure.
+  it("an AbortError of a body read is an abort", () => {
+    const abort = new DOMException("This operation was aborted", "AbortError");
+    expect(classifyFailure(abort, NOW)).toMatchObject({
+      kind: "aborted",
+      laneEffect: "none",
+      retryable: false,
+    });
   });
 });
