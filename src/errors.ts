@@ -206,6 +206,11 @@ export interface AttemptRecord {
   readonly startedAt?: number;
   /** Streams that reached their first content chunk: the time to it from the attempt's start. @unit milliseconds */
   readonly ttftMs?: number;
+  /**
+   * Streams that reached their first content chunk: the model the stream said answered (a chat
+   * stream's first chunk's `model`; Responses: `response.created`'s `response.model`).
+   */
+  readonly responseModel?: string;
 }
 
 /**

@@ -63,6 +63,7 @@ import { createSharedBudgetStore } from "./limits/shared/create.js";
 import type { RedisClientLike } from "./limits/shared/redis-port.js";
 import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
+import { streamModelOf } from "./metrics/otel/describe.js";
 import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
 import { plainCall, type StoredTarget, storedOp, streamCall, usageOf } from "./operations/calls.js";
 import {
@@ -149,6 +150,8 @@ interface JobHandle extends Job {
   endpoint: string | undefined;
   /** What the instrument captured at arrival (the caller's trace context); undefined when not instrumented. */
   begun: unknown;
+  /** A stream's model as its first items said (set at its first content; its attempt records it). */
+  responseModel?: string | undefined;
 }
 
 type Outcome =
@@ -1016,6 +1019,7 @@ export class Router {
       )
         throw new ResponseInvalidError(lane.id, "a stream that ended before any content", { status: 200 });
       const ttftMs = this.scheduler.now() - startedAt;
+      job.responseModel = streamModelOf(buffered);
       const common = {
         buffered,
         upstream: iterator as AsyncIterator<ChatCompletionChunk & ResponseStreamEvent>,
@@ -1104,6 +1108,7 @@ export class Router {
     if (status !== undefined) attempt.status = status;
     if (errorCode !== undefined) attempt.errorCode = errorCode;
     if (ttftMs !== undefined) attempt.ttftMs = ttftMs;
+    if (ttftMs !== undefined && job.responseModel !== undefined) attempt.responseModel = job.responseModel;
     job.attempts.push(attempt);
   }
 

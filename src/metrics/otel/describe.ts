@@ -93,11 +93,35 @@ export function tokensOf(c: Completion): TokenCounts | undefined {
   };
 }
 
-/** The model the endpoint said answered (`response.model`); streams do not keep it. */
+/**
+ * The model the endpoint said answered: `response.model`, or for a stream (whose chunks went to the
+ * caller) what its last attempt read from the stream's start (see {@link streamModelOf}).
+ */
 export function responseModelOf(c: Completion): string | undefined {
-  if (!c.ok || !c.response) return undefined;
-  const model = (c.response as { model?: unknown }).model;
-  return typeof model === "string" ? model : undefined;
+  if (!c.ok) return undefined;
+  const model = (c.response as { model?: unknown } | undefined)?.model;
+  if (typeof model === "string") return model;
+  return c.attempts.at(-1)?.responseModel;
+}
+
+/**
+ * The model a stream says answered, from the items read before its first content (the router buffers
+ * them): a chat stream's first chunk's `model`; a Responses stream's `response.created` event's
+ * `response.model`. Undefined when the stream did not say.
+ */
+export function streamModelOf(items: readonly unknown[]): string | undefined {
+  for (const item of items) {
+    const value = item as { type?: unknown; model?: unknown; response?: { model?: unknown } | null };
+    if (typeof value?.type === "string") {
+      // Responses events: only response.created carries the response before any output.
+      if (value.type !== "response.created") continue;
+      const model = value.response?.model;
+      return typeof model === "string" && model !== "" ? model : undefined;
+    }
+    // A chat chunk: the first one that names a model (some services leave it empty on the first).
+    if (typeof value?.model === "string" && value.model !== "") return value.model;
+  }
+  return undefined;
 }
 
 /** The time from arrival to the first content chunk of a stream that succeeded, in seconds. */
