@@ -22,10 +22,10 @@ export interface ReplicasDemoFlags {
 }
 
 /** The help text of `--replicas`. */
-export const REPLICAS_HELP = `  demo --replicas <n>   ${"n"} router processes (2–16) sharing one quota through a local redis-server
-           --duration <s>      how long to run, 5–3600 (default 30)
-           --rps <n>           offered requests per second over all replicas (default 1.5× capacity)
-           --plain             periodic plain lines instead of redrawing in place
+export const REPLICAS_HELP = `  demo --replicas <n>   n router processes (2–16) on one quota, via redis-server
+    --duration <s>      how long to run, 5–3600 (default 30)
+    --rps <n>           offered req/s over all replicas (default 1.5× capacity)
+    --plain             periodic plain lines instead of redrawing in place
 `;
 
 const RPM = 600;
