@@ -90,6 +90,9 @@ export class RedisBudgetStore implements BudgetStore {
   /** A 429 within this long of the previous one on a budget (not the same episode) shrinks it. */
   private readonly windowMs: number;
   private closing: Promise<void> | undefined;
+  private closingStarted = false;
+  /** Renewals under way (close() waits for them). */
+  private readonly renewals = new Set<Promise<void>>();
 
   constructor(options: RedisBudgetStoreOptions) {
     this.port = options.port;
@@ -305,6 +308,9 @@ export class RedisBudgetStore implements BudgetStore {
   /** Hands every lease back, says goodbye in the heartbeats, closes the connections it opened. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // Grants on their way are handed back with the rest (renew() keeps them once closing).
+      this.closingStarted = true;
+      await Promise.all(this.renewals);
       const up = this.link.status === "up";
       const handbacks: Promise<unknown>[] = [];
       for (const b of this.lanes.values()) {
@@ -321,6 +327,11 @@ export class RedisBudgetStore implements BudgetStore {
       this.listeners.clear();
     })();
     return this.closing;
+  }
+
+  private track(renewal: Promise<void>): void {
+    this.renewals.add(renewal);
+    void renewal.finally(() => this.renewals.delete(renewal));
   }
 
   private get(lane: string): LaneBudget {
@@ -345,7 +356,7 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   private maybeRenew(b: LaneBudget, now: number): void {
-    if (b.inflight || this.link.status !== "up") return;
+    if (b.inflight || this.closingStarted || this.link.status !== "up") return;
     const lease = b.lease;
     const low =
       b.starved ||
@@ -360,7 +371,7 @@ export class RedisBudgetStore implements BudgetStore {
         }, b.nextAt - now);
       return;
     }
-    void this.renew(b, now, false);
+    this.track(this.renew(b, now, false));
   }
 
   /** Asks Redis for a grant sized to the recent demand (or, with `handbackOnly`, only hands units back). */
@@ -470,7 +481,7 @@ export class RedisBudgetStore implements BudgetStore {
         b.local = undefined;
       }
       b.nextAt = 0;
-      if (b.rpm > 0 || b.tpm > 0) void this.renew(b, this.scheduler.now(), false);
+      if (b.rpm > 0 || b.tpm > 0) this.track(this.renew(b, this.scheduler.now(), false));
     }
     if (downMs > 0)
       this.signal({ type: "event", event: { type: "shared-store-up", at: this.scheduler.now(), downMs } });
@@ -482,8 +493,16 @@ export class RedisBudgetStore implements BudgetStore {
       b.timer?.unsubscribe();
       b.timer = undefined;
       if (this.policy !== "local-share" || (b.rpm <= 0 && b.tpm <= 0)) continue;
-      const fillR = b.rcap > 0 ? sharedLevel(b.levelR, b.rcap, b.rpm, b.shareR, b.at, now) / b.rcap : 1;
-      const fillT = b.tcap > 0 ? sharedLevel(b.levelT, b.tcap, b.tpm, b.shareT, b.at, now) / b.tcap : 1;
+      // The share starts from what the shared bucket held beyond its cushion: the cushion is what the
+      // services' buckets still hold for units already on their way, not spare quota.
+      const cushionMs = this.ttlOf(b) + this.margin;
+      const spare = (level: number, cap: number, perMinute: number, share: number) =>
+        Math.max(
+          0,
+          sharedLevel(level, cap, perMinute, share, b.at, now) - (perMinute * share * cushionMs) / 60_000,
+        );
+      const fillR = b.rcap > 0 ? spare(b.levelR, b.rcap, b.rpm, b.shareR) / b.rcap : 1;
+      const fillT = b.tcap > 0 ? spare(b.levelT, b.tcap, b.tpm, b.shareT) / b.tcap : 1;
       b.local = new LocalShare(
         {
           rpm: b.rpm * b.shareR,
@@ -554,7 +573,7 @@ export class RedisBudgetStore implements BudgetStore {
     const now = this.scheduler.now();
     for (const b of this.lanes.values()) {
       b.lease.expire(now);
-      if (!b.inflight && b.lease.owesHandback) void this.renew(b, now, !b.starved);
+      if (!b.inflight && b.lease.owesHandback) this.track(this.renew(b, now, !b.starved));
     }
   }
 }
