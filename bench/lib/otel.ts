@@ -58,6 +58,25 @@ export function otelRouter(
   };
 }
 
+/** Where the emitted call went, as the router would describe it. */
+export interface EmitterEndpoint {
+  readonly name: string;
+  readonly provider: "openai" | "azure.ai.openai";
+  readonly address: string;
+  readonly port: number;
+  /** The completion's `model`. */
+  readonly responseModel: string;
+}
+
+/** bench/instrument-cost.ts' endpoint: `m` at http://m.invalid/v1 answering the canned completion. */
+const IN_MEMORY_ENDPOINT: EmitterEndpoint = {
+  name: "m",
+  provider: "openai",
+  address: "m.invalid",
+  port: 80,
+  responseModel: "gpt-4o-2024-08-06",
+};
+
 const freeze = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
 
 /**
@@ -67,7 +86,10 @@ const freeze = <T extends object>(o: T): Readonly<T> => Object.freeze(o);
  * and frozen. What a router's instrumented call costs beyond this is the router's own code.
  * Call {@link SdkEmitter.emit} where the router writes (after the outcome, on the next turn).
  */
-export function sdkEmitter(): { emit(arrivedAt: number, now: number): void; shutdown(): Promise<void> } {
+export function sdkEmitter(endpoint: EmitterEndpoint = IN_MEMORY_ENDPOINT): {
+  emit(arrivedAt: number, now: number): void;
+  shutdown(): Promise<void>;
+} {
   const sdk = otelProviders();
   const { tracer, meter } = sdk;
   const duration = meter.createHistogram("gen_ai.client.operation.duration", { unit: "s" });
@@ -76,11 +98,11 @@ export function sdkEmitter(): { emit(arrivedAt: number, now: number): void; shut
   const metric = freeze({
     "gen_ai.operation.name": "chat",
     "gen_ai.request.model": "gpt-4o",
-    "gen_ai.provider.name": "openai",
-    "server.address": "m.invalid",
-    "server.port": 80,
-    "openai_router.endpoint": "m",
-    "gen_ai.response.model": "gpt-4o-2024-08-06",
+    "gen_ai.provider.name": endpoint.provider,
+    "server.address": endpoint.address,
+    "server.port": endpoint.port,
+    "openai_router.endpoint": endpoint.name,
+    "gen_ai.response.model": endpoint.responseModel,
   });
   const waitAttributes = freeze({ "gen_ai.request.model": "gpt-4o" });
   const input = freeze({ ...metric, "gen_ai.token.type": "input" });
@@ -98,17 +120,19 @@ export function sdkEmitter(): { emit(arrivedAt: number, now: number): void; shut
     "gen_ai.usage.reasoning.output_tokens": 0,
     "gen_ai.response.id": "chatcmpl-bench",
     "gen_ai.response.finish_reasons": ["stop"],
-    "openai.api.type": "chat_completions",
-    "openai.response.system_fingerprint": "fp_bench",
+    // The openai provider's own attributes; the router writes none on Azure endpoints.
+    ...(endpoint.provider === "openai"
+      ? { "openai.api.type": "chat_completions", "openai.response.system_fingerprint": "fp_bench" }
+      : {}),
   });
   const attemptSpan = freeze({
     "gen_ai.operation.name": "chat",
     "gen_ai.request.model": "gpt-4o",
-    "openai_router.endpoint": "m",
+    "openai_router.endpoint": endpoint.name,
     "openai_router.attempt": 1,
-    "gen_ai.provider.name": "openai",
-    "server.address": "m.invalid",
-    "server.port": 80,
+    "gen_ai.provider.name": endpoint.provider,
+    "server.address": endpoint.address,
+    "server.port": endpoint.port,
     "http.response.status_code": 200,
   });
   return {
@@ -121,7 +145,7 @@ export function sdkEmitter(): { emit(arrivedAt: number, now: number): void; shut
       );
       tracer
         .startSpan(
-          "chat gpt-4o via m",
+          `chat gpt-4o via ${endpoint.name}`,
           { kind: SpanKind.CLIENT, attributes: attemptSpan, startTime: arrivedAt },
           trace.setSpan(parent, span),
         )
