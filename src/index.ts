@@ -2,6 +2,8 @@
  * openai-router: an in-process, reactive load balancer for OpenAI and Azure OpenAI endpoints.
  * @packageDocumentation
  */
+
+export type { Owner } from "./affinity/affinity.js";
 export {
   type AzureEndpointConfig,
   DEFAULT_AZURE_API_VERSION,
@@ -11,9 +13,13 @@ export {
 } from "./config.js";
 export { ChatStream } from "./dispatch/chat-stream.js";
 export type { GateEngine } from "./dispatch/lane-gate.js";
+export { ResponseEventStream } from "./dispatch/response-stream.js";
+export { RoutedStream } from "./dispatch/routed-stream.js";
 export {
   type CallCommon,
   type ChunkStream,
+  type EventStream,
+  type StoredResponseOp,
   sdkTransport,
   type Transport,
   type UpstreamCall,
@@ -21,6 +27,7 @@ export {
 } from "./dispatch/transport.js";
 export {
   AbortedError,
+  AffinityUnavailableError,
   AllEndpointsFailedError,
   type AttemptRecord,
   ConfigError,
@@ -40,6 +47,8 @@ export {
   UpstreamError,
 } from "./errors.js";
 export type { RouterEvent, RouterEventType } from "./events.js";
+export type { OpenAIErrorBody } from "./fetch/error-response.js";
+export type { RouterFetch } from "./fetch/router-fetch.js";
 export type { AccessLogEntry, LogSink } from "./gateway/access-log.js";
 export type { GatewayClientConfig, GatewayConfig } from "./gateway/config.js";
 export { type ConfigFile, type Environment, loadConfigFile, parseConfigText } from "./gateway/config-file.js";
@@ -114,7 +123,12 @@ export {
   type DashboardHandlerOptions,
   type NodeRequestHandler,
 } from "./metrics/web/handler.js";
-export { type DashboardServer, type DashboardServerOptions, startDashboardServer } from "./metrics/web/server.js";
+export {
+  type DashboardServer,
+  type DashboardServerOptions,
+  startDashboardServer,
+} from "./metrics/web/server.js";
+export type { ResponseDeleted, RouterResponses } from "./operations/responses-api.js";
 export type { FailureKind } from "./resilience/classify.js";
 export { createRouter, Router, type RouterDependencies } from "./router.js";
 export { RouterPromise } from "./router-promise.js";
@@ -142,6 +156,8 @@ export type {
 export type {
   BudgetMetrics,
   Completion,
+  CompletionKind,
+  CompletionResponse,
   EndpointMetrics,
   RouterCallOptions,
   RouterMetrics,
