@@ -66,6 +66,11 @@ export function conversationOf(body: { conversation?: unknown }): string | undef
  * A continued conversation's stored context is added by the caller (it is invisible in the body).
  */
 export function estimateResponsesInput(body: Record<string, unknown>, estimator: TokenEstimator): number {
+  // One estimate: every string of the request shares the estimator's cap on text tokenized.
+  return estimator.within(() => countInput(body, estimator));
+}
+
+function countInput(body: Record<string, unknown>, estimator: TokenEstimator): number {
   let tokens = 0;
   if (typeof body.instructions === "string")
     tokens += estimator.countText(body.instructions) + TOKENS_PER_ITEM;

@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { COMPLETION } from "../../bench/lib/fixtures.js";
 import { createRouter, createTokenEstimator, type Router, type Transport } from "../../src/index.js";
+import { estimateResponsesInput } from "../../src/operations/responses.js";
 import { stubEndpoint } from "../helpers/stub-router.js";
 
 /**
@@ -82,7 +83,7 @@ describe("a huge prompt", () => {
   });
 
   // Breaks if the cap were per string instead of per request: many large messages add up.
-  it("the cap holds across messages, tools and embeddings inputs of one request", async () => {
+  it("the cap holds across messages, tools, embeddings inputs and Responses items of one request", async () => {
     const estimator = createTokenEstimator();
     const big = words(60_000);
     estimator.estimateChatTokens({
@@ -95,6 +96,15 @@ describe("a huge prompt", () => {
       model: "text-embedding-3-small",
       input: Array.from({ length: 10 }, (_, i) => `${i}${big}`),
     });
+    expect(work.chars).toBeLessThanOrEqual(131_072 + 1_024);
+    work.chars = 0;
+    estimateResponsesInput(
+      {
+        instructions: big,
+        input: Array.from({ length: 10 }, (_, i) => ({ role: "user", content: `${i}${big}` })),
+      },
+      estimator,
+    );
     expect(work.chars).toBeLessThanOrEqual(131_072 + 1_024);
   });
 
