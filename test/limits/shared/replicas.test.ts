@@ -31,8 +31,10 @@ describe("replicas sharing one quota through Redis", () => {
     await sleep(8_000);
     const seconds = (Date.now() - started) / 1_000;
     const served = c.served();
+    // Over 8 s a token bucket lets through its rate plus what it held at the start (at most one 1-s
+    // window); the services' 429 count below is the strict check that nothing went past their buckets.
     for (const name of ENDPOINTS)
-      expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * seconds * 1.01 + 1);
+      expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * (seconds * 1.01 + 1));
     expect(sum(c.refused())).toBeLessThanOrEqual(0.005 * sum(c.received()));
     expect(sum(served) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.95);
     const after = c.replicas.map((r) => r.report);
