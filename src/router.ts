@@ -7,10 +7,8 @@ import type {
 } from "openai/resources/chat/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type {
-  ResponseCreateParamsBase,
   ResponseCreateParamsStreaming,
   Response as ResponseObject,
-  ResponseStreamEvent,
 } from "openai/resources/responses/responses";
 import {
   asyncScheduler,
@@ -29,14 +27,13 @@ import {
 import { Affinity, affinityKeyOf } from "./affinity/affinity.js";
 import { modelsOf, parseConfig, type ResolvedConfig, type RouterConfig } from "./config.js";
 import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate.js";
-import { ChatStream, hasOutput, type StreamEnd } from "./dispatch/chat-stream.js";
+import type { ChatStream, StreamEnd } from "./dispatch/chat-stream.js";
 import { Deadlines } from "./dispatch/deadlines.js";
 import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
 import type { Job, JobBody, JobOp } from "./dispatch/job.js";
 import { type Admission, Lane } from "./dispatch/lane.js";
 import { createNativeGate } from "./dispatch/lane-gate.js";
 import { ModelQueues } from "./dispatch/model-queues.js";
-import { ResponseEventReader, ResponseEventStream } from "./dispatch/response-stream.js";
 import type { RoutedStream } from "./dispatch/routed-stream.js";
 import { type Assignment, type StuckReason, selectLane } from "./dispatch/select-lane.js";
 import { sdkTransport, type Transport, type UpstreamResult } from "./dispatch/transport.js";
@@ -65,29 +62,13 @@ import { createTokenEstimator, type TokenEstimator } from "./limits/token-estima
 import { collectMetrics } from "./metrics/collect.js";
 import { streamModelOf } from "./metrics/otel/describe.js";
 import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
-import { plainCall, type StoredTarget, storedOp, streamCall, usageOf } from "./operations/calls.js";
-import {
-  chatCompletionProblem,
-  usageOf as countableUsage,
-  describe as describeValue,
-  isChatChunk,
-  validateChatBody,
-} from "./operations/chat.js";
-import {
-  embeddingsInputCount,
-  embeddingsResponseProblem,
-  validateEmbeddingsBody,
-} from "./operations/embeddings.js";
-import {
-  conversationOf,
-  estimateResponsesInput,
-  isResponsesContent,
-  responsesOutputCap,
-  responsesStreamEnd,
-  validateResponsesBody,
-} from "./operations/responses.js";
+import { describe as describeValue } from "./operations/chat.js";
+import { conversationOf } from "./operations/responses.js";
 import { createResponsesApi, type RouterResponses } from "./operations/responses-api.js";
 import { isRecord, NO_PROBLEMS } from "./operations/shape.js";
+import { type StoredTarget, storedOp, validateTarget } from "./operations/stored.js";
+import type { OpenedStream, Surface } from "./operations/surface.js";
+import { SURFACES } from "./operations/surfaces.js";
 import { fullJitterBackoff } from "./resilience/backoff.js";
 import { classifyFailure, type Failure } from "./resilience/classify.js";
 import { scrubError } from "./resilience/redact.js";
@@ -679,12 +660,7 @@ export class Router {
     }
     // The body's shape is checked before anything else reads it: any malformed value is REQUEST_INVALID
     // with every problem and its path, never a TypeError, never NO_ENDPOINT_FOR_MODEL for a served model.
-    const invalid = stored ? validateTarget(target) : undefined;
-    if (invalid) {
-      this.reject(id, shown, modelOf(body), new RequestInvalidError(invalid), deliver);
-      return;
-    }
-    const problems = stored ? read.problems : [...read.problems, ...bodyProblems(op, body)];
+    const problems = [...read.problems, ...(stored ? validateTarget(target) : bodyProblems(op, body))];
     if (problems.length > 0) {
       this.reject(id, shown, modelOf(body), new RequestInvalidError("Invalid request", problems), deliver);
       return;
@@ -789,13 +765,7 @@ export class Router {
 
   /** What a TPM limiter charges for the request: its input estimate plus its output cap. */
   private estimate(op: JobOp, body: JobBody): number {
-    if (op === "embeddings") return this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams);
-    if (op === "responses")
-      return (
-        estimateResponsesInput(body as unknown as Record<string, unknown>, this.estimator) +
-        responsesOutputCap(body as ResponseCreateParamsBase, this.config.defaultOutputTokens)
-      );
-    return this.estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming);
+    return SURFACES[op].estimate(body, this.estimator, this.config.defaultOutputTokens);
   }
 
   /**
@@ -929,15 +899,14 @@ export class Router {
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
       const common = this.common(job, admission);
-      const result = await this.transport(
-        plainCall(job.op, this.bodyFor(job, admission), job.target, common),
-      );
+      const surface = SURFACES[job.op];
+      const result = await this.transport(surface.call(this.bodyFor(job, admission), job.target, common));
       if (result.kind === "stream" || result.kind === "responses-stream")
         throw new TypeError("transport returned a stream for a non-streamed call");
       // Not what the operation expects (an HTML page, someone else's JSON, nothing): the endpoint's failure.
-      const invalid = answerProblem(job, lane.id, result);
+      const invalid = answerProblem(surface, job, lane.id, result);
       if (invalid) throw invalid;
-      const usage = countableUsage(usageOf(result));
+      const usage = surface.usage(result);
       lane.finish(admission, { headers: result.headers, usage });
       this.record(job, admission, 200, undefined);
       this.remember(job, lane.id, result.kind === "responses" ? result.data : undefined);
@@ -961,17 +930,14 @@ export class Router {
     let firstTokenTimer: Subscription | undefined;
     try {
       if (admission.ticket.ready) await admission.ticket.ready;
+      const surface = SURFACES[job.op].stream;
+      if (!surface) throw new TypeError(`${job.op} has no streams`);
       const body = this.bodyFor(job, admission);
-      const includeUsage =
-        (body as ChatCompletionCreateParamsStreaming).stream_options?.include_usage === true;
-      const result = await this.transport(streamCall(job.op, body, this.common(job, admission)));
+      const result = await this.transport(surface.call(body, this.common(job, admission)));
       if (result.kind !== "stream" && result.kind !== "responses-stream")
         throw new TypeError("transport returned no stream for a streamed call");
       const { headers } = result;
-      const data = result.data as AsyncIterable<ChatCompletionChunk | ResponseStreamEvent> & {
-        readonly controller: AbortController;
-      };
-      const isContent = result.kind === "stream" ? hasOutput : isResponsesContent;
+      const data = result.data as AsyncIterable<unknown> & { readonly controller: AbortController };
       headersReceived = true;
       job.upstream = data.controller;
       if (job.state === "settled") data.controller.abort(); // the deadline passed while headers came
@@ -983,19 +949,19 @@ export class Router {
         }, this.config.firstTokenTimeoutMs);
       }
       const iterator = data[Symbol.asyncIterator]();
-      const buffered: (ChatCompletionChunk & ResponseStreamEvent)[] = [];
+      const buffered: never[] = [];
       let content = false;
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
-        const item = next.value as ChatCompletionChunk & ResponseStreamEvent;
+        const item = next.value as never;
         // Garbage before content is the endpoint's failure: it fails over (nothing reached the caller).
-        if (result.kind === "stream" ? !isChatChunk(item) : !isRecord(item) || typeof item.type !== "string")
+        if (!surface.isItem(item))
           throw new ResponseInvalidError(lane.id, "a stream item of the wrong shape before any content", {
             status: 200,
           });
         buffered.push(item);
-        if (isContent(item)) {
+        if (surface.isContent(item)) {
           content = true;
           break;
         }
@@ -1013,34 +979,24 @@ export class Router {
       }
       // Nothing before the end is a broken stream, unless the service said it finished (a Responses
       // stream may complete with no text at all; a chat one says so with a finish_reason, its content).
-      if (
-        !content &&
-        !(result.kind === "responses-stream" && buffered.some((e) => responsesStreamEnd(e) === "completed"))
-      )
+      if (!content && !surface.finishedEarly(buffered))
         throw new ResponseInvalidError(lane.id, "a stream that ended before any content", { status: 200 });
       const ttftMs = this.scheduler.now() - startedAt;
       job.responseModel = streamModelOf(buffered);
-      const common = {
-        buffered,
-        upstream: iterator as AsyncIterator<ChatCompletionChunk & ResponseStreamEvent>,
-        controller: data.controller,
-        stopReason: () => job.stopReason,
-        wrapError: (error: unknown, received: number) =>
-          new StreamInterruptedError(lane.id, received, error, this.redact),
-      };
-      const reader = result.kind === "responses-stream" ? new ResponseEventReader() : undefined;
-      const stream: RoutedStream<never> = reader
-        ? (new ResponseEventStream({
-            ...common,
-            reader,
-            onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end, reader),
-          }) as RoutedStream<never>)
-        : (new ChatStream({
-            ...common,
-            includeUsage,
-            endpoint: lane.id,
-            onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end),
-          }) as unknown as RoutedStream<never>);
+      // The stream ends later (read by the caller), by when `opened` is set.
+      const opened: OpenedStream = surface.open(
+        {
+          buffered,
+          upstream: iterator as AsyncIterator<never>,
+          controller: data.controller,
+          stopReason: () => job.stopReason,
+          wrapError: (error: unknown, received: number) =>
+            new StreamInterruptedError(lane.id, received, error, this.redact),
+          onEnd: (end) => this.streamEnded(job, admission, headers, ttftMs, end, opened),
+        },
+        { body: job.body, endpoint: lane.id },
+      );
+      const stream = opened.stream;
       if (job.state === "settled") {
         await stream.cancel();
         return;
@@ -1059,14 +1015,14 @@ export class Router {
     headers: Headers | undefined,
     ttftMs: number,
     end: StreamEnd,
-    reader?: ResponseEventReader,
+    opened: OpenedStream,
   ): void {
     const lane = admission.lane;
     job.upstream = undefined;
     if (end.kind === "done") {
       lane.finish(admission, { headers, usage: end.usage, ttftMs });
       this.record(job, admission, 200, undefined, ttftMs);
-      this.remember(job, lane.id, reader?.response);
+      this.remember(job, lane.id, opened.reader.response);
       this.settle(job, { ok: true, endpoint: lane.id, response: undefined, usage: end.usage });
       return;
     }
@@ -1426,9 +1382,7 @@ export class Router {
  */
 function bodyProblems(op: JobOp, body: unknown): readonly string[] {
   try {
-    if (op === "embeddings") return validateEmbeddingsBody(body);
-    if (op === "responses") return validateResponsesBody(body);
-    return validateChatBody(body);
+    return SURFACES[op].validate(body);
   } catch (error) {
     return [`body: could not be read (${describeThrown(error)})`];
   }
@@ -1514,39 +1468,22 @@ function excerptOf(data: unknown): string | undefined {
 const EXCERPT_LENGTH = 200;
 
 /**
- * What is wrong with a plain call's answer, if anything: a chat completion or an embeddings list of the
- * right shape, or else the endpoint's failure (an HTML page the SDK returned as a string, an empty
- * body, someone else's JSON, fewer vectors than inputs). Other surfaces are checked by their own code.
+ * What is wrong with a plain call's answer, if anything (see `Surface.answerProblem`), as the
+ * endpoint's failure: an HTML page the SDK returned as a string, an empty body, someone else's JSON.
  */
 function answerProblem(
+  surface: Surface,
   job: JobHandle,
   endpoint: string,
   result: UpstreamResult,
 ): ResponseInvalidError | undefined {
-  let problem: string | undefined;
-  if (result.kind === "chat") problem = chatCompletionProblem(result.data);
-  else if (result.kind === "embeddings")
-    problem = embeddingsResponseProblem(
-      result.data,
-      embeddingsInputCount((job.body as EmbeddingCreateParams).input),
-    );
+  const problem = surface.answerProblem(result, job.body);
   if (problem === undefined) return undefined;
   return new ResponseInvalidError(endpoint, problem, {
     status: 200,
     excerpt: excerptOf(result.data),
     ...(result.headers ? { headers: result.headers } : {}),
   });
-}
-
-/** A call on a stored response needs its id (what the URL carries). */
-function validateTarget(target: StoredTarget | undefined): string | undefined {
-  const id = target?.id;
-  if (typeof id !== "string" || id.length === 0 || id.length > 512)
-    return "A stored response is named by its id, a non-empty string (e.g. `resp_…`).";
-  const query = target?.query;
-  if (query !== undefined && (typeof query !== "object" || query === null || Array.isArray(query)))
-    return "The query of a stored-response call must be an object.";
-  return undefined;
 }
 
 /** The body's model, whatever the body is (validation says what is wrong with it). */

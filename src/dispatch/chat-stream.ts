@@ -1,7 +1,7 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
 import { ResponseInvalidError, type RouterError } from "../errors.js";
-import { chatStreamCompletion, isChatChunk, usageOf } from "../operations/chat.js";
+import { chatStreamCompletion, isChatChunk, usageOf } from "../operations/chat-answer.js";
 import { RoutedStream, type StreamEnd, type StreamReader } from "./routed-stream.js";
 
 export type { StreamEnd } from "./routed-stream.js";

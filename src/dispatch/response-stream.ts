@@ -1,7 +1,6 @@
-import type { CompletionUsage } from "openai/resources/completions";
-import type { Response as ResponseObject, ResponseStreamEvent } from "openai/resources/responses/responses";
-import { responsesStreamEnd, responsesUsage } from "../operations/responses.js";
-import { RoutedStream, type RoutedStreamParts, type StreamReader } from "./routed-stream.js";
+import type { ResponseStreamEvent } from "openai/resources/responses/responses";
+import type { ResponseEventReader } from "../operations/responses.js";
+import { RoutedStream, type RoutedStreamParts } from "./routed-stream.js";
 
 /**
  * A streamed Responses API call: the SDK's own `Stream<ResponseStreamEvent>` (a subclass), with the
@@ -18,23 +17,5 @@ export class ResponseEventStream extends RoutedStream<ResponseStreamEvent> {
     parts: Omit<RoutedStreamParts<ResponseStreamEvent>, "reader"> & { reader: ResponseEventReader },
   ) {
     super(parts);
-  }
-}
-
-/** Reads the final event: the response as stored, its usage, and whether the service finished it. */
-export class ResponseEventReader implements StreamReader<ResponseStreamEvent> {
-  usage: CompletionUsage | undefined;
-  complete = false;
-  /** The response as the final event carries it (its id is what later calls refer to). */
-  response: ResponseObject | undefined;
-
-  see(event: ResponseStreamEvent): ResponseStreamEvent {
-    const end = responsesStreamEnd(event);
-    if (end !== undefined && "response" in event) {
-      this.response = event.response;
-      this.usage = responsesUsage(event.response);
-    }
-    if (end === "completed") this.complete = true;
-    return event;
   }
 }

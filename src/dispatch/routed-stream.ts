@@ -73,7 +73,8 @@ export class RoutedStream<T> extends Stream<T> {
   private readonly buffered: T[];
   private readonly upstream: AsyncIterator<T>;
   private readonly stopReason: () => RouterError | undefined;
-  private readonly reader: StreamReader<T>;
+  /** @internal what reads the items: the usage, completeness, and (Responses) the stored response */
+  readonly reader: StreamReader<T>;
   private readonly onEnd: (end: StreamEnd) => void;
   private readonly wrapError: (error: unknown, received: number) => unknown;
 

@@ -1,7 +1,7 @@
 import type { JobOp } from "../dispatch/job.js";
 import type { RoutedStream } from "../dispatch/routed-stream.js";
 import { RequestInvalidError } from "../errors.js";
-import type { StoredTarget } from "../operations/calls.js";
+import type { StoredTarget } from "../operations/stored.js";
 import type { Completion, RouterCallOptions } from "../types.js";
 import { errorReply } from "./error-response.js";
 import { pathnameOf, readInput, routeOf } from "./request.js";

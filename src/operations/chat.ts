@@ -1,398 +1,61 @@
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import type { CompletionUsage } from "openai/resources/completions";
-import {
-  at,
-  checkJson,
-  isBoolean,
-  isFiniteNumber,
-  isInteger,
-  isPositiveInteger,
-  isRecord,
-  isString,
-  optional,
-  Problems,
-} from "./shape.js";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from "openai/resources/chat/completions";
+import { ChatStream, hasOutput } from "../dispatch/chat-stream.js";
+import type { RoutedStream } from "../dispatch/routed-stream.js";
+import { chatCompletionProblem, isChatChunk, usageOf } from "./chat-answer.js";
+import { validateChatBody } from "./chat-body.js";
+import type { Surface } from "./surface.js";
+
+export {
+  type ChatStreamCompletion,
+  chatCompletionProblem,
+  chatStreamCompletion,
+  describe,
+  isChatChunk,
+  usageOf,
+} from "./chat-answer.js";
+export { validateChatBody } from "./chat-body.js";
 
 /**
- * The chat completions surface as the router sees it: what a valid body looks like (checked before
- * anything else reads it), what a valid answer looks like (anything else is an upstream failure, never
- * the caller's result), and when a stream is complete. Pure functions; no HTTP.
+ * The chat completions surface: a valid body (chat-body.ts), a valid answer (anything else is an
+ * upstream failure, never the caller's result), when a stream's content starts and when it is complete.
  */
-
-/** Roles whose message must carry content (a string or parts). */
-const CONTENT_REQUIRED = new Set(["system", "developer", "user", "tool"]);
-
-/**
- * Every problem of a chat `create` body, each `path: what is wrong`; empty when the shape is right.
- * Checks the types of everything the router or the services read (model, messages and their parts,
- * tool calls, tools, response format, token caps, sampling numbers…) and that the rest is JSON. Values
- * the services judge (a model name, a temperature's range) are theirs to refuse. May throw if reading
- * the body throws (a getter): the caller reports that as a problem too.
- * @example
- * validateChatBody({ model: "gpt-4o", messages: [{ role: "user", content: 5 }] });
- * // ["messages.0.content: must be a string or an array of content parts"]
- */
-export function validateChatBody(body: unknown): readonly string[] {
-  if (!isRecord(body)) return ["body: must be an object"];
-  const out = new Problems();
-  let model = false;
-  let messages = false;
-  for (const key of Object.keys(body)) {
-    const value = body[key];
-    switch (key) {
-      case "model":
-        model = true;
-        if (typeof value !== "string" || value.length === 0) out.add("model", "must be a non-empty string");
-        break;
-      case "messages":
-        messages = true;
-        checkMessages(out, value);
-        break;
-      case "max_tokens":
-      case "max_completion_tokens":
-      case "n":
-        optional(out, key, value, isPositiveInteger, "a positive integer");
-        break;
-      case "stream":
-      case "logprobs":
-      case "parallel_tool_calls":
-      case "store":
-        optional(out, key, value, isBoolean, "a boolean");
-        break;
-      case "stream_options":
-        if (value !== undefined && value !== null) {
-          if (!isRecord(value)) out.add(key, "must be an object");
-          else optional(out, "stream_options.include_usage", value.include_usage, isBoolean, "a boolean");
-        }
-        break;
-      case "temperature":
-      case "top_p":
-      case "presence_penalty":
-      case "frequency_penalty":
-        optional(out, key, value, isFiniteNumber, "a number");
-        break;
-      case "seed":
-      case "top_logprobs":
-        optional(out, key, value, isInteger, "an integer");
-        break;
-      case "stop":
-        optional(out, key, value, isStop, "a string or an array of strings");
-        break;
-      case "user":
-        optional(out, key, value, isString, "a string");
-        break;
-      case "tools":
-        if (value !== undefined) checkTools(out, value);
-        break;
-      case "functions":
-        if (value !== undefined) checkFunctions(out, value);
-        break;
-      case "response_format":
-        if (value !== undefined && value !== null) checkResponseFormat(out, value);
-        break;
-      default:
-        checkJson(out, key, value);
-    }
-  }
-  if (!model) out.add("model", "is required (a non-empty string)");
-  if (!messages) out.add("messages", "is required (an array of messages)");
-  return out.result();
-}
-
-function isStop(value: unknown): boolean {
-  if (typeof value === "string") return true;
-  if (!Array.isArray(value)) return false;
-  for (const s of value) if (typeof s !== "string") return false;
-  return true;
-}
-
-function checkMessages(out: Problems, value: unknown): void {
-  if (!Array.isArray(value)) {
-    out.add("messages", "must be an array of messages");
-    return;
-  }
-  if (value.length === 0) out.add("messages", "must have at least one message");
-  for (let i = 0; i < value.length; i++) checkMessage(out, i, value[i]);
-}
-
-function checkMessage(out: Problems, i: number, message: unknown): void {
-  if (!isRecord(message)) {
-    out.add(`messages.${i}`, "must be an object (a message with a `role`)");
-    return;
-  }
-  let role: unknown;
-  let content: unknown;
-  for (const key of Object.keys(message)) {
-    const value = message[key];
-    switch (key) {
-      case "role":
-        role = value;
-        if (typeof value !== "string" || value.length === 0)
-          out.add(`messages.${i}.role`, "must be a non-empty string");
-        break;
-      case "content":
-        content = value;
-        checkContent(out, i, value);
-        break;
-      case "name":
-      case "tool_call_id":
-        if (value !== undefined && typeof value !== "string")
-          out.add(`messages.${i}.${key}`, "must be a string");
-        break;
-      case "refusal":
-        optional(out, `messages.${i}.refusal`, value, isString, "a string");
-        break;
-      case "tool_calls":
-        if (value !== undefined && value !== null) checkToolCalls(out, i, value);
-        break;
-      case "function_call":
-        if (value !== undefined && value !== null)
-          checkNameAnd(out, `messages.${i}.function_call`, value, "arguments");
-        break;
-      default:
-        checkJson(out, `messages.${i}.${key}`, value);
-    }
-  }
-  if (role === undefined) out.add(`messages.${i}.role`, "is required");
-  else if (
-    typeof role === "string" &&
-    CONTENT_REQUIRED.has(role) &&
-    (content === undefined || content === null)
-  )
-    out.add(`messages.${i}.content`, `is required for a ${role} message`);
-}
-
-function checkContent(out: Problems, i: number, content: unknown): void {
-  if (content === undefined || content === null || typeof content === "string") return;
-  if (!Array.isArray(content)) {
-    out.add(`messages.${i}.content`, "must be a string or an array of content parts");
-    return;
-  }
-  for (let j = 0; j < content.length; j++) checkPart(out, i, j, content[j]);
-}
-
-function checkPart(out: Problems, i: number, j: number, part: unknown): void {
-  const path = `messages.${i}.content.${j}`;
-  if (!isRecord(part)) {
-    out.add(path, "must be an object (a content part with a `type`)");
-    return;
-  }
-  const type = part.type;
-  if (typeof type !== "string") {
-    out.add(at(path, "type"), "must be a string");
-    return;
-  }
-  for (const key of Object.keys(part)) {
-    const value = part[key];
-    if (key === "type") continue;
-    if (key === "text" && type === "text") {
-      if (typeof value !== "string") out.add(at(path, "text"), "must be a string");
-    } else if (key === "refusal" && type === "refusal") {
-      if (typeof value !== "string") out.add(at(path, "refusal"), "must be a string");
-    } else if (key === "image_url" && type === "image_url") {
-      if (!isRecord(value)) out.add(at(path, "image_url"), "must be an object with a `url`");
-      else {
-        if (typeof value.url !== "string") out.add(at(path, "image_url.url"), "must be a string");
-        optional(out, at(path, "image_url.detail"), value.detail, isString, "a string");
-      }
-    } else checkJson(out, at(path, key), value);
-  }
-  if (type === "text" && !("text" in part)) out.add(at(path, "text"), "is required");
-  else if (type === "refusal" && !("refusal" in part)) out.add(at(path, "refusal"), "is required");
-  else if (type === "image_url" && !("image_url" in part)) out.add(at(path, "image_url"), "is required");
-}
-
-function checkToolCalls(out: Problems, i: number, value: unknown): void {
-  const path = `messages.${i}.tool_calls`;
-  if (!Array.isArray(value)) {
-    out.add(path, "must be an array");
-    return;
-  }
-  for (let j = 0; j < value.length; j++) {
-    const call = value[j];
-    const p = at(path, j);
-    if (!isRecord(call)) {
-      out.add(p, "must be an object");
-      continue;
-    }
-    optional(out, at(p, "id"), call.id, isString, "a string");
-    if (call.type === "custom") checkNameAnd(out, at(p, "custom"), call.custom, "input");
-    else if (call.type === undefined || call.type === "function")
-      checkNameAnd(out, at(p, "function"), call.function, "arguments");
-    else if (typeof call.type !== "string") out.add(at(p, "type"), "must be a string");
-    else checkJson(out, p, call);
-  }
-}
-
-/** `{ name: string, [field]: string }`: a function call (arguments) or a custom tool call (input). */
-function checkNameAnd(out: Problems, path: string, value: unknown, field: string): void {
-  if (!isRecord(value)) {
-    out.add(path, `must be an object with \`name\` and \`${field}\``);
-    return;
-  }
-  if (typeof value.name !== "string") out.add(at(path, "name"), "must be a string");
-  if (typeof value[field] !== "string") out.add(at(path, field), "must be a string");
-}
-
-function checkTools(out: Problems, value: unknown): void {
-  if (!Array.isArray(value)) {
-    out.add("tools", "must be an array of tools");
-    return;
-  }
-  for (let j = 0; j < value.length; j++) {
-    const tool = value[j];
-    const p = `tools.${j}`;
-    if (!isRecord(tool)) {
-      out.add(p, "must be an object (a tool with a `type`)");
-      continue;
-    }
-    if (tool.type === "custom") checkDefinition(out, at(p, "custom"), tool.custom, "format");
-    else if (tool.type === "function" || tool.type === undefined)
-      checkDefinition(out, at(p, "function"), tool.function, "parameters");
-    else if (typeof tool.type !== "string") out.add(at(p, "type"), "must be a string");
-    else checkJson(out, p, tool);
-  }
-}
-
-function checkFunctions(out: Problems, value: unknown): void {
-  if (!Array.isArray(value)) {
-    out.add("functions", "must be an array");
-    return;
-  }
-  for (let j = 0; j < value.length; j++) checkDefinition(out, `functions.${j}`, value[j], "parameters");
-}
-
-/** A function (or custom tool) definition: a name, an optional description, a JSON schema (or format). */
-function checkDefinition(out: Problems, path: string, value: unknown, schemaKey: string): void {
-  if (!isRecord(value)) {
-    out.add(path, "must be an object with a `name`");
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    const v = value[key];
-    if (key === "name") {
-      if (typeof v !== "string" || v.length === 0) out.add(at(path, "name"), "must be a non-empty string");
-    } else if (key === "description") optional(out, at(path, key), v, isString, "a string");
-    else if (key === schemaKey) {
-      if (v !== undefined && v !== null && !isRecord(v)) out.add(at(path, key), "must be an object");
-      else checkJson(out, at(path, key), v);
-    } else checkJson(out, at(path, key), v);
-  }
-  if (!("name" in value)) out.add(at(path, "name"), "is required");
-}
-
-function checkResponseFormat(out: Problems, value: unknown): void {
-  if (!isRecord(value)) {
-    out.add("response_format", "must be an object with a `type`");
-    return;
-  }
-  if (typeof value.type !== "string") {
-    out.add("response_format.type", "must be a string");
-    return;
-  }
-  if (value.type === "json_schema") {
-    const schema = value.json_schema;
-    if (!isRecord(schema)) out.add("response_format.json_schema", "must be an object with a `name`");
-    else checkDefinition(out, "response_format.json_schema", schema, "schema");
-  } else checkJson(out, "response_format", value);
-}
-
-/**
- * What is wrong with a non-streamed answer, if anything: it must be an object with a non-empty
- * `choices` array whose entries carry a `message` object. Anything else (a string the SDK returned for
- * an HTML page, `undefined` for an empty body, someone else's JSON) is an upstream failure.
- */
-export function chatCompletionProblem(data: unknown): string | undefined {
-  if (!isRecord(data)) return data === undefined ? "an empty body" : `not a JSON object (${describe(data)})`;
-  const choices = data.choices;
-  if (!Array.isArray(choices)) return "no `choices` array";
-  if (choices.length === 0) return "an empty `choices` array";
-  for (const choice of choices) {
-    if (!isRecord(choice) || !isRecord(choice.message)) return "a choice without a `message` object";
-  }
-  return undefined;
-}
-
-/** True when a streamed value is shaped like a chunk: an object with a `choices` array of objects. */
-export function isChatChunk(value: unknown): value is ChatCompletionChunk {
-  if (!isRecord(value)) return false;
-  const choices = value.choices;
-  if (!Array.isArray(choices)) return false;
-  for (const choice of choices) if (!isRecord(choice)) return false;
-  return true;
-}
-
-/**
- * Tells when a chat stream is complete: the service says so, and only the service. The SDK hides the
- * `[DONE]` line, so it is a `finish_reason` on every choice the stream started (with `n > 1`, one
- * finished choice is not the whole answer). The Responses API has its own: its final event.
- */
-export interface ChatStreamCompletion {
-  /** Sees every chunk, in order. */
-  observe(chunk: ChatCompletionChunk): void;
-  /** True once every choice seen has its finish_reason. */
-  readonly complete: boolean;
-}
-
-/** A chat stream's completion tracker (one per stream: it keeps state). */
-export function chatStreamCompletion(): ChatStreamCompletion {
-  let open = 0;
-  let seen = 0;
-  // Bits per choice index (n ≤ 128 in practice; beyond 31, a Set).
-  let started = 0;
-  let finished = 0;
-  let wide: Map<number, boolean> | undefined;
-  return {
-    observe(chunk) {
-      for (const choice of chunk.choices) {
-        const index = typeof choice.index === "number" && choice.index >= 0 ? choice.index : 0;
-        const done = choice.finish_reason !== null && choice.finish_reason !== undefined;
-        if (index < 31) {
-          const bit = 1 << index;
-          if ((started & bit) === 0) {
-            started |= bit;
-            seen += 1;
-            open += 1;
-          }
-          if (done && (finished & bit) === 0) {
-            finished |= bit;
-            open -= 1;
-          }
-        } else {
-          wide ??= new Map();
-          const was = wide.get(index);
-          if (was === undefined) {
-            seen += 1;
-            open += 1;
-          }
-          if (done && was !== true) open -= 1;
-          wide.set(index, done || was === true);
-        }
-      }
+export const chatSurface: Surface = {
+  validate: validateChatBody,
+  estimate: (body, estimator) => estimator.estimateChatTokens(body as ChatCompletionCreateParamsNonStreaming),
+  call: (body, _target, common) => ({
+    kind: "chat",
+    body: body as ChatCompletionCreateParamsNonStreaming,
+    common,
+  }),
+  answerProblem: (result) => (result.kind === "chat" ? chatCompletionProblem(result.data) : undefined),
+  usage: (result) => (result.kind === "chat" ? usageOf(result.data?.usage) : undefined),
+  stream: {
+    // The usage chunk is always asked for (budgets and metrics need it); the stream hides it from a
+    // caller who did not ask.
+    call: (body, common) => {
+      const chat = body as ChatCompletionCreateParamsStreaming;
+      return {
+        kind: "stream",
+        body: { ...chat, stream: true, stream_options: { ...chat.stream_options, include_usage: true } },
+        common,
+      };
     },
-    get complete() {
-      return seen > 0 && open === 0;
+    isItem: isChatChunk,
+    isContent: (item) => hasOutput(item as ChatCompletionChunk),
+    finishedEarly: () => false, // a chat stream says it finished with a finish_reason: content
+    open: (parts, context) => {
+      const includeUsage =
+        (context.body as ChatCompletionCreateParamsStreaming).stream_options?.include_usage === true;
+      const stream = new ChatStream({
+        ...(parts as unknown as ConstructorParameters<typeof ChatStream>[0]),
+        includeUsage,
+        endpoint: context.endpoint,
+      });
+      return { stream: stream as unknown as RoutedStream<never>, reader: stream.reader as never };
     },
-  };
-}
-
-/** Usage the lanes may count: an object of finite numbers, else nothing (a hostile body's garbage is ignored). */
-export function usageOf(value: unknown): CompletionUsage | undefined {
-  if (!isRecord(value)) return undefined;
-  const { prompt_tokens, total_tokens, completion_tokens } = value;
-  if (!isCount(prompt_tokens) || !isCount(total_tokens)) return undefined;
-  if (completion_tokens !== undefined && !isCount(completion_tokens)) return undefined;
-  return value as unknown as CompletionUsage;
-}
-
-function isCount(value: unknown): boolean {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-/** A few words about a value that is not what was expected (never its content: it may hold a prompt). */
-export function describe(value: unknown): string {
-  if (typeof value === "string")
-    return value.length === 0 ? "an empty string" : `a string of ${value.length} characters`;
-  if (Array.isArray(value)) return "an array";
-  return value === null ? "null" : typeof value;
-}
+  },
+};

@@ -1,6 +1,7 @@
-import type { CreateEmbeddingResponse } from "openai/resources/embeddings";
-import { describe } from "./chat.js";
+import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
+import { describe, usageOf } from "./chat-answer.js";
 import { checkJson, isPositiveInteger, isRecord, isString, optional, Problems } from "./shape.js";
+import type { Surface } from "./surface.js";
 
 /**
  * The embeddings surface as the router sees it: what a valid body looks like, how many vectors it
@@ -110,3 +111,15 @@ export function embeddingsResponseProblem(data: unknown, expected: number): stri
   }
   return undefined;
 }
+
+/** The embeddings surface: no streams; the answer must hold one vector per input. */
+export const embeddingsSurface: Surface = {
+  validate: validateEmbeddingsBody,
+  estimate: (body, estimator) => estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams),
+  call: (body, _target, common) => ({ kind: "embeddings", body: body as EmbeddingCreateParams, common }),
+  answerProblem: (result, body) =>
+    result.kind === "embeddings"
+      ? embeddingsResponseProblem(result.data, embeddingsInputCount((body as EmbeddingCreateParams).input))
+      : undefined,
+  usage: (result) => (result.kind === "embeddings" ? usageOf(result.data?.usage) : undefined),
+};

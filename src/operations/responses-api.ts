@@ -8,7 +8,7 @@ import type {
 import type { ResponseEventStream } from "../dispatch/response-stream.js";
 import type { RouterPromise } from "../router-promise.js";
 import type { RouterCallOptions } from "../types.js";
-import type { StoredTarget } from "./calls.js";
+import type { StoredTarget } from "./stored.js";
 
 /**
  * The SDK-shaped Responses API of the router (`router.responses`). `create` is routed like chat (queue,

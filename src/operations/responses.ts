@@ -1,5 +1,16 @@
-import type { Response as ResponseObject, ResponseStreamEvent } from "openai/resources/responses/responses";
+import type { CompletionUsage } from "openai/resources/completions";
+import type {
+  ResponseCreateParamsNonStreaming,
+  ResponseCreateParamsStreaming,
+  Response as ResponseObject,
+  ResponseStreamEvent,
+} from "openai/resources/responses/responses";
+import { ResponseEventStream } from "../dispatch/response-stream.js";
+import type { RoutedStream, StreamReader } from "../dispatch/routed-stream.js";
 import { imageTokens, type TokenEstimator } from "../limits/token-estimate.js";
+import { describe } from "./chat-answer.js";
+import { isRecord } from "./shape.js";
+import type { Surface } from "./surface.js";
 
 /**
  * The Responses API as the router sees it: what a valid body looks like, what a TPM limiter charges
@@ -152,5 +163,69 @@ export function responsesStreamEnd(event: ResponseStreamEvent): "completed" | "f
       return "failed";
     default:
       return undefined;
+  }
+}
+
+/** What is wrong with a Responses answer, if anything: it must be a `response` object with `output`. */
+export function responseObjectProblem(data: unknown): string | undefined {
+  if (!isRecord(data)) return data === undefined ? "an empty body" : `not a JSON object (${describe(data)})`;
+  if (typeof data.id !== "string") return "no response `id`";
+  if (!Array.isArray(data.output)) return "no `output` array";
+  return undefined;
+}
+
+/**
+ * The Responses surface: input items and tools counted for the budgets, the service's final event as
+ * the only completion, the stored response read from that event (its owner is where it was made).
+ */
+export const responsesSurface: Surface = {
+  validate: validateResponsesBody,
+  estimate: (body, estimator, defaultOutputTokens) =>
+    estimateResponsesInput(body as unknown as Record<string, unknown>, estimator) +
+    responsesOutputCap(body as { max_output_tokens?: unknown }, defaultOutputTokens),
+  call: (body, _target, common) => ({
+    kind: "responses",
+    body: body as ResponseCreateParamsNonStreaming,
+    common,
+  }),
+  answerProblem: (result) => (result.kind === "responses" ? responseObjectProblem(result.data) : undefined),
+  usage: (result) => (result.kind === "responses" ? responsesUsage(result.data) : undefined),
+  stream: {
+    call: (body, common) => ({
+      kind: "responses-stream",
+      body: { ...(body as ResponseCreateParamsStreaming), stream: true },
+      common,
+    }),
+    isItem: (item) => isRecord(item) && typeof item.type === "string",
+    isContent: (item) => isResponsesContent(item as ResponseStreamEvent),
+    // A response may complete with no text at all (a bare tool call, an empty answer).
+    finishedEarly: (buffered) =>
+      buffered.some((e) => responsesStreamEnd(e as ResponseStreamEvent) === "completed"),
+    open: (parts) => {
+      const reader = new ResponseEventReader();
+      const stream = new ResponseEventStream({
+        ...(parts as unknown as ConstructorParameters<typeof ResponseEventStream>[0]),
+        reader,
+      });
+      return { stream: stream as unknown as RoutedStream<never>, reader: reader as never };
+    },
+  },
+};
+
+/** Reads the final event: the response as stored, its usage, and whether the service finished it. */
+export class ResponseEventReader implements StreamReader<ResponseStreamEvent> {
+  usage: CompletionUsage | undefined;
+  complete = false;
+  /** The response as the final event carries it (its id is what later calls refer to). */
+  response: ResponseObject | undefined;
+
+  see(event: ResponseStreamEvent): ResponseStreamEvent {
+    const end = responsesStreamEnd(event);
+    if (end !== undefined && "response" in event) {
+      this.response = event.response;
+      this.usage = responsesUsage(event.response);
+    }
+    if (end === "completed") this.complete = true;
+    return event;
   }
 }
