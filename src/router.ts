@@ -57,6 +57,8 @@ import type { RouterEvent } from "./events.js";
 import { createRouterFetch, type RouterFetch } from "./fetch/router-fetch.js";
 import { type BudgetStore, InMemoryBudgetStore } from "./limits/budget-store.js";
 import { createSharedBudgetStore } from "./limits/shared/create.js";
+import type { OwnershipStore } from "./limits/shared/ownership.js";
+import { RedisBudgetStore } from "./limits/shared/redis-budget-store.js";
 import type { RedisClientLike } from "./limits/shared/redis-port.js";
 import { createTokenEstimator, type TokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
@@ -97,6 +99,11 @@ export interface RouterDependencies {
    * @default a client for `redis.url` when `redis` is configured
    */
   readonly redis?: RedisClientLike;
+  /**
+   * Where owners of stored responses are shared between router processes (hard affinity across
+   * replicas). @default the Redis store's, when `redis` is configured; else this process only
+   */
+  readonly ownership?: OwnershipStore;
 }
 
 interface JobHandle extends Job {
@@ -315,7 +322,10 @@ export class Router {
       });
     });
     this.servedModels = new Set(config.endpoints.flatMap(modelsOf));
-    this.affinity = new Affinity(config.affinity);
+    const sharedOwners =
+      dependencies.ownership ??
+      (this.ownedStore instanceof RedisBudgetStore ? this.ownedStore.ownership() : undefined);
+    this.affinity = new Affinity(config.affinity, sharedOwners);
     this.laneById = new Map(this.lanes.map((lane) => [lane.id, lane]));
     // A store that changes on its own (leases arriving, Redis down or up) wakes the queue and reports.
     const laneById = new Map(this.lanes.map((lane) => [lane.id, lane]));
@@ -757,9 +767,10 @@ export class Router {
       job.onAbort = () => this.onAbort(job);
       signal.addEventListener("abort", job.onAbort, { once: true });
     }
-    // Only responses and conversations can be looked up; an unknown item id goes as usual.
-    if (ref !== undefined && owner === undefined && (stored || /^(resp|conv)_/.test(ref)))
-      this.locate(job, ref);
+    // Only responses and conversations can be looked up on the endpoints (an unknown item id goes as
+    // usual), but any id may be in the shared store of owners.
+    const findable = stored || this.affinity.sharesOwners || /^(resp|conv)_/.test(ref ?? "");
+    if (ref !== undefined && owner === undefined && findable) this.locate(job, ref);
     else this.jobs.next(job);
   }
 
@@ -777,7 +788,20 @@ export class Router {
     job.state = "backoff"; // out of the queue: an abort or the deadline settles it as any waiting job
     const candidates = this.lanes.filter((lane) => job.model === "" || lane.serves(job.model));
     void (async () => {
-      for (const lane of candidates) {
+      // Another process may have recorded it: one read of the shared store before asking endpoints.
+      const recorded = await this.affinity.sharedOwner(ref);
+      if (job.state !== "backoff") return;
+      if (recorded !== undefined && this.laneById.has(recorded)) {
+        job.pin = recorded;
+        this.affinity.own(
+          ref,
+          { endpoint: recorded, model: job.model, contextTokens: 0 },
+          this.scheduler.now(),
+        );
+      }
+      // Only responses and conversations can be looked up on the endpoints themselves.
+      const askable = /^(resp|conv)_/.test(ref) ? candidates : [];
+      for (const lane of job.pin === undefined ? askable : []) {
         if (job.state !== "backoff") return;
         try {
           const remaining = Math.max(1, job.deadline - this.scheduler.now());

@@ -1,3 +1,4 @@
+import type { OwnershipStore } from "../limits/shared/ownership.js";
 import { ExpiringMap } from "./expiring-map.js";
 
 /** What the router remembers of a stored response (or conversation): where it lives and how big it is. */
@@ -44,10 +45,38 @@ export const DEFAULT_AFFINITY: AffinityOptions = {
 export class Affinity {
   private readonly owners: ExpiringMap<Owner>;
   private readonly keys: ExpiringMap<string> | undefined;
+  private readonly ownerTtlMs: number;
 
-  constructor(options: AffinityOptions = DEFAULT_AFFINITY) {
+  /**
+   * @param shared where other router processes find the owners this one learns (Redis), if anywhere;
+   *   it is written behind the local map (never awaited on the request's path) and read only for ids
+   *   the local map does not know.
+   */
+  constructor(
+    options: AffinityOptions = DEFAULT_AFFINITY,
+    private readonly shared?: OwnershipStore,
+  ) {
     this.owners = new ExpiringMap(options.maxOwners, options.ownerTtlMs);
     this.keys = options.soft ? new ExpiringMap(options.maxKeys, options.ttlMs) : undefined;
+    this.ownerTtlMs = options.ownerTtlMs;
+  }
+
+  /** Whether owners are shared with other processes (then any id may be looked up there). */
+  get sharesOwners(): boolean {
+    return this.shared !== undefined;
+  }
+
+  /**
+   * The owner endpoint another process recorded for `id`, if the shared store knows it (never throws:
+   * a store that does not answer knows nothing).
+   */
+  async sharedOwner(id: string): Promise<string | undefined> {
+    if (!this.shared) return undefined;
+    try {
+      return await this.shared.get(kindOf(id), id);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The owner of a response or conversation id, if known. */
@@ -57,10 +86,12 @@ export class Affinity {
 
   own(id: string, owner: Owner, now: number): void {
     this.owners.set(id, owner, now);
+    this.shared?.set(kindOf(id), id, owner.endpoint, this.ownerTtlMs).catch(() => undefined);
   }
 
   disown(id: string): void {
     this.owners.delete(id);
+    this.shared?.delete(kindOf(id), id).catch(() => undefined);
   }
 
   /** The endpoint that last served this cache key, if soft affinity is on and it is fresh. */
@@ -91,4 +122,9 @@ export function affinityKeyOf(
     if (typeof v === "string" && v.length > 0) return `${field}:${v}`;
   }
   return undefined;
+}
+
+/** Conversations are their own namespace; responses and their items share one. */
+function kindOf(id: string): "response" | "conversation" {
+  return id.startsWith("conv_") ? "conversation" : "response";
 }

@@ -25,6 +25,7 @@ import {
   WAIT_HINT_MS,
 } from "./lane-budget.js";
 import { LocalShare, type Spent } from "./local-share.js";
+import { type OwnershipStore, RedisOwnershipStore } from "./ownership.js";
 import type { RedisPort } from "./redis-port.js";
 import { channelOf, SharedLink } from "./shared-link.js";
 
@@ -139,6 +140,14 @@ export class RedisBudgetStore implements BudgetStore {
   /** Live replicas as last counted by the heartbeats. */
   get replicas(): number {
     return this.link.replicas;
+  }
+
+  /**
+   * Owners of stored responses on the same Redis and key prefix: a follow-up can arrive at any replica
+   * and still go to the endpoint that holds its state.
+   */
+  ownership(): OwnershipStore {
+    return new RedisOwnershipStore({ port: this.port, keyPrefix: this.prefix });
   }
 
   watch(listener: (signal: BudgetSignal) => void): () => void {
