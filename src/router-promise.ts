@@ -1,11 +1,5 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 
-/** What the router knows of the answer that settled a call: the data and that attempt's headers. */
-interface Settled<T> {
-  readonly data: T;
-  readonly headers: Headers | undefined;
-}
-
 /** How a {@link RouterPromise} is settled by the router. */
 export interface RouterPromiseHandle<T> {
   readonly resolve: (data: T, headers: Headers | undefined) => void;
@@ -32,23 +26,24 @@ export class RouterPromise<T> extends Promise<T> {
     return Promise;
   }
 
-  readonly #settled: Promise<Settled<T>>;
-
-  private constructor(settled: Promise<Settled<T>>) {
-    super((resolve, reject) => {
-      settled.then((s) => resolve(s.data), reject);
-    });
-    this.#settled = settled;
-  }
+  /** The answering attempt's headers, set just before the promise resolves. */
+  #headers: Headers | undefined;
 
   /** @internal the router's side: `start` hands it the two ways to settle the call. */
   static start<T>(run: (handle: RouterPromiseHandle<T>) => void): RouterPromise<T> {
-    let handle: RouterPromiseHandle<T> | undefined;
-    const settled = new Promise<Settled<T>>((resolve, reject) => {
-      handle = { resolve: (data, headers) => resolve({ data, headers }), reject };
+    // One promise per call, not one per helper: it is on every request's path.
+    let settle: { resolve: (data: T) => void; reject: (error: unknown) => void } | undefined;
+    const promise = new RouterPromise<T>((resolve, reject) => {
+      settle = { resolve, reject };
     });
-    const promise = new RouterPromise<T>(settled);
-    run(handle as RouterPromiseHandle<T>);
+    const { resolve, reject } = settle as NonNullable<typeof settle>;
+    run({
+      resolve: (data, headers) => {
+        promise.#headers = headers;
+        resolve(data);
+      },
+      reject,
+    });
     return promise;
   }
 
@@ -59,8 +54,8 @@ export class RouterPromise<T> extends Promise<T> {
    */
   async withResponse(): Promise<{ data: T; response: Response; request_id: string | null }> {
     this.handled();
-    const { data, headers } = await this.#settled;
-    const response = toResponse(data, headers);
+    const data = await this;
+    const response = toResponse(data, this.#headers);
     return {
       data,
       response,
@@ -76,8 +71,7 @@ export class RouterPromise<T> extends Promise<T> {
    */
   async asResponse(): Promise<Response> {
     this.handled();
-    const { data, headers } = await this.#settled;
-    return toResponse(data, headers);
+    return toResponse(await this, this.#headers);
   }
 
   /** A caller who reads the error through a helper has handled it: no unhandled rejection of this one. */

@@ -670,7 +670,9 @@ export class Router {
     }
     // The body's shape is checked before anything else reads it: any malformed value is REQUEST_INVALID
     // with every problem and its path, never a TypeError, never NO_ENDPOINT_FOR_MODEL for a served model.
-    const problems = [...read.problems, ...(stored ? validateTarget(target) : bodyProblems(op, body))];
+    const own = stored ? validateTarget(target) : bodyProblems(op, body);
+    // No copy on the common path (nothing wrong): an array per request is garbage on every request.
+    const problems = read.problems.length === 0 ? own : [...read.problems, ...own];
     if (problems.length > 0) {
       this.reject(id, shown, modelOf(body), new RequestInvalidError("Invalid request", problems), deliver);
       return;
@@ -769,9 +771,10 @@ export class Router {
     }
     // Only responses and conversations can be looked up on the endpoints (an unknown item id goes as
     // usual), but any id may be in the shared store of owners.
-    const findable = stored || this.affinity.sharesOwners || /^(resp|conv)_/.test(ref ?? "");
-    if (ref !== undefined && owner === undefined && findable) this.locate(job, ref);
-    else this.jobs.next(job);
+    if (ref !== undefined && owner === undefined) {
+      if (stored || this.affinity.sharesOwners || /^(resp|conv)_/.test(ref)) this.locate(job, ref);
+      else this.jobs.next(job);
+    } else this.jobs.next(job);
   }
 
   /** What a TPM limiter charges for the request: its input estimate plus its output cap. */
