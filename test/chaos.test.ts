@@ -338,6 +338,9 @@ const ZERO_RETRY_AFTER: ReadonlySet<HostileMode> = new Set([
   "503-retry-after-zero",
 ]);
 
+/** The longest a hostile mode waits for its first call before the next is dealt. */
+const MAX_HOLD_MS = 1_000;
+
 /** Changes each hostile endpoint's mode every 60–150 ms, through seeded decks of every mode (and `ok`). */
 class HostileInjector {
   readonly dealt: HostileMode[] = [];
@@ -373,13 +376,21 @@ class HostileInjector {
     const mode = deck.shift() as HostileMode;
     this.set(name, mode);
     if (mode !== "ok") this.dealt.push(mode);
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        this.next(name);
-      },
-      between(this.rng, 60, 150),
-    );
+    const callsAtStart = this.upstream.calls(name);
+    const startedAt = performance.now();
+    // A mode dealt while its lane takes nothing (cooling after a retry-after mode, breaker open) is
+    // held until one call met it, for at most MAX_HOLD_MS: every mode is tried, not just dealt.
+    const turn = () => {
+      this.timers.delete(timer);
+      const unmet = this.upstream.calls(name) === callsAtStart;
+      if (unmet && performance.now() - startedAt < MAX_HOLD_MS) {
+        timer = setTimeout(turn, 20);
+        this.timers.add(timer);
+        return;
+      }
+      this.next(name);
+    };
+    let timer = setTimeout(turn, between(this.rng, 60, 150));
     this.timers.add(timer);
   }
 
@@ -1058,7 +1069,9 @@ describe("chaos: 4 endpoints, one healthy, seeded faults every 100–500 ms, rea
       await runChaos({
         seed: 3,
         strategy: "least-latency",
-        requests: 3_000,
+        // Twice the others' load: the hostile decks go round about twice while it runs, so a mode dealt
+        // while its lane cooled (a retry-after mode just before it) meets the load the next time round.
+        requests: 6_000,
         concurrency: 200,
         budgetMs: 40_000,
         hostile: true,
