@@ -1,4 +1,6 @@
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { ResponseEventStream } from "./dispatch/response-stream.js";
+import { RoutedStream } from "./dispatch/routed-stream.js";
+import { sseBody } from "./fetch/sse.js";
 
 /** How a {@link RouterPromise} is settled by the router. */
 export interface RouterPromiseHandle<T> {
@@ -83,39 +85,16 @@ export class RouterPromise<T> extends Promise<T> {
 function toResponse(data: unknown, upstream: Headers | undefined): Response {
   const headers = new Headers(upstream);
   for (const name of BODY_HEADERS) headers.delete(name);
-  if (isChunkStream(data)) {
+  if (isRoutedStream(data)) {
     headers.set("content-type", "text/event-stream");
-    return new Response(sse(data), { status: 200, headers });
+    // As the wire carried it: chat chunks then `[DONE]`, or typed Responses events.
+    const format = data instanceof ResponseEventStream ? "events" : "chat";
+    return new Response(sseBody(data, format), { status: 200, headers });
   }
   headers.set("content-type", "application/json");
   return new Response(JSON.stringify(data), { status: 200, headers });
 }
 
-function isChunkStream(value: unknown): value is AsyncIterable<ChatCompletionChunk> {
-  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
-}
-
-/** The chunks as the wire carried them: one `data:` event each, then `data: [DONE]`. */
-function sse(stream: AsyncIterable<ChatCompletionChunk>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let iterator: AsyncIterator<ChatCompletionChunk> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      iterator ??= stream[Symbol.asyncIterator]();
-      try {
-        const next = await iterator.next();
-        if (next.done) {
-          controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-          controller.close();
-        } else controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
-      } catch (error) {
-        controller.error(error);
-      }
-    },
-    async cancel() {
-      // Cancelling the body stops the stream (and frees the endpoint's slot).
-      if (iterator) await iterator.return?.();
-      else await (stream as { cancel?: () => Promise<void> }).cancel?.();
-    },
-  });
+function isRoutedStream(value: unknown): value is RoutedStream<unknown> {
+  return value instanceof RoutedStream;
 }

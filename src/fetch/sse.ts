@@ -9,12 +9,13 @@ const DONE = encoder.encode("data: [DONE]\n\n");
  * event ends it).
  * Pull-based, so a slow reader slows the upstream read (backpressure); cancelling the body stops the
  * stream and frees its lane. A stream that breaks after content ends with an `error` event, which the
- * SDK (and every OpenAI client) raises as an API error instead of presenting a truncated answer.
+ * SDK (and every OpenAI client) raises as an API error instead of presenting a truncated answer; without
+ * `onError`, the body itself errors with the stream's error.
  */
 export function sseBody(
   stream: AsyncIterable<unknown> & { readonly controller: AbortController },
   format: "chat" | "events",
-  onError: (error: unknown) => OpenAIErrorBody,
+  onError?: (error: unknown) => OpenAIErrorBody,
 ): ReadableStream<Uint8Array> {
   const iterator = stream[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
@@ -35,6 +36,11 @@ export function sseBody(
             ),
           );
         } catch (error) {
+          // Without an error body to send, the body's reader gets the stream's own error.
+          if (!onError) {
+            controller.error(error);
+            return;
+          }
           const event = format === "events" ? "event: error\n" : "";
           controller.enqueue(encoder.encode(`${event}data: ${JSON.stringify(onError(error))}\n\n`));
           controller.close();

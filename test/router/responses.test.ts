@@ -129,6 +129,20 @@ describe("router.responses", () => {
     for (const s of Object.values(served(current))) expect(s.byStatus[404] ?? 0).toBe(0);
   });
 
+  // Breaks if asResponse() rebuilds a Responses stream as chat SSE (no event lines, a `[DONE]` the
+  // service never sends) instead of as the service sent it.
+  it("rebuilds a streamed response's body as typed events, as the service sends them", async () => {
+    current = await rig(THREE, { strategy: "round-robin" });
+    const response = await current.router.responses
+      .create({ model: MODEL, input: "as a response", max_output_tokens: 16, stream: true })
+      .asResponse();
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const text = await response.text();
+    expect(text.startsWith("event: response.created\ndata: {")).toBe(true);
+    expect(text).toMatch(/event: response\.(completed|incomplete)\n/);
+    expect(text).not.toContain("[DONE]");
+  });
+
   // Breaks if a stream that fails before its first delta is not failed over.
   it("fails a stream over until its first output delta", async () => {
     current = await rig(THREE, { strategy: "round-robin" });
