@@ -6,9 +6,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: "forks",
-    // Both cores: most files wait on sockets and child processes, and one worker (the default on 2
-    // cores) doubled the suite's wall time. Timing logic runs in virtual time, so this is safe.
-    maxWorkers: 2,
     reporters: ["default"],
   },
 });
