@@ -216,8 +216,20 @@ function genNumber(schema: Schema, rng: Rng, integer: boolean): number {
     const b = Math.floor(windowHi);
     return b >= a ? int(rng, a, b) : a;
   }
-  const v = Math.round((windowLo + rng() * (windowHi - windowLo)) * 100) / 100;
-  return Math.min(hi, Math.max(lo, v));
+  const raw = windowLo + rng() * (windowHi - windowLo);
+  // Two decimals read like a model's numbers, but rounding (or a window narrower than the margins
+  // above) can step outside an open bound, so fall back to the raw draw, then to the bounds' midpoint.
+  const inside = (x: number): boolean =>
+    x >= (num(schema.minimum) ?? -Number.MAX_VALUE) &&
+    x <= (num(schema.maximum) ?? Number.MAX_VALUE) &&
+    (exMin === undefined || x > exMin) &&
+    (exMax === undefined || x < exMax);
+  const rounded = Math.round(raw * 100) / 100;
+  if (inside(rounded)) return rounded;
+  if (inside(raw)) return raw;
+  const a = exMin ?? lo;
+  const b = exMax ?? hi;
+  return a / 2 + b / 2;
 }
 
 function genArray(schema: Schema, ctx: Ctx, depth: number): JsonValue[] {

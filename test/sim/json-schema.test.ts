@@ -108,6 +108,12 @@ describe("generateFromSchema", () => {
   });
 
   // Breaks if some combination of keywords yields an invalid value (random schemas, checked by ajv).
+  it("stays inside open bounds narrower than its rounding (fast-check counterexample)", () => {
+    checkMany({ type: "number", exclusiveMinimum: -999999.9902897903, exclusiveMaximum: -999999.9892897903 });
+    checkMany({ type: "number", exclusiveMinimum: 0.001, exclusiveMaximum: 0.002 });
+    checkMany({ type: "number", minimum: 1.001, maximum: 1.004 });
+  });
+
   it("values are valid for random schemas built from the supported keywords", () => {
     const leaf = fc.oneof(
       fc.record({
