@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/sim/prng.js";
 import { chat, type Rig, rig } from "../helpers/setup.js";
+import { runVirtual, virtualLatencyFetch } from "../helpers/virtual-latency.js";
+import { FastForward } from "../helpers/virtual-time.js";
 
 let current: Rig | undefined;
 afterEach(async () => {
@@ -39,27 +42,79 @@ describe("round-robin", () => {
   });
 });
 
+/**
+ * A rig for the latency-driven strategies: an instant fleet over real HTTP, and a router on a virtual
+ * clock whose calls take exactly the latency `latencyOf` gives their endpoint. The shares these tests
+ * assert are then properties of the strategy, not of how busy this machine is.
+ */
+async function latencyRig(
+  fleetOptions: Parameters<typeof rig>[0],
+  routerConfig: Parameters<typeof rig>[1],
+  latencyOf: (endpoint: string, completionTokens: number | undefined) => number,
+) {
+  const clock = new FastForward();
+  const names = new Map<string, string>();
+  const held = virtualLatencyFetch(clock, (call) =>
+    latencyOf(names.get(call.host) ?? call.host, call.completionTokens),
+  );
+  const r = await rig(
+    { ...fleetOptions, now: clock.now },
+    { ...routerConfig, scheduler: clock.scheduler, fetch: held.fetch },
+  );
+  for (const e of fleetOptions.endpoints) names.set(new URL(r.fleet.endpoint(e.name).url).host, e.name);
+  return {
+    ...r,
+    clock,
+    /** Runs the virtual clock until every promise in `calls` has settled. */
+    async settle(calls: readonly Promise<unknown>[]): Promise<void> {
+      let settled = 0;
+      for (const call of calls)
+        call.then(
+          () => settled++,
+          () => settled++,
+        );
+      await runVirtual(
+        clock,
+        () => settled === calls.length,
+        () => held.waitingOnClock(r.router),
+      );
+    },
+    async close() {
+      await r.close();
+      await held.close();
+    },
+  };
+}
+
 describe("least-busy", () => {
   it("favours the lane with free slots over a slow lane that piles up work", async () => {
-    current = await rig(
+    const latency: Record<string, number> = { slow: 300, fast: 5 };
+    const r = await latencyRig(
       {
         seed: 2,
-        endpoints: [
-          { name: "slow", type: "openai" as const, models: both, latency: { ttftMs: 300 } },
-          { name: "fast", type: "openai" as const, models: both, latency: { ttftMs: 5 } },
-        ],
+        endpoints: ["slow", "fast"].map((name) => ({ name, type: "openai" as const, models: both })),
       },
       {
         strategy: "least-busy",
-        extras: { slow: { limits: { concurrency: 10 } }, fast: { limits: { concurrency: 10 } } },
+        rng: mulberry32(2),
+        extras: { slow: { limits: { concurrency: 40 } }, fast: { limits: { concurrency: 40 } } },
       },
+      (endpoint) => latency[endpoint] as number,
     );
-    const { router, fleet } = current;
-    const calls: Promise<unknown>[] = [];
-    for (let i = 0; i < 40; i++) {
-      calls.push(router.chat.completions.create(chat(`b${i}`)));
-      await new Promise((r) => setTimeout(r, 8));
-    }
+    current = r;
+    const { router, fleet, clock } = r;
+    // One request every 8 ms of virtual time: the fast lane is free again before each arrival.
+    const calls = Array.from(
+      { length: 40 },
+      (_, i) =>
+        new Promise<unknown>((resolve, reject) => {
+          clock.scheduler.schedule(
+            () => router.chat.completions.create(chat(`b${i}`)).then(resolve, reject),
+            8 * i,
+          );
+        }),
+    );
+    await r.settle(calls);
     await Promise.all(calls);
     const slow = fleet.stats("slow").requests;
     const fast = fleet.stats("fast").requests;
@@ -71,52 +126,53 @@ describe("least-busy", () => {
 
 describe("least-latency", () => {
   it("prefers the fastest lane, shifts away when it slows down and wins it back after recovery", async () => {
-    current = await rig(
-      {
-        seed: 3,
-        endpoints: [
-          { name: "a", type: "openai" as const, models: both, latency: { ttftMs: 2 } },
-          { name: "b", type: "openai" as const, models: both, latency: { ttftMs: 25 } },
-        ],
-      },
-      { strategy: "least-latency", latency: { explorationInterval: 10 } },
+    // Milliseconds per output token, the figure least-latency compares for chat.
+    const msPerToken: Record<string, number> = { a: 2, b: 25 };
+    const r = await latencyRig(
+      { seed: 3, endpoints: ["a", "b"].map((name) => ({ name, type: "openai" as const, models: both })) },
+      { strategy: "least-latency", rng: mulberry32(3), latency: { explorationInterval: 10 } },
+      (endpoint, tokens) => (msPerToken[endpoint] as number) * Math.max(1, tokens ?? 1),
     );
-    const { router, fleet } = current;
+    current = r;
+    const { router } = r;
+    let phase = "warm";
     const run = async (n: number): Promise<string[]> => {
       const picks: string[] = [];
       for (let i = 0; i < n; i++) {
+        const id = `ll${i}-${n}-${phase}`;
         const completion = new Promise<string>((resolve) => {
           const sub = router.completions$.subscribe((c) => {
-            if (c.id === `ll${i}-${n}-${phase}`) {
+            if (c.id === id) {
               sub.unsubscribe();
               resolve(c.endpoint ?? "none");
             }
           });
         });
-        await router.chat.completions.create(chat(`x${i}`), { id: `ll${i}-${n}-${phase}` });
+        const call = router.chat.completions.create(chat(`x${i}`), { id });
+        await r.settle([call]);
+        await call;
         picks.push(await completion);
       }
       return picks;
     };
     const share = (picks: string[], name: string) => picks.filter((p) => p === name).length / picks.length;
 
-    let phase = "warm";
     const warm = await run(60);
     expect(share(warm.slice(10), "a")).toBeGreaterThanOrEqual(0.8);
     // Exploration keeps a bounded share on the slower lane: at least one pick in every 10.
     expect(warm.filter((p) => p === "b").length).toBeGreaterThanOrEqual(5);
 
     phase = "slow";
-    fleet.setFaults("a", { slowFactor: 40 }); // 80 ms, slower than b's 25 ms
+    msPerToken.a = 80; // slower than b's 25
     const slowed = await run(60);
     // Within a bounded number of requests the traffic has moved to b.
     expect(share(slowed.slice(20), "b")).toBeGreaterThanOrEqual(0.8);
 
     phase = "recovered";
-    fleet.setFaults("a", {});
+    msPerToken.a = 2;
     const recovered = await run(80);
     expect(share(recovered.slice(40), "a")).toBeGreaterThanOrEqual(0.8);
-  }, 30_000);
+  });
 });
 
 describe("priority", () => {

@@ -243,7 +243,9 @@ describe("connection faults", () => {
 
   it("hang: never answers; the SDK's timeout and abort end the wait", async () => {
     const f = await start({ faults: { hang: true } });
-    const client = openaiClient(f.endpoint("oai"), { timeout: 150 });
+    // Long enough for the request to reach the fleet on a loaded machine before it times out (the
+    // stats below count it), short enough to keep the test quick.
+    const client = openaiClient(f.endpoint("oai"), { timeout: 500 });
     const timedOut = await rejection(
       client.chat.completions.create({ model: "gpt-4o", messages: user("x") }),
     );
@@ -253,7 +255,10 @@ describe("connection faults", () => {
       { model: "gpt-4o", messages: user("x") },
       { signal: controller.signal, timeout: 60_000 },
     );
-    setTimeout(() => controller.abort(), 50);
+    // Abort once the fleet holds the request, not after a fixed sleep: on a loaded machine it may not
+    // have arrived yet, and the fleet would then count one request, not two.
+    while (f.stats("oai").requests < 2) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
     expect(await rejection(pending)).toBeInstanceOf(APIUserAbortError);
     while (f.stats("oai").inflight > 0) await new Promise((r) => setTimeout(r, 5));
     expect(f.stats("oai")).toMatchObject({ requests: 2, dropped: 2, peakConcurrency: 1, byStatus: {} });
