@@ -23,30 +23,39 @@ const BODY_HEADERS = ["content-length", "content-encoding", "transfer-encoding"]
  * console.log(response.headers.get("x-ratelimit-remaining-requests"), request_id);
  */
 export class RouterPromise<T> extends Promise<T> {
-  /** `then`, `catch` and `finally` return plain promises (the helpers belong to the call's own promise). */
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
+  /**
+   * True for the promises the router returns. They are native promises carrying the two helpers, not
+   * instances of this class: `await` on a Promise subclass costs an extra job and a promise (the
+   * engine sees a foreign constructor and resolves through `then`), measured at ~0.2 µs per call on
+   * Node 20, on every request of the SDK-shaped API. `then`, `catch` and `finally` return plain
+   * promises, as they would with `Symbol.species` set to `Promise`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof Promise && Object.hasOwn(value, HEADERS);
   }
-
-  /** The answering attempt's headers, set just before the promise resolves. */
-  #headers: Headers | undefined;
 
   /** @internal the router's side: `start` hands it the two ways to settle the call. */
   static start<T>(run: (handle: RouterPromiseHandle<T>) => void): RouterPromise<T> {
     // One promise per call, not one per helper: it is on every request's path.
-    let settle: { resolve: (data: T) => void; reject: (error: unknown) => void } | undefined;
-    const promise = new RouterPromise<T>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    const { resolve, reject } = settle as NonNullable<typeof settle>;
+    let resolve: ((data: T) => void) | undefined;
+    let reject: ((error: unknown) => void) | undefined;
+    const promise = new Promise<T>((yes, no) => {
+      resolve = yes;
+      reject = no;
+    }) as Carrier<T>;
+    // Always the same three properties in the same order: every returned promise shares one shape.
+    promise[HEADERS] = undefined;
+    promise.withResponse = withResponse;
+    promise.asResponse = asResponse;
+    const settled = resolve as (data: T) => void;
     run({
       resolve: (data, headers) => {
-        promise.#headers = headers;
-        resolve(data);
+        promise[HEADERS] = headers;
+        settled(data);
       },
-      reject,
+      reject: reject as (error: unknown) => void,
     });
-    return promise;
+    return promise as unknown as RouterPromise<T>;
   }
 
   /**
@@ -54,15 +63,12 @@ export class RouterPromise<T> extends Promise<T> {
    * data again, rebuilt) and its request id (`x-request-id`, else Azure's `apim-request-id`).
    * @throws the call's own error (a `RouterError`), as awaiting the promise would.
    */
-  async withResponse(): Promise<{ data: T; response: Response; request_id: string | null }> {
-    this.handled();
-    const data = await this;
-    const response = toResponse(data, this.#headers);
-    return {
-      data,
-      response,
-      request_id: response.headers.get("x-request-id") ?? response.headers.get("apim-request-id"),
-    };
+  withResponse(): Promise<{ data: T; response: Response; request_id: string | null }> {
+    return withResponse.call(this as unknown as Carrier<T>) as Promise<{
+      data: T;
+      response: Response;
+      request_id: string | null;
+    }>;
   }
 
   /**
@@ -71,15 +77,43 @@ export class RouterPromise<T> extends Promise<T> {
    * stream, so `Stream.fromSSEResponse` of the SDK can parse it again).
    * @throws the call's own error (a `RouterError`), as awaiting the promise would.
    */
-  async asResponse(): Promise<Response> {
-    this.handled();
-    return toResponse(await this, this.#headers);
+  asResponse(): Promise<Response> {
+    return asResponse.call(this as unknown as Carrier<unknown>);
   }
+}
 
-  /** A caller who reads the error through a helper has handled it: no unhandled rejection of this one. */
-  private handled(): void {
-    this.then(undefined, () => undefined);
-  }
+/** Where a returned promise keeps the answering attempt's headers (set just before it resolves). */
+const HEADERS = Symbol("openai-router.headers");
+
+/** A returned promise: a native promise with the helpers and the headers slot. */
+type Carrier<T> = Promise<T> & {
+  [HEADERS]: Headers | undefined;
+  withResponse: typeof withResponse;
+  asResponse: typeof asResponse;
+};
+
+// Shared by every returned promise (no closures per call); `this` is the promise.
+async function withResponse<T>(
+  this: Carrier<T>,
+): Promise<{ data: T; response: Response; request_id: string | null }> {
+  handled(this);
+  const data = await this;
+  const response = toResponse(data, this[HEADERS]);
+  return {
+    data,
+    response,
+    request_id: response.headers.get("x-request-id") ?? response.headers.get("apim-request-id"),
+  };
+}
+
+async function asResponse<T>(this: Carrier<T>): Promise<Response> {
+  handled(this);
+  return toResponse(await this, this[HEADERS]);
+}
+
+/** A caller who reads the error through a helper has handled it: no unhandled rejection of this one. */
+function handled(promise: Promise<unknown>): void {
+  promise.then(undefined, () => undefined);
 }
 
 function toResponse(data: unknown, upstream: Headers | undefined): Response {

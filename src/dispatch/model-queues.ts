@@ -18,6 +18,8 @@ export interface WaitLine {
  */
 export class ModelQueues {
   private readonly lines = new Map<string, WaitLine>();
+  /** The same lines as an array: `ranked` runs several times per queued request, a Map iterator each time is garbage. */
+  private readonly all: WaitLine[] = [];
   private readonly order: WaitLine[] = [];
   private total = 0;
 
@@ -38,6 +40,7 @@ export class ModelQueues {
         queue: new PriorityWaitQueue<Job>(this.agingMs),
       };
       this.lines.set(key, line);
+      this.all.push(line);
     }
     line.queue.push(job);
     this.total += 1;
@@ -61,7 +64,11 @@ export class ModelQueues {
   ranked(now: number): readonly WaitLine[] {
     const order = this.order;
     order.length = 0;
-    for (const line of this.lines.values()) if (line.queue.size > 0) order.push(line);
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) {
+      const line = all[i] as WaitLine;
+      if (line.queue.size > 0) order.push(line);
+    }
     if (order.length > 1) {
       const agingMs = this.agingMs;
       order.sort((a, b) => {

@@ -120,6 +120,8 @@ class Fifo<T extends Queued> {
  */
 export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
   private readonly levels = new Map<number, Fifo<T>>();
+  /** The levels of `levels` as an array, for `best` (several times per queued request: no Map iterator). */
+  private readonly levelList: Fifo<T>[] = [];
   /** Removed items whose slot may still be in their level (skipped lazily), with that level. */
   private readonly removed = new WeakMap<T, Fifo<T>>();
   private readonly levelOf = new WeakMap<T, Fifo<T>>();
@@ -140,6 +142,7 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     if (!level) {
       level = new Fifo<T>();
       this.levels.set(item.priority, level);
+      this.levelList.push(level);
     }
     const stale = this.removed.get(item);
     if (stale) {
@@ -161,7 +164,7 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     const level = this.bestLevel;
     if (item === undefined || level === undefined) return undefined;
     level.dropFirst();
-    if (level.live === 0) this.levels.delete(item.priority);
+    if (level.live === 0) this.dropLevel(item.priority, level);
     this.levelOf.delete(item);
     this.count -= 1;
     return item;
@@ -176,7 +179,7 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     if (level.live === 0) {
       // An empty level is dropped: arbitrary priorities must not leave a trail of levels to scan.
       level.clear();
-      this.levels.delete(item.priority);
+      this.dropLevel(item.priority, level);
     }
     this.count -= 1;
     return true;
@@ -202,6 +205,17 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
     return out;
   }
 
+  /** An empty level goes: arbitrary priorities must not leave a trail of levels to scan. */
+  private dropLevel(priority: number, level: Fifo<T>): void {
+    this.levels.delete(priority);
+    const list = this.levelList;
+    const i = list.indexOf(level);
+    if (i >= 0) {
+      list[i] = list[list.length - 1] as Fifo<T>;
+      list.pop();
+    }
+  }
+
   sizes(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [priority, level] of this.levels) if (level.live > 0) out[String(priority)] = level.live;
@@ -215,9 +229,18 @@ export class PriorityWaitQueue<T extends Queued> implements WaitQueue<T> {
   private best(now: number): T | undefined {
     this.bestLevel = undefined;
     if (this.count === 0) return undefined;
+    const levels = this.levelList;
+    if (levels.length === 1) {
+      // One priority in use (the usual case): its first item, no aging to compare.
+      const level = levels[0] as Fifo<T>;
+      const item = level.first(this.isRemoved);
+      if (item !== undefined) this.bestLevel = level;
+      return item;
+    }
     let bestItem: T | undefined;
     let bestScore = Number.POSITIVE_INFINITY;
-    for (const level of this.levels.values()) {
+    for (let i = 0; i < levels.length; i++) {
+      const level = levels[i] as Fifo<T>;
       if (level.live === 0) continue;
       const item = level.first(this.isRemoved);
       if (!item) continue;

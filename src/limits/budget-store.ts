@@ -52,8 +52,8 @@ export interface Reservation {
    * What the buckets held right after this charge (absent: no such budget). A 429 for a call that
    * left a margin shows other consumers; one at the edge of our own pacing shows only jitter.
    */
-  readonly requestsLeft?: number;
-  readonly tokensLeft?: number;
+  readonly requestsLeft?: number | undefined;
+  readonly tokensLeft?: number | undefined;
 }
 
 /** A budget of a lane as the metrics show it. */
@@ -244,14 +244,15 @@ export class InMemoryBudgetStore implements BudgetStore {
     b.requestsCharged += 1;
     b.tokensCharged += tokens;
     b.outstanding += 1;
+    // One literal of one shape (no conditional spreads): it is built on every admission.
     return {
       lane,
       tokens,
       at: now,
       requestsCharged: b.requestsCharged,
       tokensCharged: b.tokensCharged,
-      ...(requestsLeft !== undefined ? { requestsLeft } : {}),
-      ...(tokensLeft !== undefined ? { tokensLeft } : {}),
+      requestsLeft,
+      tokensLeft,
     };
   }
 

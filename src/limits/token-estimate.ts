@@ -196,6 +196,14 @@ function checkCount(name: string, value: number): void {
 }
 
 type TextPart = ChatCompletionContentPartText | ChatCompletionContentPartRefusal;
+
+/** A cached count, in the estimator's least-recently-used list (the list's head is a sentinel). */
+interface CacheEntry {
+  readonly text: string;
+  readonly tokens: number;
+  older: CacheEntry | undefined;
+  newer: CacheEntry | undefined;
+}
 type AnyPart = ChatCompletionContentPart | TextPart;
 
 /**
@@ -251,13 +259,18 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   /** Set when a count used the length estimate (such a count is not cached). */
   let estimated = false;
 
-  const within = <T>(estimate: () => T): T => {
+  /** Starts an estimate (or a count inside one); pair with `depth -= 1` in a `finally`. */
+  const enter = (): void => {
     if (depth === 0) {
       budget = maxTokenizedChars;
       tokenizedChars = 0;
       tokenizedTokens = 0;
     }
     depth += 1;
+  };
+
+  const within = <T>(estimate: () => T): T => {
+    enter();
     try {
       return estimate();
     } finally {
@@ -295,34 +308,62 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     return tokens;
   };
 
-  // Map iteration order is insertion order, so the first key is the least recently used.
-  const cache = new Map<string, number>();
+  // Least recently used first: a list through the entries, so a hit moves its entry to the end with a
+  // few pointer writes (a Map's delete + set per hit churned its table: a rehash every few requests).
+  const cache = new Map<string, CacheEntry>();
+  const lru: CacheEntry = { text: "", tokens: 0, older: undefined, newer: undefined };
+  lru.older = lru;
+  lru.newer = lru;
   let cachedChars = 0;
+
+  const unlink = (entry: CacheEntry): void => {
+    (entry.older as CacheEntry).newer = entry.newer;
+    (entry.newer as CacheEntry).older = entry.older;
+  };
+  const append = (entry: CacheEntry): void => {
+    const newest = lru.older as CacheEntry;
+    entry.older = newest;
+    entry.newer = lru;
+    newest.newer = entry;
+    lru.older = entry;
+  };
 
   const countCached = (text: string): number => {
     const hit = cache.get(text);
     if (hit !== undefined) {
-      cache.delete(text);
-      cache.set(text, hit);
-      return hit;
+      if (lru.older !== hit) {
+        unlink(hit);
+        append(hit);
+      }
+      return hit.tokens;
     }
     estimated = false;
     const tokens = count(text);
     if (!estimated && cacheSize > 0 && text.length <= maxCachedLength && text.length <= maxCachedChars) {
-      cache.set(text, tokens);
+      const entry: CacheEntry = { text, tokens, older: undefined, newer: undefined };
+      cache.set(text, entry);
+      append(entry);
       cachedChars += text.length;
       while (cache.size > cacheSize || cachedChars > maxCachedChars) {
-        const oldest = cache.keys().next().value;
-        if (oldest === undefined) break;
-        cache.delete(oldest);
-        cachedChars -= oldest.length;
+        const oldest = lru.newer as CacheEntry;
+        if (oldest === lru) break;
+        unlink(oldest);
+        cache.delete(oldest.text);
+        cachedChars -= oldest.text.length;
       }
     }
     return tokens;
   };
   /** Inside an estimate it shares that estimate's budget; on its own it is one. */
-  const countText = (text: string): number =>
-    depth > 0 ? countCached(text) : within(() => countCached(text));
+  const countText = (text: string): number => {
+    if (depth > 0) return countCached(text);
+    enter();
+    try {
+      return countCached(text);
+    } finally {
+      depth -= 1;
+    }
+  };
 
   // Roles are a handful of fixed words: counted once each, outside the LRU (no refresh per message).
   const roles = new Map<string, number>();
@@ -408,10 +449,24 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     return tokens;
   };
 
-  const estimatePromptTokens = (body: ChatCompletionCreateParams): number => within(() => promptTokens(body));
+  // No closure per estimate (`within` takes one): these run on every request.
+  const estimatePromptTokens = (body: ChatCompletionCreateParams): number => {
+    enter();
+    try {
+      return promptTokens(body);
+    } finally {
+      depth -= 1;
+    }
+  };
 
-  const estimateEmbeddingTokens = (body: EmbeddingCreateParams): number =>
-    within(() => embeddingTokens(body));
+  const estimateEmbeddingTokens = (body: EmbeddingCreateParams): number => {
+    enter();
+    try {
+      return embeddingTokens(body);
+    } finally {
+      depth -= 1;
+    }
+  };
 
   const embeddingTokens = (body: EmbeddingCreateParams): number => {
     const { input } = body;
