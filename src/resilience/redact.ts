@@ -112,3 +112,37 @@ function redactHeaders(headers: Headers, redact: Redact): Headers {
   }
   return clean;
 }
+
+/** Bearer tokens from `azureADTokenProvider`s remembered for redaction (they rotate: the latest few). */
+const REMEMBERED_TOKENS = 8;
+
+/**
+ * The secrets a router holds: its endpoints' keys and the latest Entra ID tokens, and the `redact`
+ * that takes them out of any text.
+ * @example
+ * const secrets = new Secrets(["sk-…"]);
+ * secrets.redact("key sk-… echoed"); // "key [redacted] echoed"
+ */
+export class Secrets {
+  private readonly keys: readonly string[];
+  private readonly tokens: string[] = [];
+
+  constructor(keys: readonly string[]) {
+    this.keys = keys;
+  }
+
+  /** A token an endpoint just obtained: redacted like a key from now on. */
+  remember(token: string): void {
+    if (this.keys.includes(token) || this.tokens.includes(token)) return;
+    this.tokens.push(token);
+    if (this.tokens.length > REMEMBERED_TOKENS) this.tokens.shift();
+  }
+
+  readonly redact: Redact = (text) => {
+    let out = text;
+    for (const list of [this.keys, this.tokens])
+      for (const secret of list)
+        if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
+    return out;
+  };
+}
