@@ -1,6 +1,6 @@
 import { AzureOpenAI, OpenAI } from "openai";
 import type { CompletionUsage } from "openai/resources/completions";
-import { Subject } from "rxjs";
+import { Observable, type Subscriber } from "rxjs";
 import type { ResolvedConfig, ResolvedEndpoint } from "../config.js";
 import type { RouterEvent } from "../events.js";
 import type { BudgetStore, Reservation } from "../limits/budget-store.js";
@@ -96,7 +96,8 @@ export class Lane {
    */
   readonly responsesClient: OpenAI;
   /** Emits whenever capacity may have been freed (a slot released, a probe finished). */
-  readonly changed$ = new Subject<void>();
+  readonly changed$: Observable<void>;
+  private readonly changed = new Signal();
   readonly counters: LaneCounters = {
     attempts: 0,
     succeeded: 0,
@@ -131,6 +132,7 @@ export class Lane {
     index: number,
     private readonly deps: LaneDeps,
   ) {
+    this.changed$ = this.changed.observable;
     this.id = endpoint.name;
     this.index = index;
     this.type = endpoint.type;
@@ -296,7 +298,7 @@ export class Lane {
 
   /** Tells the dispatcher that capacity may have been freed (see `release`). */
   announce(): void {
-    this.changed$.next();
+    this.changed.emit();
   }
 
   /** Health as the selection and metrics see it. */
@@ -345,7 +347,7 @@ export class Lane {
 
   /** Releases the gate engine's resources and completes `changed$`. */
   async close(): Promise<void> {
-    this.changed$.complete();
+    this.changed.complete();
     await this.deps.gate.close();
   }
 
@@ -552,6 +554,41 @@ export class Lane {
     } else {
       this.deps.emit({ type: "recovered", at: now, endpoint: this.id, scope });
     }
+  }
+}
+
+/**
+ * What `changed$` is made of: every finished attempt emits, so emitting must cost little. A Subject's
+ * `next` (in the CommonJS build of RxJS, the one Node loads) allocates a closure and an iterator each
+ * time; this calls its subscribers directly. As with a Subject, an emission reaches the subscribers
+ * there were when it started (the list is replaced, never changed in place), and a subscriber after
+ * `complete` is completed at once.
+ */
+class Signal {
+  private subscribers: readonly Subscriber<void>[] = [];
+  private completed = false;
+  readonly observable = new Observable<void>((subscriber) => {
+    if (this.completed) {
+      subscriber.complete();
+      return;
+    }
+    this.subscribers = [...this.subscribers, subscriber];
+    return () => {
+      this.subscribers = this.subscribers.filter((s) => s !== subscriber);
+    };
+  });
+
+  emit(): void {
+    const subscribers = this.subscribers;
+    for (let i = 0; i < subscribers.length; i++) (subscribers[i] as Subscriber<void>).next();
+  }
+
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    const subscribers = this.subscribers;
+    this.subscribers = [];
+    for (const subscriber of subscribers) subscriber.complete();
   }
 }
 

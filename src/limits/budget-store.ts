@@ -203,6 +203,9 @@ const UNLIMITED: BudgetView = {
 export class InMemoryBudgetStore implements BudgetStore {
   private readonly lanes = new Map<string, LaneBudget>();
   private readonly throttle: PacingOptions;
+  /** The lane `get` found last (see `get`). */
+  private lastLane: string | undefined;
+  private lastBudget: LaneBudget | undefined;
 
   constructor(options: { readonly throttle?: Partial<ThrottleOptions> } = {}) {
     // Keys given as undefined keep their defaults.
@@ -216,6 +219,8 @@ export class InMemoryBudgetStore implements BudgetStore {
       ? this.requestBucket(requestBucketCapacity(limits.rpm, windowSeconds), limits.rpm, now)
       : undefined;
     const tokens = limits.tpm ? new TokenBucket(limits.tpm, limits.tpm, now) : undefined;
+    this.lastLane = undefined;
+    this.lastBudget = undefined;
     this.lanes.set(lane, {
       windowSeconds,
       requests,
@@ -426,8 +431,12 @@ export class InMemoryBudgetStore implements BudgetStore {
   }
 
   private get(lane: string): LaneBudget {
+    // A request asks about the same lane several times in a row (check, reserve, snapshot, commit).
+    if (lane === this.lastLane && this.lastBudget !== undefined) return this.lastBudget;
     const b = this.lanes.get(lane);
     if (!b) throw new Error(`budget store: unknown lane "${lane}"`);
+    this.lastLane = lane;
+    this.lastBudget = b;
     return b;
   }
 }

@@ -34,7 +34,10 @@ export function validateChatBody(body: unknown): readonly string[] {
   const out = new Problems();
   let model = false;
   let messages = false;
-  for (const key of Object.keys(body)) {
+  // `for…in` with an own-key check visits what `Object.keys` lists, in its order, without building
+  // the array: the body and every message are walked on every request.
+  for (const key in body) {
+    if (!Object.hasOwn(body, key)) continue;
     const value = body[key];
     switch (key) {
       case "model":
@@ -119,7 +122,8 @@ function checkMessage(out: Problems, i: number, message: unknown): void {
   }
   let role: unknown;
   let content: unknown;
-  for (const key of Object.keys(message)) {
+  for (const key in message) {
+    if (!Object.hasOwn(message, key)) continue;
     const value = message[key];
     switch (key) {
       case "role":
