@@ -62,35 +62,51 @@ export function attemptErrorType(a: AttemptRecord): string | undefined {
   return a.errorCode ?? "_OTHER";
 }
 
-/** Token counts of a completion's usage (chat or embeddings); counts the endpoint did not report stay absent. */
-export interface TokenCounts {
-  readonly input: number | undefined;
-  readonly output: number | undefined;
-  readonly cacheRead: number | undefined;
-  readonly reasoning: number | undefined;
-}
+/**
+ * What varies per request and its spans and metrics both need, read once from its completion: queue
+ * wait, time to first chunk, the token counts of its usage (counts the endpoint did not report stay
+ * undefined). One instance is reused for every request (its shape never changes).
+ */
+export class RequestFacts {
+  /** Seconds in the queue before the first attempt (see {@link queueWaitS}). */
+  queueWaitS: number | undefined = undefined;
+  /** Seconds from arrival to a successful stream's first content (see {@link timeToFirstChunkS}). */
+  timeToFirstChunkS: number | undefined = undefined;
+  /** Whether the completion reported usage an instrument records (a successful inference or embeddings). */
+  hasTokens = false;
+  input: number | undefined = undefined;
+  output: number | undefined = undefined;
+  cacheRead: number | undefined = undefined;
+  reasoning: number | undefined = undefined;
 
-/** The token counts of a successful completion's usage. */
-export function tokensOf(c: Completion): TokenCounts | undefined {
-  if (!c.ok || !c.usage || !(isInference(c.kind) || c.kind === "embeddings")) return undefined;
-  const u = c.usage as {
-    prompt_tokens?: number;
-    completion_tokens?: number;
-    prompt_tokens_details?: { cached_tokens?: number } | null;
-    completion_tokens_details?: { reasoning_tokens?: number } | null;
-    // The Responses API's usage.
-    input_tokens?: number;
-    output_tokens?: number;
-    input_tokens_details?: { cached_tokens?: number } | null;
-    output_tokens_details?: { reasoning_tokens?: number } | null;
-  };
-  return {
-    input: u.prompt_tokens ?? u.input_tokens,
-    output: c.kind === "embeddings" ? undefined : (u.completion_tokens ?? u.output_tokens),
-    cacheRead: u.prompt_tokens_details?.cached_tokens ?? u.input_tokens_details?.cached_tokens ?? undefined,
-    reasoning:
-      u.completion_tokens_details?.reasoning_tokens ?? u.output_tokens_details?.reasoning_tokens ?? undefined,
-  };
+  /** Reads a settled request's facts (replacing the previous request's). */
+  read(c: Completion, arrivedAt: number): this {
+    this.queueWaitS = queueWaitS(c, arrivedAt);
+    this.timeToFirstChunkS = timeToFirstChunkS(c, arrivedAt);
+    this.hasTokens = c.ok && !!c.usage && (isInference(c.kind) || c.kind === "embeddings");
+    if (!this.hasTokens) {
+      this.input = this.output = this.cacheRead = this.reasoning = undefined;
+      return this;
+    }
+    const u = c.usage as {
+      prompt_tokens?: number;
+      completion_tokens?: number;
+      prompt_tokens_details?: { cached_tokens?: number } | null;
+      completion_tokens_details?: { reasoning_tokens?: number } | null;
+      // The Responses API's usage.
+      input_tokens?: number;
+      output_tokens?: number;
+      input_tokens_details?: { cached_tokens?: number } | null;
+      output_tokens_details?: { reasoning_tokens?: number } | null;
+    };
+    this.input = u.prompt_tokens ?? u.input_tokens;
+    this.output = c.kind === "embeddings" ? undefined : (u.completion_tokens ?? u.output_tokens);
+    this.cacheRead =
+      u.prompt_tokens_details?.cached_tokens ?? u.input_tokens_details?.cached_tokens ?? undefined;
+    this.reasoning =
+      u.completion_tokens_details?.reasoning_tokens ?? u.output_tokens_details?.reasoning_tokens ?? undefined;
+    return this;
+  }
 }
 
 /**
@@ -160,105 +176,4 @@ export function metricAttributes(
   if (responseModel) attributes[ATTR.responseModel] = responseModel;
   if (!c.ok) attributes[ATTR.errorType] = c.error.code;
   return attributes;
-}
-
-/** The attribute sets a request's metrics use, built once per combination and frozen (the SDK copies them). */
-export interface RequestAttributeSets {
-  /** {@link metricAttributes}: the duration and time-to-first-chunk histograms, the span's core. */
-  readonly metric: Readonly<OtelAttributes>;
-  /** v1.41 token usage, `gen_ai.token.type` = `input` / `output`. */
-  readonly input: Readonly<OtelAttributes>;
-  readonly output: Readonly<OtelAttributes>;
-  /** Latest: the usage counters' `gen_ai.token.modality` = `unknown`. */
-  readonly modality: Readonly<OtelAttributes>;
-  /** `openai_router.queue.wait`: the requested model only. */
-  readonly wait: Readonly<OtelAttributes>;
-}
-
-type Level<T> = Map<string | number | undefined, T>;
-const EMPTY: Readonly<OtelAttributes> = Object.freeze({});
-
-/** `m.get(k)`, created empty on first use (a module function, so no closure per call). */
-function level<T>(m: Level<Level<T>>, k: string | number | undefined): Level<T> {
-  let next = m.get(k);
-  if (next === undefined) {
-    next = new Map();
-    m.set(k, next);
-  }
-  return next;
-}
-
-/**
- * Attribute objects per request combination (endpoint, operation, models, error) and per attempt
- * combination, built on first use and reused: per request the router then allocates only what varies
- * (ids, times, tokens). Keys are looked up level by level (no key string built per request). Bounded:
- * past `limit` combinations of either kind (e.g. callers inventing model names) new ones are built
- * each time and not kept.
- */
-export class AttributeCache {
-  private readonly requests: Level<Level<Level<Level<Level<RequestAttributeSets>>>>> = new Map();
-  private readonly attempts: Level<Level<Level<Level<Level<Readonly<OtelAttributes>>>>>> = new Map();
-  private requestCount = 0;
-  private attemptCount = 0;
-
-  constructor(
-    private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
-    private readonly limit = 1024,
-  ) {}
-
-  /** The attribute sets of a settled request. */
-  request(c: Completion): RequestAttributeSets {
-    const operation = operationOf(c.kind);
-    const responseModel = responseModelOf(c);
-    const errorType = c.ok ? undefined : c.error.code;
-    const last = level(
-      level(level(level(this.requests, c.endpoint), operation), c.requestedModel),
-      responseModel,
-    );
-    const hit = last.get(errorType);
-    if (hit) return hit;
-    const metric = Object.freeze(metricAttributes(c, this.endpoints));
-    const sets: RequestAttributeSets = Object.freeze({
-      metric,
-      input: Object.freeze({ ...metric, [ATTR.tokenType]: "input" }),
-      output: Object.freeze({ ...metric, [ATTR.tokenType]: "output" }),
-      modality: Object.freeze({ ...metric, [ATTR.tokenModality]: "unknown" }),
-      wait: c.requestedModel ? Object.freeze({ [ATTR.requestModel]: c.requestedModel }) : EMPTY,
-    });
-    if (this.requestCount < this.limit) {
-      this.requestCount++;
-      last.set(errorType, sets);
-    }
-    return sets;
-  }
-
-  /**
-   * An attempt span's attributes but its time to first chunk: operation, model, endpoint and where it
-   * is, the attempt's number, its HTTP status and `error.type`.
-   */
-  attempt(operation: string, a: AttemptRecord, index: number): Readonly<OtelAttributes> {
-    const outcome = a.status ?? a.errorCode;
-    const last = level(level(level(level(this.attempts, a.endpoint), a.model), operation), index);
-    const hit = last.get(outcome);
-    if (hit) return hit;
-    const info = this.endpoints.get(a.endpoint);
-    const attributes: OtelAttributes = {
-      [ATTR.operation]: operation,
-      [ATTR.requestModel]: a.model,
-      [ATTR.endpoint]: a.endpoint,
-      [ATTR.attempt]: index + 1,
-    };
-    if (info) attributes[ATTR.provider] = info.provider;
-    if (info?.address !== undefined) attributes[ATTR.serverAddress] = info.address;
-    if (info?.port !== undefined) attributes[ATTR.serverPort] = info.port;
-    if (a.status !== undefined) attributes[ATTR.httpStatus] = a.status;
-    const errorType = attemptErrorType(a);
-    if (errorType !== undefined) attributes[ATTR.errorType] = errorType;
-    Object.freeze(attributes);
-    if (this.attemptCount < this.limit) {
-      this.attemptCount++;
-      last.set(outcome, attributes);
-    }
-    return attributes;
-  }
 }

@@ -1,5 +1,6 @@
 import type { Completion, RouterMetrics } from "../../types.js";
-import { AttributeCache, type EndpointInfo, endpointInfo } from "./describe.js";
+import { AttributeCache } from "./attribute-cache.js";
+import { type EndpointInfo, endpointInfo, RequestFacts } from "./describe.js";
 import { type OtelApi, resolveInstrument } from "./load.js";
 import { MetricRecorder } from "./meters.js";
 import { semconvFromEnv } from "./semconv.js";
@@ -53,6 +54,8 @@ export function createRouterInstrument(
   // context, time, ...): no object per request.
   let pending: unknown[] = [];
   let scheduled: ReturnType<typeof setImmediate> | undefined;
+  // What both writers need of a request is read once, into one reused object.
+  const facts = new RequestFacts();
   const flush = () => {
     scheduled = undefined;
     const batch = pending;
@@ -61,8 +64,10 @@ export function createRouterInstrument(
       const completion = batch[i] as Completion;
       const now = batch[i + 2] as number;
       const arrivedAt = now - completion.latencyMs;
-      spans?.write(completion, batch[i + 1], arrivedAt, now);
-      metrics?.record(completion, arrivedAt);
+      const sets = attributeSets.request(completion);
+      facts.read(completion, arrivedAt);
+      spans?.write(completion, sets, facts, batch[i + 1], arrivedAt, now);
+      metrics?.record(completion, sets, facts);
     }
   };
   return {

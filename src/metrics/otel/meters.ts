@@ -1,14 +1,7 @@
 import type { LaneState } from "../../strategies/types.js";
 import type { Completion, RouterMetrics } from "../../types.js";
-import {
-  type AttributeCache,
-  attemptErrorType,
-  type EndpointInfo,
-  isInference,
-  queueWaitS,
-  timeToFirstChunkS,
-  tokensOf,
-} from "./describe.js";
+import type { AttributeCache, RequestAttributeSets } from "./attribute-cache.js";
+import { type EndpointInfo, isInference, type RequestFacts } from "./describe.js";
 import {
   ATTR,
   DURATION_BUCKETS_S,
@@ -213,9 +206,11 @@ export class MetricRecorder {
     meter.addBatchObservableCallback(this.observe, this.observables);
   }
 
-  /** Records one settled request (with the cached attribute sets: the SDK hashes them, we build none). */
-  record(c: Completion, arrivedAt: number): void {
-    const sets = this.attributeSets.request(c);
+  /**
+   * Records one settled request, every measurement with a cached attribute set (the SDK hashes the
+   * set per measurement to find its series; the router builds none).
+   */
+  record(c: Completion, sets: RequestAttributeSets, facts: RequestFacts): void {
     const attributes = sets.metric;
     const duration =
       c.kind === "embeddings"
@@ -225,45 +220,38 @@ export class MetricRecorder {
           : this.otherDuration;
     duration.record(c.latencyMs / 1000, attributes);
 
-    const ttfc = timeToFirstChunkS(c, arrivedAt);
-    if (ttfc !== undefined) this.ttfc.record(ttfc, attributes);
-    const wait = queueWaitS(c, arrivedAt);
-    if (wait !== undefined) this.queueWait.record(wait, sets.wait);
-    for (let i = 0; i < c.attempts.length - 1; i++) {
-      const a = c.attempts[i];
-      if (a)
-        this.retries.add(1, {
-          [ATTR.endpoint]: a.endpoint,
-          [ATTR.errorType]: attemptErrorType(a) ?? "_OTHER",
-        });
+    if (facts.timeToFirstChunkS !== undefined) this.ttfc.record(facts.timeToFirstChunkS, attributes);
+    if (facts.queueWaitS !== undefined) this.queueWait.record(facts.queueWaitS, sets.wait);
+    const attempts = c.attempts;
+    for (let i = 0; i < attempts.length - 1; i++) {
+      const a = attempts[i];
+      if (a) this.retries.add(1, this.attributeSets.retry(a));
     }
-    if (c.model !== c.requestedModel && c.ok)
-      this.fallbacks.add(1, { [ATTR.requestModel]: c.requestedModel, [ATTR.model]: c.model });
+    if (c.model !== c.requestedModel && c.ok) this.fallbacks.add(1, this.attributeSets.fallback(c));
 
-    const tokens = tokensOf(c);
-    if (!tokens) return;
+    if (!facts.hasTokens) return;
     const t = this.tokens;
     if (this.semconv === "v1.41") {
-      if (tokens.input !== undefined) t.usage?.record(tokens.input, sets.input);
-      if (tokens.output !== undefined) t.usage?.record(tokens.output, sets.output);
+      if (facts.input !== undefined) t.usage?.record(facts.input, sets.input);
+      if (facts.output !== undefined) t.usage?.record(facts.output, sets.output);
       return;
     }
     if (c.kind === "embeddings") {
-      if (tokens.input !== undefined) t.embeddingsInput?.record(tokens.input, attributes);
+      if (facts.input !== undefined) t.embeddingsInput?.record(facts.input, attributes);
       return;
     }
     // The usage counters carry a modality; OpenAI's chat usage does not break totals down by one.
     const withModality = sets.modality;
-    if (tokens.input !== undefined) {
-      t.input?.add(tokens.input, withModality);
-      t.inputPerOperation?.record(tokens.input, attributes);
+    if (facts.input !== undefined) {
+      t.input?.add(facts.input, withModality);
+      t.inputPerOperation?.record(facts.input, attributes);
     }
-    if (tokens.output !== undefined) {
-      t.output?.add(tokens.output, withModality);
-      t.outputPerOperation?.record(tokens.output, attributes);
+    if (facts.output !== undefined) {
+      t.output?.add(facts.output, withModality);
+      t.outputPerOperation?.record(facts.output, attributes);
     }
-    if (tokens.cacheRead !== undefined) t.cacheRead?.add(tokens.cacheRead, withModality);
-    if (tokens.reasoning !== undefined) t.reasoning?.add(tokens.reasoning, withModality);
+    if (facts.cacheRead !== undefined) t.cacheRead?.add(facts.cacheRead, withModality);
+    if (facts.reasoning !== undefined) t.reasoning?.add(facts.reasoning, withModality);
   }
 
   /** Stops observing the router (its snapshot is no longer read). */

@@ -1,18 +1,23 @@
 import type { AttemptRecord } from "../../errors.js";
 import type { Completion } from "../../types.js";
-import { type AttributeCache, operationOf, queueWaitS, timeToFirstChunkS, tokensOf } from "./describe.js";
+import { type AttributeCache, type RequestAttributeSets, STATUS_ERROR } from "./attribute-cache.js";
+import type { RequestFacts } from "./describe.js";
 import type { OtelApi } from "./load.js";
 import { ATTR } from "./semconv.js";
-import type { OtelAttributes, OtelTracer } from "./types.js";
+import type { OtelSpan, OtelTracer } from "./types.js";
 
-/** `SpanKind.CLIENT` and `SpanStatusCode.ERROR` of `@opentelemetry/api` (stable numeric values). */
+/** `SpanKind.CLIENT` of `@opentelemetry/api` (a stable numeric value). */
 const SPAN_KIND_CLIENT = 2;
-const STATUS_ERROR = 2;
 
 /**
  * Writes one request's spans once it settled: the request span (`{operation} {model}`, CLIENT) from
  * its arrival to its outcome, and one child per attempt (`{operation} {model} via {endpoint}`) at the
  * times the attempt ran. Built from the completion alone, so nothing runs while the request is live.
+ *
+ * A span starts with its cached, frozen attribute set (what samplers see: the attributes known when
+ * a request starts); the values that vary per request are set on it one by one, only when it records.
+ * The SDK copies a start set twice (before and after the sampler) and each `setAttribute` once, so
+ * this way it copies the varying values once, and the router builds no object per request.
  */
 export class SpanWriter {
   constructor(
@@ -22,44 +27,29 @@ export class SpanWriter {
   ) {}
 
   /** `parent`: the caller's context captured when the request arrived (undefined: the active one now). */
-  write(c: Completion, parent: unknown, arrivedAt: number, now: number): void {
+  write(
+    c: Completion,
+    sets: RequestAttributeSets,
+    facts: RequestFacts,
+    parent: unknown,
+    arrivedAt: number,
+    now: number,
+  ): void {
     const { tracer, api } = this;
-    const operation = operationOf(c.kind);
-    const sets = this.attributeSets.request(c);
-    // The cached core, then what varies per request. Passed whole at startSpan: one copy by the SDK
-    // instead of a call per attribute (and samplers see them).
-    const attributes: OtelAttributes = { ...sets.metric };
-    attributes[ATTR.requestId] = c.id;
-    attributes[ATTR.model] = c.model;
-    attributes[ATTR.attempts] = c.attempts.length;
-    attributes[ATTR.fallbackUsed] = c.model !== c.requestedModel;
-    put(attributes, ATTR.queueWait, queueWaitS(c, arrivedAt));
-    if (c.kind === "stream") attributes[ATTR.stream] = true;
-    put(attributes, ATTR.timeToFirstChunk, timeToFirstChunkS(c, arrivedAt));
-    const tokens = tokensOf(c);
-    if (tokens) {
-      put(attributes, ATTR.inputTokens, tokens.input);
-      put(attributes, ATTR.outputTokens, tokens.output);
-      put(attributes, ATTR.cacheReadTokens, tokens.cacheRead);
-      put(attributes, ATTR.reasoningTokens, tokens.reasoning);
-    }
-    if (c.ok && c.response && "choices" in c.response) {
-      attributes[ATTR.responseId] = c.response.id;
-      attributes[ATTR.finishReasons] = finishReasons(c.response.choices);
-    }
-    // The openai provider's own attributes (its conventions, docs/gen-ai/openai.md of v1.41.0).
-    if (sets.metric[ATTR.provider] === "openai") {
-      put(attributes, ATTR.openaiApiType, apiTypeOf(c.kind));
-      const r = c.ok
-        ? (c.response as { service_tier?: unknown; system_fingerprint?: unknown } | undefined)
-        : undefined;
-      if (typeof r?.service_tier === "string") attributes[ATTR.openaiServiceTier] = r.service_tier;
-      if (typeof r?.system_fingerprint === "string")
-        attributes[ATTR.openaiFingerprint] = r.system_fingerprint;
-    }
-    const name = c.requestedModel ? `${operation} ${c.requestedModel}` : operation;
     const from = parent ?? api.context.active();
-    const span = tracer.startSpan(name, { kind: SPAN_KIND_CLIENT, attributes, startTime: arrivedAt }, from);
+    const span = tracer.startSpan(
+      sets.spanName,
+      { kind: SPAN_KIND_CLIENT, attributes: sets.span, startTime: arrivedAt },
+      from,
+    );
+    // Sampled out: nothing set on it would be kept, and its attempts would be dropped with it (every
+    // standard sampler decides a child as its trace's root: ParentBased by its parent, the ratio
+    // sampler by the shared trace id), so none are started.
+    if (!span.isRecording()) {
+      span.end(now);
+      return;
+    }
+    setRequestValues(span, c, facts, sets.openai);
     if (!c.ok) span.setStatus({ code: STATUS_ERROR, message: c.error.message });
 
     const attempts = c.attempts;
@@ -68,21 +58,50 @@ export class SpanWriter {
       for (let i = 0; i < attempts.length; i++) {
         const a = attempts[i] as AttemptRecord;
         const startedAt = a.startedAt ?? arrivedAt;
-        let childAttributes = this.attributeSets.attempt(operation, a, i);
-        if (a.ttftMs !== undefined)
-          childAttributes = { ...childAttributes, [ATTR.timeToFirstChunk]: a.ttftMs / 1000 };
+        const set = this.attributeSets.attempt(sets.operation, a, i);
         const child = tracer.startSpan(
-          `${operation} ${a.model} via ${a.endpoint}`,
-          { kind: SPAN_KIND_CLIENT, startTime: startedAt, attributes: childAttributes },
+          set.name,
+          { kind: SPAN_KIND_CLIENT, startTime: startedAt, attributes: set.attributes },
           context,
         );
-        const errorType = childAttributes[ATTR.errorType];
-        if (typeof errorType === "string") child.setStatus({ code: STATUS_ERROR, message: errorType });
+        if (a.ttftMs !== undefined) child.setAttribute(ATTR.timeToFirstChunk, a.ttftMs / 1000);
+        if (set.status !== undefined) child.setStatus(set.status);
         child.end(startedAt + a.durationMs);
       }
     }
     span.end(now);
   }
+}
+
+/** The request span's per-request values (those absent from the completion are not set). */
+function setRequestValues(span: OtelSpan, c: Completion, facts: RequestFacts, openai: boolean): void {
+  span.setAttribute(ATTR.requestId, c.id);
+  span.setAttribute(ATTR.attempts, c.attempts.length);
+  if (facts.queueWaitS !== undefined) span.setAttribute(ATTR.queueWait, facts.queueWaitS);
+  if (facts.timeToFirstChunkS !== undefined)
+    span.setAttribute(ATTR.timeToFirstChunk, facts.timeToFirstChunkS);
+  if (facts.hasTokens) {
+    if (facts.input !== undefined) span.setAttribute(ATTR.inputTokens, facts.input);
+    if (facts.output !== undefined) span.setAttribute(ATTR.outputTokens, facts.output);
+    if (facts.cacheRead !== undefined) span.setAttribute(ATTR.cacheReadTokens, facts.cacheRead);
+    if (facts.reasoning !== undefined) span.setAttribute(ATTR.reasoningTokens, facts.reasoning);
+  }
+  if (!c.ok || !c.response) return;
+  const r = c.response as {
+    id?: unknown;
+    choices?: readonly { finish_reason?: string | null }[];
+    service_tier?: unknown;
+    system_fingerprint?: unknown;
+  };
+  if (r.choices !== undefined) {
+    if (typeof r.id === "string") span.setAttribute(ATTR.responseId, r.id);
+    span.setAttribute(ATTR.finishReasons, finishReasons(r.choices));
+  }
+  // The openai provider's own attributes (its conventions, docs/gen-ai/openai.md of v1.41.0).
+  if (!openai) return;
+  if (typeof r.service_tier === "string") span.setAttribute(ATTR.openaiServiceTier, r.service_tier);
+  if (typeof r.system_fingerprint === "string")
+    span.setAttribute(ATTR.openaiFingerprint, r.system_fingerprint);
 }
 
 /** One frozen array per finish reason for the usual single choice (the SDK copies arrays it is given). */
@@ -99,18 +118,4 @@ function finishReasons(choices: readonly { finish_reason?: string | null }[]): s
     if (SINGLE_REASON.size < 64) SINGLE_REASON.set(reason, cached);
   }
   return cached as string[];
-}
-
-/** `openai.api.type`: which OpenAI API the operation used (undefined for embeddings: no value is defined). */
-function apiTypeOf(kind: Completion["kind"]): string | undefined {
-  if (kind === "chat" || kind === "stream") return "chat_completions";
-  return kind.startsWith("responses") ? "responses" : undefined;
-}
-
-/**
- * Sets an attribute only when it has a value: undefined values would make the SDK warn, and deleting
- * them afterwards would turn the object into a slow dictionary the SDK then iterates.
- */
-function put(attributes: OtelAttributes, key: string, value: OtelAttributes[string]): void {
-  if (value !== undefined) attributes[key] = value;
 }

@@ -12,8 +12,10 @@ export type OtelAttributes = Record<string, OtelAttributeValue | undefined>;
 
 /** The span methods the router calls. */
 export interface OtelSpan {
-  setAttributes(attributes: OtelAttributes): unknown;
+  setAttribute(key: string, value: OtelAttributeValue): unknown;
   setStatus(status: { code: number; message?: string }): unknown;
+  /** False for a span the sampler dropped (a non-recording span): nothing set on it is kept. */
+  isRecording(): boolean;
   end(endTime?: number): void;
 }
 

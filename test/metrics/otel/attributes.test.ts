@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AbortedError } from "../../../src/errors.js";
-import { AttributeCache, endpointInfo } from "../../../src/metrics/otel/describe.js";
+import { AttributeCache } from "../../../src/metrics/otel/attribute-cache.js";
+import { endpointInfo } from "../../../src/metrics/otel/describe.js";
 import type { Completion } from "../../../src/types.js";
 
 /**
@@ -74,28 +75,80 @@ describe("AttributeCache", () => {
   });
 
   // Breaks if attempt sets were shared across statuses or attempt numbers (a retry's 503 would show
-  // on the attempt that succeeded), or if they were not reused.
+  // on the attempt that succeeded), if their name or error status were wrong, or if they were not reused.
   it("keeps one attempt set per endpoint, model, attempt number and status", () => {
     const cache = new AttributeCache(endpoints);
     const failedAttempt = { endpoint: "oai", model: "gpt-4o", status: 503, durationMs: 1 };
     const okAttempt = { endpoint: "oai", model: "gpt-4o", status: 200, durationMs: 1 };
     const first = cache.attempt("chat", failedAttempt, 0);
-    expect(first).toMatchObject({
+    expect(first.attributes).toMatchObject({
       "http.response.status_code": 503,
       "error.type": "503",
       "openai_router.attempt": 1,
     });
+    expect(first.name).toBe("chat gpt-4o via oai");
+    expect(first.status).toEqual({ code: 2, message: "503" });
+    expect(Object.isFrozen(first.attributes)).toBe(true);
     expect(cache.attempt("chat", failedAttempt, 0)).toBe(first);
     const second = cache.attempt("chat", okAttempt, 1);
-    expect(second).toMatchObject({ "http.response.status_code": 200, "openai_router.attempt": 2 });
-    expect(second["error.type"]).toBeUndefined();
+    expect(second.attributes).toMatchObject({ "http.response.status_code": 200, "openai_router.attempt": 2 });
+    expect(second.attributes["error.type"]).toBeUndefined();
+    expect(second.status).toBeUndefined();
     const timedOut = cache.attempt(
       "chat",
       { endpoint: "oai", model: "gpt-4o", errorCode: "timeout", durationMs: 1 },
       0,
     );
-    expect(timedOut["error.type"]).toBe("timeout");
-    expect(timedOut["http.response.status_code"]).toBeUndefined();
+    expect(timedOut.attributes["error.type"]).toBe("timeout");
+    expect(timedOut.attributes["http.response.status_code"]).toBeUndefined();
+    expect(cache.attempt("embeddings", okAttempt, 1).name).toBe("embeddings gpt-4o via oai");
+  });
+
+  // Breaks if the last-combination shortcut answered for a request that differs from the previous
+  // one in any key (kind, model used, outcome), or if the span's start set lacked the router's own
+  // low-cardinality attributes or carried the openai provider's on Azure.
+  it("answers each combination with its own sets, the same one twice in a row included", () => {
+    const cache = new AttributeCache(endpoints);
+    const chat = cache.request(ok("gpt-4o"));
+    expect(cache.request(ok("gpt-4o"))).toBe(chat);
+    expect(chat.spanName).toBe("chat gpt-4o");
+    expect(chat.span).toMatchObject({
+      ...chat.metric,
+      "openai_router.model": "gpt-4o",
+      "openai_router.fallback.used": false,
+      "openai.api.type": "chat_completions",
+    });
+    expect(chat.span["gen_ai.request.stream"]).toBeUndefined();
+    const stream = cache.request({ ...ok("gpt-4o"), kind: "stream" });
+    expect(stream).not.toBe(chat);
+    expect(stream.span["gen_ai.request.stream"]).toBe(true);
+    const fellBack = cache.request({ ...ok("gpt-4o"), model: "gpt-4o-mini" });
+    expect(fellBack.span).toMatchObject({
+      "openai_router.model": "gpt-4o-mini",
+      "openai_router.fallback.used": true,
+    });
+    expect(cache.request(failed("gpt-4o")).metric["error.type"]).toBe(new AbortedError().code);
+    expect(cache.request(ok("gpt-4o"))).toBe(chat);
+    const azure = cache.request(ok("gpt-4o", "east"));
+    expect(azure.openai).toBe(false);
+    expect(azure.span["openai.api.type"]).toBeUndefined();
+    expect(chat.openai).toBe(true);
+  });
+
+  // Breaks if the retry and fallback counters' sets mixed endpoints, error types or models.
+  it("keeps retry and fallback sets per endpoint and error, per model pair", () => {
+    const cache = new AttributeCache(endpoints);
+    const r503 = cache.retry({ endpoint: "oai", model: "gpt-4o", status: 503, durationMs: 1 });
+    expect(r503).toEqual({ "openai_router.endpoint": "oai", "error.type": "503" });
+    expect(cache.retry({ endpoint: "oai", model: "gpt-4o", status: 503, durationMs: 2 })).toBe(r503);
+    expect(cache.retry({ endpoint: "east", model: "gpt-4o", errorCode: "timeout", durationMs: 1 })).toEqual({
+      "openai_router.endpoint": "east",
+      "error.type": "timeout",
+    });
+    const fallback = cache.fallback({ ...ok("gpt-4o"), model: "gpt-4o-mini" });
+    expect(fallback).toEqual({ "gen_ai.request.model": "gpt-4o", "openai_router.model": "gpt-4o-mini" });
+    expect(cache.fallback({ ...ok("gpt-4o"), model: "gpt-4o-mini" })).toBe(fallback);
+    expect(cache.fallback({ ...ok("gpt-4o"), model: "gpt-35" })).not.toEqual(fallback);
   });
 
   // Breaks if callers inventing model names could grow the cache without bound, or if past the

@@ -1,4 +1,6 @@
+import type { Sampler } from "@opentelemetry/sdk-trace-base";
 import type { Router } from "../../../src/index.js";
+import type { OtelTracer } from "../../../src/metrics/otel/types.js";
 import { type Rig, rig } from "../../helpers/setup.js";
 import { otelSdk } from "./sdk.js";
 
@@ -46,14 +48,24 @@ export async function closeAll(): Promise<void> {
   }
 }
 
-/** A router (priority: east first, then oai with budgets) instrumented with a fresh in-memory SDK. */
-export async function setup(semconv?: "v1.41" | "latest") {
-  const sdk = otelSdk();
+/**
+ * A router (priority: east first, then oai with budgets) instrumented with a fresh in-memory SDK.
+ * `options.sampler`: the SDK's sampler; `options.tracer`: wraps the SDK's tracer (e.g. to count calls).
+ */
+export async function setup(
+  semconv?: "v1.41" | "latest",
+  options: {
+    readonly sampler?: Sampler;
+    readonly tracer?: (sdkTracer: OtelTracer) => OtelTracer;
+  } = {},
+) {
+  const sdk = otelSdk(options.sampler ? { sampler: options.sampler } : {});
+  const tracer = options.tracer ? options.tracer(sdk.tracer) : sdk.tracer;
   const r = await rig(FLEET, {
     strategy: "priority",
     extras: { east: { priority: 0 }, oai: { priority: 1, limits: { rpm: 600, tpm: 100_000 } } },
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
-    instrument: { tracer: sdk.tracer, meter: sdk.meter, ...(semconv ? { semconv } : {}) },
+    instrument: { tracer, meter: sdk.meter, ...(semconv ? { semconv } : {}) },
   });
   open.push({ rig: r, sdk });
   return { ...r, sdk };

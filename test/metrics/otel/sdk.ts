@@ -12,16 +12,21 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
+  type Sampler,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 
 /**
  * The real OpenTelemetry SDK wired to memory: a tracer provider with an in-memory span exporter and a
- * meter provider whose reader the test collects on demand (no export timer ever fires).
+ * meter provider whose reader the test collects on demand (no export timer ever fires). `sampler`:
+ * the tracer provider's (the SDK's default, ParentBased(AlwaysOn), when not given).
  */
-export function otelSdk() {
+export function otelSdk(options: { readonly sampler?: Sampler } = {}) {
   const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(spans)],
+    ...(options.sampler ? { sampler: options.sampler } : {}),
+  });
   const reader = new PeriodicExportingMetricReader({
     exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
     exportIntervalMillis: 3_600_000,
