@@ -62,13 +62,17 @@ export class ModelQueues {
    * next call: read it before calling again.
    */
   ranked(now: number): readonly WaitLine[] {
+    // Written in place, never truncated to 0: V8 drops an emptied array's storage, so every call
+    // would allocate it again (a shorter length keeps it).
     const order = this.order;
-    order.length = 0;
     const all = this.all;
+    let n = 0;
     for (let i = 0; i < all.length; i++) {
       const line = all[i] as WaitLine;
-      if (line.queue.size > 0) order.push(line);
+      if (line.queue.size > 0) order[n++] = line;
     }
+    if (n === 0) return NO_LINES;
+    if (order.length > n) order.length = n;
     if (order.length > 1) {
       const agingMs = this.agingMs;
       order.sort((a, b) => {
@@ -103,6 +107,8 @@ export class ModelQueues {
     return out;
   }
 }
+
+const NO_LINES: readonly WaitLine[] = Object.freeze([]);
 
 function lineKey(job: Job): string {
   return job.kind === "stream" ? `${job.model}\u0000stream` : job.model;
