@@ -94,14 +94,38 @@ export function collectPrometheus(router: Router, options: PrometheusOptions): P
     return cached;
   };
 
-  const requests = new Map<string, { labels: Record<string, string>; value: number }>();
+  // One series per (model, kind, outcome): kept in nested maps (no key string built per request),
+  // with the last series counted checked first, the usual case.
+  type RequestSeries = { labels: Record<string, string>; value: number };
+  const requests: RequestSeries[] = [];
+  const byModel = new Map<string, Map<string, Map<string, RequestSeries>>>();
+  let last: RequestSeries | undefined;
   const retries = new Map<string, number>();
   const subscription: Subscription = router.completions$.subscribe((c) => {
     const outcome = c.ok ? "ok" : c.error.code;
-    const key = `${c.requestedModel}\u0000${c.kind}\u0000${outcome}`;
-    const entry = requests.get(key);
-    if (entry) entry.value += 1;
-    else requests.set(key, { labels: { model: c.requestedModel, kind: c.kind, outcome }, value: 1 });
+    const labels = last?.labels;
+    if (labels?.model === c.requestedModel && labels.kind === c.kind && labels.outcome === outcome) {
+      (last as RequestSeries).value += 1;
+    } else {
+      let byKind = byModel.get(c.requestedModel);
+      if (!byKind) {
+        byKind = new Map();
+        byModel.set(c.requestedModel, byKind);
+      }
+      let byOutcome = byKind.get(c.kind);
+      if (!byOutcome) {
+        byOutcome = new Map();
+        byKind.set(c.kind, byOutcome);
+      }
+      let series = byOutcome.get(outcome);
+      if (series) series.value += 1;
+      else {
+        series = { labels: { model: c.requestedModel, kind: c.kind, outcome }, value: 1 };
+        byOutcome.set(outcome, series);
+        requests.push(series);
+      }
+      last = series;
+    }
     for (let i = 0; i < c.attempts.length - 1; i++) {
       const endpoint = c.attempts[i]?.endpoint ?? "";
       retries.set(endpoint, (retries.get(endpoint) ?? 0) + 1);
@@ -254,7 +278,7 @@ export function collectPrometheus(router: Router, options: PrometheusOptions): P
       "requests_total",
       "counter",
       "Requests settled, by requested model, kind and outcome (ok or the error code).",
-      () => [...requests.values()].map((r) => ({ labels: r.labels, value: r.value })),
+      () => requests.map((r) => ({ labels: r.labels, value: r.value })),
     ],
     [
       "retries_total",

@@ -177,4 +177,33 @@ describe("collectPrometheus", () => {
     expect(value(samples, "openai_router_requests_total", { outcome: "ok" })).toBe(3);
     for (const e of r.fleet.endpoints) expect(text).not.toContain(e.apiKey);
   });
+  // Breaks if the per-request counting mixed series when outcomes alternate (the last series seen is
+  // checked first: a request of another model, kind or outcome must not be counted on it).
+  it("counts requests per model, kind and outcome when they alternate", async () => {
+    const r = await setup();
+    const registry = new Registry();
+    collectPrometheus(r.router, { registry });
+    const unknown = () =>
+      r.router.chat.completions.create(chat("x", 8, "gpt-unknown")).catch(() => undefined);
+    await r.router.chat.completions.create(chat("a"));
+    await unknown();
+    await r.router.chat.completions.create(chat("b"));
+    await unknown();
+    await unknown();
+    const stream = await r.router.chat.completions.create({ ...chat("c"), stream: true });
+    for await (const _chunk of stream) {
+      // drain
+    }
+    await r.router.chat.completions.create(chat("d"));
+    // The same model and kind as the last one counted, another outcome.
+    await r.router.chat.completions.create({ ...chat("e"), messages: [] }).catch(() => undefined);
+    const { samples } = parse(await registry.metrics());
+    const requests = (labels: Record<string, string>) =>
+      value(samples, "openai_router_requests_total", labels);
+    expect(requests({ model: "gpt-4o", kind: "chat", outcome: "ok" })).toBe(3);
+    expect(requests({ model: "gpt-4o", kind: "stream", outcome: "ok" })).toBe(1);
+    expect(requests({ model: "gpt-unknown", kind: "chat", outcome: "NO_ENDPOINT_FOR_MODEL" })).toBe(3);
+    expect(requests({ model: "gpt-4o", kind: "chat", outcome: "REQUEST_INVALID" })).toBe(1);
+    expect(find(samples, "openai_router_requests_total", {})).toHaveLength(4);
+  });
 });
