@@ -7,9 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // One retry: the served-rate bound (limit + 1%) is judged over one real-time minute and was missed
-    // by 3 requests of 607 in one of four CI runs. Issue 11 stays open until it holds without this.
-    retry: 1,
+    // No retry: the served-rate bound (limit + 1%) must hold in every run (issue 11).
     reporters: ["default"],
   },
 });

@@ -62,6 +62,15 @@ export const LOW_WATER = 0.5;
 const MAX_LEASE_SHARE = 0.5;
 /** A partial grant is not asked again sooner than enough for this many requests at the recent rate. */
 const REQUESTS_PER_CONTENDED_LEASE = 8;
+/**
+ * What all replicas together may hold in leases, as a share of the limit's minute: at most 1%. A unit
+ * is counted in Redis when granted and reaches the service when spent, so over any stretch of time the
+ * service receives the refill plus what the leases held at its start minus what they hold at its end.
+ * Leases sized to 1.5 s of each replica's rate (and units a stalled replica held until they expired)
+ * let one minute of a 600-RPM endpoint serve up to 619 in the 4-replica soak (issue 11); held within
+ * 1% of the minute, a minute stays within the limit + 1%.
+ */
+export const HELD_SHARE_OF_MINUTE = 0.01;
 const MIN_SPACING_MS = 50;
 const MAX_SPACING_MS = 1_000;
 /** Wake-up hint while a renewal is under way (its reply announces the lane anyway). */
@@ -125,14 +134,25 @@ export function newLaneBudget(
 }
 
 /**
+ * The most requests one replica's lease holds: its share (among `replicas`) of
+ * {@link HELD_SHARE_OF_MINUTE} of the lane's minute, at least one request.
+ */
+export function heldCap(b: LaneBudget, replicas: number): number {
+  return Math.max(1, Math.floor((b.rpm * HELD_SHARE_OF_MINUTE) / Math.max(1, replicas)));
+}
+
+/**
  * What the next renewal asks for: `coverMs` of the recent rate (at least one request), doubled while
- * requests found the lease short, never more than half a bucket; tokens for that many requests of the
- * recent size, and at least what the request that starved needs. Updates the rate figures.
+ * requests found the lease short, never more than half a bucket, nor more than brings the lease to this
+ * replica's {@link heldCap};
+ * tokens for that many requests of the recent size, and at least what the request that starved needs.
+ * Updates the rate figures.
  */
 export function sizeRenewal(
   b: LaneBudget,
   now: number,
   coverMs: number,
+  replicas: number,
 ): { want: number; wantT: number; minT: number } {
   const elapsed = now - b.since;
   if (elapsed >= 100) {
@@ -149,7 +169,11 @@ export function sizeRenewal(
   }
   let want = Math.max(1, Math.ceil((b.rate * coverMs) / 1_000));
   if (b.starved) want = Math.max(want, b.want * 2);
-  if (b.rcap > 0) want = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)));
+  if (b.rcap > 0) {
+    want = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)));
+    // The cap is on what the lease holds after the grant, not on one grant.
+    want = Math.min(want, Math.max(1, heldCap(b, replicas) - b.lease.requests));
+  }
   const minT = b.tpm > 0 ? Math.max(b.neededTokens, Math.ceil(b.tokensPerRequest), 1) : 0;
   let wantT = Math.max(minT, Math.ceil(want * Math.max(b.tokensPerRequest, b.neededTokens)));
   if (b.tcap > 0) wantT = Math.min(wantT, Math.max(minT, Math.floor(b.tcap * MAX_LEASE_SHARE)));
@@ -158,12 +182,21 @@ export function sizeRenewal(
 
 /**
  * How long after a partial grant the next renewal may go: enough for about eight requests at the
- * recent rate (fewer round trips under contention), never less than Redis's own wait, and never
- * longer than half the time the grantable part of the bucket takes to refill (refill nobody claims
- * before the bucket is full is lost).
+ * recent rate (fewer round trips under contention), or for what the lease may hold if that is less
+ * (a replica that asked later than it could spend would leave refill unclaimed), never less than
+ * Redis's own wait, and never longer than half the time the grantable part of the bucket takes to
+ * refill (refill nobody claims before the bucket is full is lost).
  */
-export function spacingAfterPartial(b: LaneBudget, waitMs: number, ttl: number, margin: number): number {
-  const spacing = b.rate > 0 ? (REQUESTS_PER_CONTENDED_LEASE * 1_000) / b.rate : MIN_SPACING_MS;
+export function spacingAfterPartial(
+  b: LaneBudget,
+  waitMs: number,
+  ttl: number,
+  margin: number,
+  replicas: number,
+): number {
+  const perLease =
+    b.rpm > 0 ? Math.min(REQUESTS_PER_CONTENDED_LEASE, heldCap(b, replicas)) : REQUESTS_PER_CONTENDED_LEASE;
+  const spacing = b.rate > 0 ? (perLease * 1_000) / b.rate : MIN_SPACING_MS;
   const room = b.window * 1_000 - ttl - margin;
   const most = Math.max(MIN_SPACING_MS, Math.min(MAX_SPACING_MS, room / 2));
   return Math.max(waitMs, Math.min(most, Math.max(MIN_SPACING_MS, spacing)));

@@ -389,7 +389,7 @@ export class RedisBudgetStore implements BudgetStore {
     b.timer?.unsubscribe();
     b.timer = undefined;
     const ttl = this.ttlOf(b);
-    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2));
+    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2), this.link.replicas);
     let want = size.want;
     const { wantT, minT } = size;
     if (handbackOnly) want = 0;
@@ -434,13 +434,18 @@ export class RedisBudgetStore implements BudgetStore {
     }
     const granted = (gr as number) > 0 || (gt as number) > 0;
     if (granted) b.lease.add(gr as number, gt as number, sentAt + ttl);
+    // Requests that starved while this renewal was on its way are served by its grant (the lane is
+    // announced below): asking again for them would hold more than the lease's cap.
+    if (b.starved && b.lease.covers(b.neededTokens, b.rpm > 0, b.tpm > 0, t)) b.starved = false;
     b.readyAt = (wait as number) > 0 ? t + (wait as number) : 0;
     if (handbackOnly) {
       if (b.starved) this.maybeRenew(b, t);
       return;
     }
     b.nextAt =
-      (gr as number) < want || !granted ? t + spacingAfterPartial(b, wait as number, ttl, this.margin) : t;
+      (gr as number) < want || !granted
+        ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, this.link.replicas)
+        : t;
     if (granted) this.signal({ type: "available", lane: b.id });
     if (b.starved || !granted) this.maybeRenew(b, t);
   }

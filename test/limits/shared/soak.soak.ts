@@ -28,9 +28,18 @@ describe("soak: 4 replicas on one quota", () => {
     c.reset();
     const before = c.replicas.map((r) => r.report);
     const started = Date.now();
-    await sleep(60_000);
+    // Served per endpoint in each 10-s slice: an overshoot shows where in the minute it came from.
+    const slices: Record<string, number>[] = [];
+    let last = c.served();
+    for (let i = 0; i < 6; i++) {
+      await sleep(10_000);
+      const now = c.served();
+      slices.push(Object.fromEntries(ENDPOINTS.map((n) => [n, (now[n] ?? 0) - (last[n] ?? 0)])));
+      last = now;
+    }
     const seconds = (Date.now() - started) / 1_000;
     const served = c.served();
+    console.log("soak 60 s, served per 10 s:", slices);
     const figures = { seconds, served, refused: c.refused(), received: c.received() };
     console.log("soak 60 s:", figures, "goodput", sum(served) / (c.capacity * seconds));
     for (const name of ENDPOINTS)
