@@ -144,8 +144,9 @@ export function heldCap(b: LaneBudget, replicas: number): number {
 /**
  * What the next renewal asks for: `coverMs` of the recent rate (at least one request), doubled while
  * requests found the lease short, never more than half a bucket, nor more than brings the lease to this
- * replica's {@link heldCap};
- * tokens for that many requests of the recent size, and at least what the request that starved needs.
+ * replica's {@link heldCap} (`target` is that size before what the lease still holds is deducted:
+ * the next low-water mark is half of it, so a lease is not renewed a few units at a time); tokens for
+ * that many requests of the recent size, and at least what the request that starved needs.
  * Updates the rate figures.
  */
 export function sizeRenewal(
@@ -153,7 +154,7 @@ export function sizeRenewal(
   now: number,
   coverMs: number,
   replicas: number,
-): { want: number; wantT: number; minT: number } {
+): { want: number; target: number; wantT: number; minT: number } {
   const elapsed = now - b.since;
   if (elapsed >= 100) {
     const rate = (b.admitted * 1_000) / elapsed;
@@ -169,15 +170,16 @@ export function sizeRenewal(
   }
   let want = Math.max(1, Math.ceil((b.rate * coverMs) / 1_000));
   if (b.starved) want = Math.max(want, b.want * 2);
+  let target = want;
   if (b.rcap > 0) {
-    want = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)));
+    target = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)), heldCap(b, replicas));
     // The cap is on what the lease holds after the grant, not on one grant.
-    want = Math.min(want, Math.max(1, heldCap(b, replicas) - b.lease.requests));
+    want = Math.min(target, Math.max(1, heldCap(b, replicas) - b.lease.requests));
   }
   const minT = b.tpm > 0 ? Math.max(b.neededTokens, Math.ceil(b.tokensPerRequest), 1) : 0;
   let wantT = Math.max(minT, Math.ceil(want * Math.max(b.tokensPerRequest, b.neededTokens)));
   if (b.tcap > 0) wantT = Math.min(wantT, Math.max(minT, Math.floor(b.tcap * MAX_LEASE_SHARE)));
-  return { want, wantT, minT };
+  return { want, target, wantT, minT };
 }
 
 /**

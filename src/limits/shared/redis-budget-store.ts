@@ -393,7 +393,7 @@ export class RedisBudgetStore implements BudgetStore {
     let want = size.want;
     const { wantT, minT } = size;
     if (handbackOnly) want = 0;
-    else b.want = want;
+    else b.want = size.target;
     const back = b.lease.takeHandback();
     const debt = b.debt ?? { requests: 0, tokens: 0 };
     if (!handbackOnly) {

@@ -10,6 +10,8 @@ let c: Cluster;
 // Azure's usual 10-s request windows: a grant lives leaseTtlMs (3 s, under 40% of the window).
 const WINDOW_SECONDS = 10;
 const LEASE_TTL_MS = 3_000;
+/** The store's default `marginMs`: the cushion is the lease time plus this. */
+const MARGIN_MS = 250;
 beforeAll(async () => {
   c = await startCluster({ rpm: 600, windowSeconds: WINDOW_SECONDS });
   await Promise.all([0, 1, 2, 3].map(() => c.add((1.5 * c.capacity) / 4)));
@@ -85,7 +87,12 @@ describe("soak: 4 replicas on one quota", () => {
     for (const name of ENDPOINTS)
       expect(served[name] ?? 0).toBeLessThanOrEqual((c.rpm / 60) * (seconds + WINDOW_SECONDS) * 1.01);
     expect(sum(c.refused())).toBeLessThanOrEqual(0.02 * sum(c.received()) + 3);
-    expect(sum(served) / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.8);
+    // Capacity is lost only where the design says: about a second while the replicas find Redis gone
+    // (the harness's command timeout), and after the restart, while the fresh buckets, charged with what
+    // was spent locally, refill past the cushion (lease time + margin). Leases no longer carry seconds
+    // of rate into the outage (they hold at most 1% of a minute), so this is all there is: ~0.79.
+    const lost = 1 + (LEASE_TTL_MS + MARGIN_MS) / 1_000;
+    expect(sum(served) / (c.capacity * seconds)).toBeGreaterThanOrEqual((0.95 * (seconds - lost)) / seconds);
     for (const r of live) {
       expect(r.report.storeDown).toBeGreaterThanOrEqual(1);
       expect(r.report.storeUp).toBeGreaterThanOrEqual(1);
