@@ -3,13 +3,16 @@
  * vs the same SDK calling `createGateway` (node:http → router.fetch → router → sim). The fleet runs in
  * one child process, the gateway in another (so neither is charged to the client's event loop); the
  * arms are interleaved call by call (sequential) or in alternating blocks (concurrent), and every
- * figure is the median over rounds.
+ * figure is the median over rounds. A third arm, a bare node:http proxy (`startBareProxy`) in the
+ * gateway's process, shows in the same run what the extra hop alone costs on this machine.
  *
  *   npx tsx bench/gateway.ts [--sequential 200 --rounds 3 --concurrent 600 --memory-requests 10000]
  *   npx tsx bench/gateway.ts --full     (200,000 requests for the memory figure)
  */
 import { fork } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { Agent, createServer, type IncomingMessage, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { OpenAI } from "openai";
 import { createGateway } from "../src/gateway/gateway.js";
@@ -25,8 +28,52 @@ const SELF = fileURLToPath(import.meta.url);
 
 type ToChild = { type: "memory" } | { type: "stop" };
 type FromChild =
-  | { type: "ready"; url: string }
+  | { type: "ready"; url: string; bareUrl: string }
   | { type: "memory"; heapUsed: number; rss: number; cpu: number };
+
+/**
+ * The floor any Node gateway pays: a plain node:http server that forwards each request's bytes to one
+ * upstream over a keep-alive node:http agent and pipes the answer back, with no parsing, routing or
+ * SDK. bench/gateway.ts runs it beside the gateway so the gateway's added time can be split into the
+ * hop itself and what the gateway does on top.
+ */
+export async function startBareProxy(
+  upstreamBaseURL: string,
+  apiKey: string,
+): Promise<{ url: string; server: Server }> {
+  const upstream = new URL(upstreamBaseURL);
+  const agent = new Agent({ keepAlive: true });
+  const prefix = upstream.pathname.replace(/\/$/, "");
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const out = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: `${prefix}${(req.url ?? "/").replace(/^\/v1/, "")}`,
+          agent,
+          headers: {
+            "content-type": "application/json",
+            "content-length": String(body.length),
+            authorization: `Bearer ${apiKey}`,
+          },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      out.on("error", () => res.destroy());
+      out.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
+}
 
 /** The gateway process: a router over the fleet, a gateway in front, access log on (to /dev/null). */
 async function serveGateway(endpoint: SimEndpoint): Promise<void> {
@@ -44,6 +91,7 @@ async function serveGateway(endpoint: SimEndpoint): Promise<void> {
   });
   const gateway = createGateway(router, { accessLog: createWriteStream("/dev/null") });
   const url = await gateway.listen(0, "127.0.0.1");
+  const bare = await startBareProxy(endpoint.baseURL, endpoint.apiKey);
   process.on("message", (m: ToChild) => {
     if (m.type === "memory") {
       collectGarbage();
@@ -59,11 +107,12 @@ async function serveGateway(endpoint: SimEndpoint): Promise<void> {
       void gateway
         .close({ drainMs: 1_000 })
         .then(() => router.close())
+        .then(() => new Promise((resolve) => bare.server.close(resolve)))
         .then(() => process.exit(0));
     }
   });
   process.once("disconnect", () => process.exit(0)); // the bench died: do not linger
-  process.send?.({ type: "ready", url } satisfies FromChild);
+  process.send?.({ type: "ready", url, bareUrl: bare.url } satisfies FromChild);
 }
 
 async function startGatewayChild(endpoint: SimEndpoint) {
@@ -78,6 +127,7 @@ async function startGatewayChild(endpoint: SimEndpoint) {
   if (ready.type !== "ready") throw new Error("gateway child: unexpected first message");
   return {
     url: ready.url,
+    bareUrl: ready.bareUrl,
     /** Heap and RSS after GC, and the process's CPU time so far (µs). */
     async memory(): Promise<{ heapUsed: number; rss: number; cpu: number }> {
       const reply = next();
@@ -112,7 +162,8 @@ async function main(): Promise<void> {
   const gateway = await startGatewayChild(endpoint);
   const direct = new OpenAI({ apiKey: endpoint.apiKey, baseURL: endpoint.baseURL, maxRetries: 0 });
   const through = new OpenAI({ apiKey: "unused", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-  const arms = { direct, gateway: through } as const;
+  const bare = new OpenAI({ apiKey: "unused", baseURL: gateway.bareUrl, maxRetries: 0 });
+  const arms = { direct, gateway: through, bare } as const;
   const call = (client: OpenAI) => client.chat.completions.create(CHAT_BODY);
   const firstChunk = async (client: OpenAI): Promise<void> => {
     const stream = await client.chat.completions.create({ ...CHAT_BODY, stream: true });
@@ -123,9 +174,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < 300; i++) {
     await call(direct);
     await call(through);
+    await call(bare);
     if (i % 10 === 0) {
       await firstChunk(direct);
       await firstChunk(through);
+      await firstChunk(bare);
     }
   }
 
@@ -136,14 +189,21 @@ async function main(): Promise<void> {
     rps: Record<string, number>;
   }[] = [];
   for (let round = 0; round < opts.rounds; round++) {
-    const samples = { direct: new Float64Array(opts.sequential), gateway: new Float64Array(opts.sequential) };
+    const samples = {
+      direct: new Float64Array(opts.sequential),
+      gateway: new Float64Array(opts.sequential),
+      bare: new Float64Array(opts.sequential),
+    };
     const ttfc = {
       direct: new Float64Array(opts.sequential / 4),
       gateway: new Float64Array(opts.sequential / 4),
+      bare: new Float64Array(opts.sequential / 4),
     };
     for (let i = 0; i < opts.sequential; i++) {
       const order =
-        (i + round) % 2 === 0 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
+        (i + round) % 2 === 0
+          ? (["direct", "gateway", "bare"] as const)
+          : (["bare", "gateway", "direct"] as const);
       for (const arm of order) {
         const t0 = process.hrtime.bigint();
         await call(arms[arm]);
@@ -157,18 +217,27 @@ async function main(): Promise<void> {
         }
     }
     const rps: Record<string, number> = {};
-    const blocks = round % 2 === 0 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
+    const blocks =
+      round % 2 === 0 ? (["direct", "gateway", "bare"] as const) : (["bare", "gateway", "direct"] as const);
     for (const arm of blocks) {
       const t0 = performance.now();
       const done = await drive(opts.concurrent, opts.concurrency, () => call(arms[arm]));
       rps[arm] = done / ((performance.now() - t0) / 1000);
     }
-    const p = { direct: percentiles(samples.direct), gateway: percentiles(samples.gateway) };
-    const t = { direct: percentiles(ttfc.direct), gateway: percentiles(ttfc.gateway) };
+    const p = {
+      direct: percentiles(samples.direct),
+      gateway: percentiles(samples.gateway),
+      bare: percentiles(samples.bare),
+    };
+    const t = {
+      direct: percentiles(ttfc.direct),
+      gateway: percentiles(ttfc.gateway),
+      bare: percentiles(ttfc.bare),
+    };
     rounds.push({
-      p50: { direct: p.direct.p50, gateway: p.gateway.p50 },
-      p99: { direct: p.direct.p99, gateway: p.gateway.p99 },
-      ttfc: { direct: t.direct.p50, gateway: t.gateway.p50 },
+      p50: { direct: p.direct.p50, gateway: p.gateway.p50, bare: p.bare.p50 },
+      p99: { direct: p.direct.p99, gateway: p.gateway.p99, bare: p.bare.p99 },
+      ttfc: { direct: t.direct.p50, gateway: t.gateway.p50, bare: t.bare.p50 },
       rps,
     });
   }
@@ -177,6 +246,10 @@ async function main(): Promise<void> {
   const addedP99 = med((r) => (r.p99.gateway ?? 0) - (r.p99.direct ?? 0));
   const addedTtfc = med((r) => (r.ttfc.gateway ?? 0) - (r.ttfc.direct ?? 0));
   const ratio = med((r) => (r.rps.gateway ?? 0) / (r.rps.direct ?? 1));
+  const bareP50 = med((r) => (r.p50.bare ?? 0) - (r.p50.direct ?? 0));
+  const bareP99 = med((r) => (r.p99.bare ?? 0) - (r.p99.direct ?? 0));
+  const bareTtfc = med((r) => (r.ttfc.bare ?? 0) - (r.ttfc.direct ?? 0));
+  const bareRatio = med((r) => (r.rps.bare ?? 0) / (r.rps.direct ?? 1));
 
   // Memory: the gateway process's heap after GC, before and after many requests at concurrency 64.
   const before = await gateway.memory();
@@ -227,6 +300,16 @@ async function main(): Promise<void> {
     ],
   );
   printTable(
+    "Added over direct: the gateway vs a bare node:http proxy, same run (median of rounds, µs)",
+    ["figure", "bare proxy", "gateway", "gateway less bare"],
+    [
+      ["p50 sequential", fmt(bareP50), fmt(addedP50), fmt(addedP50 - bareP50)],
+      ["p99 sequential", fmt(bareP99), fmt(addedP99), fmt(addedP99 - bareP99)],
+      ["stream: first chunk p50", fmt(bareTtfc), fmt(addedTtfc), fmt(addedTtfc - bareTtfc)],
+      [`throughput @${opts.concurrency} (× direct)`, `${bareRatio.toFixed(2)}×`, `${ratio.toFixed(2)}×`, ""],
+    ],
+  );
+  printTable(
     `Gateway heap after GC over ${memoryRequests} requests (MiB)`,
     ["start", `after ${half}`, `after ${memoryRequests}`, "growth over the second half"],
     [
@@ -267,6 +350,7 @@ async function main(): Promise<void> {
       addedP99,
       addedTtfc,
       ratio,
+      bare: { addedP50: bareP50, addedP99: bareP99, addedTtfc: bareTtfc, ratio: bareRatio },
       cpuPerCall: { client: clientCpuPerCall, sim: simCpuPerCall, gateway: gatewayCpuPerCall },
       memory: { before, middle, after, growthMiB },
     },
