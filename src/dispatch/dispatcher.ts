@@ -31,6 +31,8 @@ export class Dispatcher<J extends Job & { timer: Subscription | undefined }> {
   readonly queue: ModelQueues;
   private readonly jobs = new Subject<Job>();
   private readonly subscription: Subscription;
+  /** The selection's own way in (see `SelectLaneOptions.connect`); the Subject is for its wiring. */
+  private offer: (job: Job) => void = (job) => this.jobs.next(job);
 
   constructor(private readonly options: DispatcherOptions<J>) {
     this.queue = new ModelQueues(options.agingMs);
@@ -44,6 +46,9 @@ export class Dispatcher<J extends Job & { timer: Subscription | undefined }> {
           scheduler: options.scheduler,
           rng: options.rng,
           onStuck: (job, reason) => options.onStuck(job as J, reason),
+          connect: (offer) => {
+            this.offer = offer;
+          },
         }),
       )
       .subscribe((assignment) => options.onAssigned(assignment.job as J, assignment));
@@ -51,7 +56,7 @@ export class Dispatcher<J extends Job & { timer: Subscription | undefined }> {
 
   /** Offers a job to the lanes now (bound at once when one can admit it, else queued). */
   submit(job: J): void {
-    this.jobs.next(job);
+    this.offer(job);
   }
 
   /**
@@ -61,14 +66,14 @@ export class Dispatcher<J extends Job & { timer: Subscription | undefined }> {
    */
   requeue(job: J, delayMs: number): void {
     if (delayMs <= 0) {
-      this.jobs.next(job);
+      this.offer(job);
       return;
     }
     job.state = "backoff";
     if (delayMs >= job.deadline - this.options.scheduler.now()) return;
     job.timer = this.options.scheduler.schedule(() => {
       job.timer = undefined;
-      if (job.state === "backoff") this.jobs.next(job);
+      if (job.state === "backoff") this.offer(job);
     }, delayMs);
   }
 
@@ -79,6 +84,7 @@ export class Dispatcher<J extends Job & { timer: Subscription | undefined }> {
 
   close(): void {
     this.subscription.unsubscribe();
+    this.offer = () => undefined;
     this.jobs.complete();
   }
 }

@@ -3,7 +3,7 @@ import type { SchedulerLike, Subject } from "rxjs";
 import type { Affinity } from "../affinity/affinity.js";
 import { learnFromAnswer } from "../affinity/requests.js";
 import { type AttemptContext, abortedFailure } from "../attempt/attempt.js";
-import { runCall } from "../attempt/run-call.js";
+import { type CallEnded, runCall } from "../attempt/run-call.js";
 import { runStream, type StreamEnded } from "../attempt/run-stream.js";
 import type { Dispatcher } from "../dispatch/dispatcher.js";
 import type { Fleet } from "../dispatch/fleet.js";
@@ -25,8 +25,7 @@ import type { RouterEvent } from "../events.js";
 import { classifyFailure, type Failure } from "../resilience/classify.js";
 import type { Redact } from "../resilience/redact.js";
 import { decide, type RetryPolicy } from "../resilience/retry-policy.js";
-import type { Usage } from "../types.js";
-import { avoidLane, type RequestJob, recordAttempt, switchModel } from "./job.js";
+import { avoidLane, type Outcome, type RequestJob, recordAttempt, switchModel } from "./job.js";
 import { headersOf, type Lifecycle } from "./lifecycle.js";
 
 /** What the loop drives. */
@@ -68,7 +67,7 @@ export class AttemptLoop {
       });
     }
     if (job.kind === "stream") void this.stream(job, admission);
-    else void this.call(job, admission);
+    else void runCall(job, admission, this.options.attempt, this.callEnded);
   };
 
   /** A job left the queue without a lane. */
@@ -81,8 +80,8 @@ export class AttemptLoop {
     this.options.lifecycle.settle(job, { ok: false, error: this.unservable(job) });
   };
 
-  private async call(job: RequestJob, admission: Admission): Promise<void> {
-    const end = await runCall(job, admission, this.options.attempt);
+  /** A plain call's attempt ended (see `runCall`). */
+  private readonly callEnded: CallEnded = (job, admission, end) => {
     if (!end.ok) {
       this.failed(job, admission, end.failure, end.afterHeaders);
       return;
@@ -91,8 +90,8 @@ export class AttemptLoop {
     lane.finish(admission, { headers: end.headers, usage: end.usage });
     recordAttempt(job, admission, this.options.scheduler.now(), 200, undefined);
     this.learn(job, lane.id, end.response as ResponseObject);
-    this.options.lifecycle.settle(job, end as typeof end & { usage: Usage | undefined });
-  }
+    this.options.lifecycle.settle(job, end as Outcome);
+  };
 
   private async stream(job: RequestJob, admission: Admission): Promise<void> {
     const start = await runStream(job, admission, this.options.attempt, (ended) =>

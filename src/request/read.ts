@@ -11,31 +11,35 @@ import { SURFACES } from "../operations/surfaces.js";
 import type { CompletionKind, RouterCallOptions } from "../types.js";
 
 const NO_OPTIONS: RouterCallOptions = Object.freeze({});
+/** Options as they are read on the common paths: none given, or given right (no allocation for either). */
+export interface ReadOptions {
+  readonly options: RouterCallOptions;
+  readonly problems: readonly string[];
+}
+const NONE_GIVEN: ReadOptions = Object.freeze({ options: NO_OPTIONS, problems: NO_PROBLEMS });
 
 /**
  * Per-call options, checked: the queue orders by `priority` and times by `timeout` (a NaN would break
- * either), the outcome carries `id`, and `signal` gets a listener. The options are returned as they
- * came when they are right (no copy on the hot path).
+ * either), the outcome carries `id`, and `signal` gets a listener. Right options are returned as they
+ * came (no copy on the hot path); wrong ones keep only a usable `id`, for the outcome.
  */
-export function readOptions(options: unknown): { options: RouterCallOptions; problems: readonly string[] } {
-  if (options === undefined) return { options: NO_OPTIONS, problems: NO_PROBLEMS };
+export function readOptions(options: unknown): ReadOptions {
+  if (options === undefined) return NONE_GIVEN;
   if (!isRecord(options))
     return { options: NO_OPTIONS, problems: [`options: must be an object (got ${describeValue(options)})`] };
   let problems: string[] | undefined;
   try {
     const { id, priority, timeout, signal, affinityKey } = options;
-    const add = (problem: string) => {
-      problems ??= [];
-      problems.push(problem);
-    };
     if (id !== undefined && (typeof id !== "string" || id.length === 0))
-      add("id: must be a non-empty string");
+      problems = append(problems, "id: must be a non-empty string");
     if (priority !== undefined && !(typeof priority === "number" && Number.isFinite(priority)))
-      add("priority: must be a finite number (lower is served first)");
+      problems = append(problems, "priority: must be a finite number (lower is served first)");
     if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0))
-      add("timeout: must be a positive number of milliseconds");
-    if (signal !== undefined && !isAbortSignal(signal)) add("signal: must be an AbortSignal");
-    if (affinityKey !== undefined && typeof affinityKey !== "string") add("affinityKey: must be a string");
+      problems = append(problems, "timeout: must be a positive number of milliseconds");
+    if (signal !== undefined && !isAbortSignal(signal))
+      problems = append(problems, "signal: must be an AbortSignal");
+    if (affinityKey !== undefined && typeof affinityKey !== "string")
+      problems = append(problems, "affinityKey: must be a string");
     if (problems === undefined) return { options: options as RouterCallOptions, problems: NO_PROBLEMS };
     return { options: typeof id === "string" && id.length > 0 ? { id } : NO_OPTIONS, problems };
   } catch (error) {
@@ -150,4 +154,11 @@ export function readPushed(request: unknown): PushedRequest {
     signal: fields.signal,
   } as RouterCallOptions;
   return { ok: true, op: kind as "chat" | "embeddings" | "responses", body: body as JobBody, options };
+}
+
+/** Adds to a list made only when something is added (most calls add nothing). */
+function append<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
 }
