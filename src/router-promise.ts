@@ -1,6 +1,7 @@
 import { ResponseEventStream } from "./dispatch/response-stream.js";
 import { RoutedStream } from "./dispatch/routed-stream.js";
 import { sseBody } from "./fetch/sse.js";
+import type { Redact } from "./resilience/redact.js";
 
 /** How a {@link RouterPromise} is settled by the router. */
 export interface RouterPromiseHandle<T> {
@@ -35,7 +36,7 @@ export class RouterPromise<T> extends Promise<T> {
   }
 
   /** @internal the router's side: `start` hands it the two ways to settle the call. */
-  static start<T>(run: (handle: RouterPromiseHandle<T>) => void): RouterPromise<T> {
+  static start<T>(run: (handle: RouterPromiseHandle<T>) => void, redact?: Redact): RouterPromise<T> {
     // One promise per call, not one per helper: it is on every request's path.
     let resolve: ((data: T) => void) | undefined;
     let reject: ((error: unknown) => void) | undefined;
@@ -43,8 +44,9 @@ export class RouterPromise<T> extends Promise<T> {
       resolve = yes;
       reject = no;
     }) as Carrier<T>;
-    // Always the same three properties in the same order: every returned promise shares one shape.
+    // Always the same four properties in the same order: every returned promise shares one shape.
     promise[HEADERS] = undefined;
+    promise[REDACT] = redact;
     promise.withResponse = withResponse;
     promise.asResponse = asResponse;
     const settled = resolve as (data: T) => void;
@@ -84,10 +86,13 @@ export class RouterPromise<T> extends Promise<T> {
 
 /** Where a returned promise keeps the answering attempt's headers (set just before it resolves). */
 const HEADERS = Symbol("openai-router.headers");
+/** What takes the router's secrets out of those headers (an upstream may echo a key in one). */
+const REDACT = Symbol("openai-router.redact");
 
 /** A returned promise: a native promise with the helpers and the headers slot. */
 type Carrier<T> = Promise<T> & {
   [HEADERS]: Headers | undefined;
+  [REDACT]: Redact | undefined;
   withResponse: typeof withResponse;
   asResponse: typeof asResponse;
 };
@@ -98,7 +103,7 @@ async function withResponse<T>(
 ): Promise<{ data: T; response: Response; request_id: string | null }> {
   handled(this);
   const data = await this;
-  const response = toResponse(data, this[HEADERS]);
+  const response = toResponse(data, this[HEADERS], this[REDACT]);
   return {
     data,
     response,
@@ -108,7 +113,7 @@ async function withResponse<T>(
 
 async function asResponse<T>(this: Carrier<T>): Promise<Response> {
   handled(this);
-  return toResponse(await this, this[HEADERS]);
+  return toResponse(await this, this[HEADERS], this[REDACT]);
 }
 
 /** A caller who reads the error through a helper has handled it: no unhandled rejection of this one. */
@@ -116,9 +121,18 @@ function handled(promise: Promise<unknown>): void {
   promise.then(undefined, () => undefined);
 }
 
-function toResponse(data: unknown, upstream: Headers | undefined): Response {
+/** Redacted only when a helper is called, never on the request's path. */
+function toResponse(data: unknown, upstream: Headers | undefined, redact: Redact | undefined): Response {
   const headers = new Headers(upstream);
   for (const name of BODY_HEADERS) headers.delete(name);
+  if (redact) {
+    const dirty: [string, string][] = [];
+    headers.forEach((value, name) => {
+      const clean = redact(value);
+      if (clean !== value) dirty.push([name, clean]);
+    });
+    for (const [name, clean] of dirty) headers.set(name, clean);
+  }
   if (isRoutedStream(data)) {
     headers.set("content-type", "text/event-stream");
     // As the wire carried it: chat chunks then `[DONE]`, or typed Responses events.

@@ -462,7 +462,7 @@ export class Router {
     return RouterPromise.start(({ resolve, reject }) => {
       const deliver: Deliver = (c, headers) => (c.ok ? resolve(c.response, headers) : reject(c.error));
       this.submit({ kind, op, body, options, deliver, started: undefined, target });
-    });
+    }, this.secrets.redact);
   }
 
   private createStream(
@@ -478,7 +478,7 @@ export class Router {
       const started: StreamStarted = (stream, _endpoint, headers) =>
         resolve(stream as unknown as ChatStream, headers);
       this.submit({ kind: "stream", op, body, options, deliver, started, target: undefined });
-    });
+    }, this.secrets.redact);
   }
 
   /** A request pushed into `requests` or piped through `route()`: exactly one outcome, whatever it is. */

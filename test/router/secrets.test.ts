@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { APIError } from "openai";
 import { fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { COMPLETION } from "../../bench/lib/fixtures.js";
 import {
   AllEndpointsFailedError,
   type Completion,
@@ -13,6 +14,7 @@ import {
   type RouterEvent,
   type Transport,
   UpstreamError,
+  type UpstreamResult,
 } from "../../src/index.js";
 import { startFleet } from "../../src/sim/index.js";
 import { mulberry32, randomBase62 } from "../../src/sim/prng.js";
@@ -108,6 +110,14 @@ function everywhere(error: unknown, outcomes: readonly Completion[], events: rea
   };
 }
 
+function headerText(headers: Headers): string {
+  const lines: string[] = [];
+  headers.forEach((value, name) => {
+    lines.push(`${name}: ${value}`);
+  });
+  return lines.join("\n");
+}
+
 function expectNoKeys(texts: Record<string, string>): void {
   for (const [where, text] of Object.entries(texts))
     for (const key of Object.values(KEYS)) expect(text, `${where} shows a key`).not.toContain(key);
@@ -177,6 +187,28 @@ describe("keys echoed by an upstream", () => {
     expectNoKeys(texts);
     expect(texts.string).toContain("a");
     expect(JSON.parse(texts.json)).toMatchObject({ endpoints: ["a", "b"] });
+  });
+});
+
+describe("keys echoed in the headers of an answer", () => {
+  // Breaks if withResponse()/asResponse() handed on the upstream's headers unredacted: a proxy that
+  // echoes the request's key in a response header would show it to whoever logs the Response.
+  it("withResponse() and asResponse() carry no key, and keep the headers that carry none", async () => {
+    const transport: Transport = async (call) => {
+      const key = KEYS[call.common.endpoint] as string;
+      const headers = new Headers({ "x-request-id": "req_echo", "x-debug-auth": `Bearer ${key}` });
+      return { kind: "chat", data: COMPLETION, headers } as UpstreamResult;
+    };
+    const { router } = rigs.create(() => ({ transport }), { endpoints: [endpoint("a"), endpoint("b")] });
+    const { response, request_id } = await router.chat.completions.create(chat("hi")).withResponse();
+    expect(request_id).toBe("req_echo");
+    expect(response.headers.get("x-debug-auth")).toBe("Bearer [redacted]");
+    const again = await router.chat.completions.create(chat("hi")).asResponse();
+    const texts = {
+      headers: headerText(again.headers),
+      first: headerText(response.headers),
+    };
+    expectNoKeys(texts);
   });
 });
 
