@@ -14,8 +14,8 @@ import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../token-bucket.js";
 import {
   bucketView,
   type LaneBudget,
-  LOW_WATER,
   learnLimits,
+  lowWater,
   newLaneBudget,
   type SharedReservation,
   sharedLevel,
@@ -88,6 +88,8 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly keyTtl: string;
   /** Transit and scheduling time of a call, on top of its unit's wait in a lease (see the cushion). */
   private readonly margin: number;
+  /** Smoothed round trip of a renewal (ms): the low-water mark keeps enough for one flight. */
+  private rttMs = 0;
   /** A 429 within this long of the previous one on a budget (not the same episode) shrinks it. */
   private readonly windowMs: number;
   private closing: Promise<void> | undefined;
@@ -367,10 +369,11 @@ export class RedisBudgetStore implements BudgetStore {
   private maybeRenew(b: LaneBudget, now: number): void {
     if (b.inflight || this.closingStarted || this.link.status !== "up") return;
     const lease = b.lease;
+    const mark = lowWater(b, 2 * this.rttMs);
     const low =
       b.starved ||
-      (b.rpm > 0 && lease.requests < Math.max(1, b.want * LOW_WATER)) ||
-      (b.tpm > 0 && lease.tokens < Math.max(1, b.want * b.tokensPerRequest * LOW_WATER));
+      (b.rpm > 0 && lease.requests < mark) ||
+      (b.tpm > 0 && lease.tokens < Math.max(1, mark * b.tokensPerRequest));
     if (!low) return;
     if (now < b.nextAt) {
       if (!b.timer)
@@ -417,6 +420,7 @@ export class RedisBudgetStore implements BudgetStore {
     b.inflight = false;
     if (b.debt === debt) b.debt = undefined;
     const t = this.scheduler.now();
+    this.rttMs = this.rttMs === 0 ? t - sentAt : 0.8 * this.rttMs + 0.2 * (t - sentAt);
     const [gr, gt, wait, cooling, rpm, tpm, rcap, tcap, lr, lt, sr, st] = reply.map(Number) as number[];
     b.rpm = rpm as number;
     b.tpm = tpm as number;

@@ -2,6 +2,7 @@ import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   heldCap,
+  lowWater,
   newLaneBudget,
   sizeRenewal,
   spacingAfterPartial,
@@ -35,6 +36,22 @@ describe("lease sizing (pure)", () => {
     const big = newLaneBudget("east", "p", 10, 3_000, 600_000, 0);
     big.rate = 12.5;
     expect(sizeRenewal(big, 0, 1_500, 4).want).toBe(7);
+  });
+
+  // Breaks if a small (capped) lease is renewed at half its size again: each grant then brings only
+  // half the cap and round trips per request nearly double.
+  it("renews a lease when what is left covers only the renewal's flight", () => {
+    const b = newLaneBudget("east", "p", 10, 3_000, 3_000_000, 0);
+    b.want = 7;
+    b.rate = 12.5;
+    // 12.5/s for 50 ms is under one request: renewed when the lease is empty, not at 3.5.
+    expect(lowWater(b, 0)).toBe(1);
+    // A slow round trip keeps more ahead: 12.5/s for 400 ms is five requests, but never over half the lease.
+    expect(lowWater(b, 400)).toBe(3.5);
+    b.rate = 100;
+    expect(lowWater(b, 20)).toBe(3.5);
+    b.want = 40;
+    expect(lowWater(b, 20)).toBe(5);
   });
 
   // Breaks if a capped replica comes back later than it can spend its lease (refill left unclaimed).
