@@ -149,16 +149,20 @@ export function heldCap(b: LaneBudget, replicas: number): number {
 /**
  * What the next renewal asks for: `coverMs` of the recent rate (at least one request), doubled while
  * requests found the lease short, never more than half a bucket, nor more than brings the lease to this
- * replica's {@link heldCap} (`target` is that size before what the lease still holds is deducted:
- * the next low-water mark is half of it, so a lease is not renewed a few units at a time); tokens for
- * that many requests of the recent size, and at least what the request that starved needs.
- * Updates the rate figures.
+ * replica's {@link heldCap} once the reply lands (`target` is that size before what the lease still
+ * holds is deducted: the next low-water mark is half of it, so a lease is not renewed a few units at a
+ * time); tokens for that many requests of the recent size, and at least what the request that starved
+ * needs. What the lease will still hold then is what it holds now less what the recent rate spends in
+ * `flightMs` (the measured round trip): deducting what it holds at the ask instead made each grant
+ * bring the cap less a flight's worth (~5 of 7 in the 30-s bench), as renewals go out ahead of need.
+ * If less was spent, the reply trims the excess ({@link Lease.trimRequests}). Updates the rate figures.
  */
 export function sizeRenewal(
   b: LaneBudget,
   now: number,
   coverMs: number,
   replicas: number,
+  flightMs = 0,
 ): { want: number; target: number; wantT: number; minT: number } {
   const elapsed = now - b.since;
   if (elapsed >= 100) {
@@ -179,7 +183,9 @@ export function sizeRenewal(
   if (b.rcap > 0) {
     target = Math.min(want, Math.max(1, Math.floor(b.rcap * MAX_LEASE_SHARE)), heldCap(b, replicas));
     // The cap is on what the lease holds after the grant, not on one grant.
-    want = Math.min(target, Math.max(1, heldCap(b, replicas) - b.lease.requests));
+    const spentInFlight = Math.floor((b.rate * Math.max(0, flightMs)) / 1_000);
+    const heldAtReply = Math.max(0, b.lease.requests - spentInFlight);
+    want = Math.min(target, Math.max(1, heldCap(b, replicas) - heldAtReply));
   }
   const minT = b.tpm > 0 ? Math.max(b.neededTokens, Math.ceil(b.tokensPerRequest), 1) : 0;
   let wantT = Math.max(minT, Math.ceil(want * Math.max(b.tokensPerRequest, b.neededTokens)));
@@ -202,7 +208,20 @@ export function lowWater(b: LaneBudget, aheadMs: number): number {
 }
 
 /**
- * How long after a partial grant the next renewal may go: enough for about eight requests at the
+ * True when a reply leaves the shared bucket too little beyond its cushion for another full lease
+ * (`heldCap` requests): the replicas contend for the refill. The next renewal is then spaced as after a
+ * partial grant. Asked at once, it would find only the refill of its own round trip: a saturated
+ * replica spends a full grant at once and came straight back for one or two requests, so half the
+ * renewals of the 30-s bench brought almost nothing.
+ */
+export function contended(b: LaneBudget, cushionMs: number, replicas: number): boolean {
+  if (b.rpm <= 0) return false;
+  const cushion = Math.min(b.rcap * b.shareR - 1, (b.rpm * b.shareR * cushionMs) / 60_000);
+  return b.levelR - Math.max(0, cushion) < heldCap(b, replicas);
+}
+
+/**
+ * How long after a contended grant the next renewal may go: enough for about eight requests at the
  * recent rate (fewer round trips under contention), or for what the lease may hold if that is less
  * (a replica that asked later than it could spend would leave refill unclaimed), never less than
  * Redis's own wait, and never longer than half the time the grantable part of the bucket takes to

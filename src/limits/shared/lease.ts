@@ -76,6 +76,23 @@ export class Lease {
     }
   }
 
+  /**
+   * Keeps at most `most` requests spendable: the excess (newest grants first) waits to be handed back
+   * with the next call. A renewal asks for what the cap leaves once the flight's spending is done; if
+   * less was spent meanwhile, this keeps the cap exact at no extra round trip.
+   */
+  trimRequests(most: number): void {
+    let excess = this.requests - most;
+    for (let i = this.grants.length - 1; i >= 0 && excess > 0; i--) {
+      const grant = this.grants[i] as Grant;
+      const r = Math.min(grant.requests, excess);
+      grant.requests -= r;
+      excess -= r;
+      this.requests -= r;
+      this.returnRequests += r;
+    }
+  }
+
   /** A 429 emptied the named budget: the units held for it are destroyed, not handed back. */
   destroy(requests: boolean, tokens: boolean): void {
     for (const grant of this.grants) {

@@ -13,6 +13,8 @@ import type {
 import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../token-bucket.js";
 import {
   bucketView,
+  contended,
+  heldCap,
   type LaneBudget,
   learnLimits,
   lowWater,
@@ -392,7 +394,7 @@ export class RedisBudgetStore implements BudgetStore {
     b.timer?.unsubscribe();
     b.timer = undefined;
     const ttl = this.ttlOf(b);
-    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2), this.link.replicas);
+    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2), this.link.replicas, this.rttMs);
     let want = size.want;
     const { wantT, minT } = size;
     if (handbackOnly) want = 0;
@@ -437,7 +439,11 @@ export class RedisBudgetStore implements BudgetStore {
       return;
     }
     const granted = (gr as number) > 0 || (gt as number) > 0;
-    if (granted) b.lease.add(gr as number, gt as number, sentAt + ttl);
+    if (granted) {
+      b.lease.add(gr as number, gt as number, sentAt + ttl);
+      // The ask counted on the flight's spending; what was not spent meanwhile stays within the cap.
+      if (b.rpm > 0) b.lease.trimRequests(heldCap(b, this.link.replicas));
+    }
     // Requests that starved while this renewal was on its way are served by its grant (the lane is
     // announced below): asking again for them would hold more than the lease's cap.
     if (b.starved && b.lease.covers(b.neededTokens, b.rpm > 0, b.tpm > 0, t)) b.starved = false;
@@ -446,9 +452,10 @@ export class RedisBudgetStore implements BudgetStore {
       if (b.starved) this.maybeRenew(b, t);
       return;
     }
+    const replicas = this.link.replicas;
     b.nextAt =
-      (gr as number) < want || !granted
-        ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, this.link.replicas)
+      (gr as number) < want || !granted || contended(b, ttl + this.margin, replicas)
+        ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, replicas)
         : t;
     if (granted) this.signal({ type: "available", lane: b.id });
     if (b.starved || !granted) this.maybeRenew(b, t);

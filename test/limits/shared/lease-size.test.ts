@@ -1,12 +1,14 @@
 import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  contended,
   heldCap,
   lowWater,
   newLaneBudget,
   sizeRenewal,
   spacingAfterPartial,
 } from "../../../src/limits/shared/lane-budget.js";
+import { Lease } from "../../../src/limits/shared/lease.js";
 import { RedisBudgetStore } from "../../../src/limits/shared/redis-budget-store.js";
 import { createRedisPort, type RedisClientLike } from "../../../src/limits/shared/redis-port.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
@@ -52,6 +54,59 @@ describe("lease sizing (pure)", () => {
     expect(lowWater(b, 20)).toBe(3.5);
     b.want = 40;
     expect(lowWater(b, 20)).toBe(5);
+  });
+
+  // Breaks if a renewal sent ahead of need deducts what the lease holds at the ask: each grant then
+  // brings the cap less a flight's worth (about 5 of 7 in the 30-s bench) and round trips rise.
+  it("asks for what the cap leaves once the flight's spending is done", () => {
+    const b = newLaneBudget("east", "p", 10, 3_000, 3_000_000, 0);
+    b.rate = 12.5;
+    b.lease.add(3, 30, 10_000);
+    // 12.5/s over a 160-ms round trip spends 2 of the 3 held: ask for 7 − 1.
+    expect(sizeRenewal(b, 0, 1_500, 4, 160).want).toBe(6);
+    // Without a measured round trip, nothing is counted as spent.
+    expect(sizeRenewal(b, 0, 1_500, 4, 0).want).toBe(4);
+    // Never counts on spending more than is held.
+    expect(sizeRenewal(b, 0, 1_500, 4, 10_000).want).toBe(7);
+  });
+
+  // Breaks if a reply that overshot the cap (less spent during the flight than counted on) leaves the
+  // lease above it, or loses the excess instead of handing it back.
+  it("trims a lease to the cap, the excess handed back with the next call", () => {
+    const lease = new Lease();
+    lease.add(2, 20, 1_000);
+    lease.add(7, 70, 2_000);
+    lease.trimRequests(7);
+    expect(lease.requests).toBe(7);
+    expect(lease.tokens).toBe(90);
+    expect(lease.owesHandback).toBe(true);
+    expect(lease.takeHandback()).toEqual({ requests: 2, tokens: 0 });
+    // The oldest grant is kept whole (it expires first); the newest gave up the excess.
+    for (let i = 0; i < 7; i++) {
+      expect(lease.covers(1, true, true, 0)).toBe(true);
+      lease.take(1, true, true);
+    }
+    expect(lease.covers(1, true, false, 0)).toBe(false);
+    lease.trimRequests(7);
+    expect(lease.owesHandback).toBe(false);
+  });
+
+  // Breaks if a full grant that emptied the shared bucket's grantable part lets the replica come
+  // straight back: a saturated replica spends the grant at once and its next call finds only the
+  // refill of one round trip (half the renewals of the 30-s bench brought one or two requests).
+  it("counts a reply as contended when it leaves too little for another full lease", () => {
+    const b = newLaneBudget("east", "p", 10, 3_000, 3_000_000, 0);
+    // Cushion of 3.25 s at 50/s: 162.5 requests are never granted.
+    b.levelR = 162.5 + 6;
+    expect(contended(b, 3_250, 4)).toBe(true);
+    b.levelR = 162.5 + 7;
+    expect(contended(b, 3_250, 4)).toBe(false);
+    // One replica may hold 30: 20 beyond the cushion is not enough for it.
+    b.levelR = 162.5 + 20;
+    expect(contended(b, 3_250, 1)).toBe(true);
+    // A lane without a request limit never contends on requests.
+    const tokensOnly = newLaneBudget("east", "p", 10, 0, 3_000_000, 0);
+    expect(contended(tokensOnly, 3_250, 4)).toBe(false);
   });
 
   // Breaks if a capped replica comes back later than it can spend its lease (refill left unclaimed).
