@@ -49,7 +49,7 @@ import { AttemptLoop } from "./request/attempt-loop.js";
 import { Intake, Refusal, type Submission } from "./request/intake.js";
 import type { Deliver, RequestJob, StreamStarted } from "./request/job.js";
 import { Lifecycle } from "./request/lifecycle.js";
-import { locateOwner, needsLocating } from "./request/locate.js";
+import { type LocateOptions, locateOwner, needsLocating } from "./request/locate.js";
 import { isAbortSignal, isStreamed, readPushed } from "./request/read.js";
 import { fullJitterBackoff } from "./resilience/backoff.js";
 import { Secrets } from "./resilience/redact.js";
@@ -170,6 +170,8 @@ export class Router {
   private readonly lifecycle: Lifecycle;
   private readonly dispatcher: Dispatcher<RequestJob>;
   private readonly transport: Transport;
+  private readonly locate: LocateOptions;
+  private readonly resume = (job: RequestJob): void => this.dispatcher.submit(job);
   private readonly eventsSubject = new Subject<RouterEvent>();
   private readonly completionsSubject = new Subject<Completion>();
   private readonly closed$ = new ReplaySubject<void>(1);
@@ -271,7 +273,6 @@ export class Router {
       },
       retry: { maxAttempts: config.retry.maxAttempts, backoff: (retry) => backoff(retry, rng) },
       maxQueueSize: config.queue.maxSize,
-      redact,
     });
     this.dispatcher = new Dispatcher<RequestJob>({
       lanes: this.lanes,
@@ -283,6 +284,13 @@ export class Router {
       onAssigned: loop.run,
       onStuck: loop.stuck,
     });
+    this.locate = {
+      fleet: this.fleet,
+      affinity: this.affinity,
+      transport: this.transport,
+      scheduler,
+      attemptTimeoutMs: config.attemptTimeoutMs,
+    };
     this.intake = new Intake({
       config,
       fleet: this.fleet,
@@ -508,15 +516,7 @@ export class Router {
       return;
     }
     this.lifecycle.admit(job);
-    if (job.ref !== undefined && needsLocating(job, job.pin !== undefined, this.affinity)) {
-      const locate = {
-        fleet: this.fleet,
-        affinity: this.affinity,
-        transport: this.transport,
-        scheduler: this.scheduler,
-        attemptTimeoutMs: this.config.attemptTimeoutMs,
-      };
-      locateOwner(job, job.ref, locate, (found) => this.dispatcher.submit(found));
-    } else this.dispatcher.submit(job);
+    if (needsLocating(job, job.pin !== undefined, this.affinity)) locateOwner(job, this.locate, this.resume);
+    else this.dispatcher.submit(job);
   }
 }

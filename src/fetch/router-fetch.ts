@@ -4,6 +4,7 @@ import { RequestInvalidError } from "../errors.js";
 import type { StoredTarget } from "../operations/stored.js";
 import type { Completion, RouterCallOptions } from "../types.js";
 import { errorReply } from "./error-response.js";
+import { JsonResponse } from "./json-response.js";
 import { pathnameOf, readInput, routeOf } from "./request.js";
 import { sseBody } from "./sse.js";
 
@@ -177,7 +178,7 @@ function forwarded(headers: Headers | undefined, redact: (text: string) => strin
 
 function json(value: unknown, status: number, headers: Record<string, string> = {}): Response {
   headers["content-type"] = "application/json";
-  return new Response(JSON.stringify(value), { status, headers });
+  return new JsonResponse(value, { status, headers });
 }
 
 function modelObject(id: string) {

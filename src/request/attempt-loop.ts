@@ -23,7 +23,6 @@ import {
 } from "../errors.js";
 import type { RouterEvent } from "../events.js";
 import { classifyFailure, type Failure } from "../resilience/classify.js";
-import type { Redact } from "../resilience/redact.js";
 import { decide, type RetryPolicy } from "../resilience/retry-policy.js";
 import { avoidLane, type Outcome, type RequestJob, recordAttempt, switchModel } from "./job.js";
 import { headersOf, type Lifecycle } from "./lifecycle.js";
@@ -39,7 +38,6 @@ export interface AttemptLoopOptions {
   readonly attempt: AttemptContext;
   readonly retry: RetryPolicy;
   readonly maxQueueSize: number;
-  readonly redact: Redact;
 }
 
 /**
@@ -106,7 +104,8 @@ export class AttemptLoop {
     admission: Admission,
     { end, headers, ttftMs, opened }: StreamEnded,
   ): void {
-    const { lifecycle, scheduler, redact } = this.options;
+    const { lifecycle, scheduler } = this.options;
+    const redact = this.options.attempt.redact;
     const lane = admission.lane;
     job.upstream = undefined;
     if (end.kind === "done") {
@@ -192,7 +191,7 @@ export class AttemptLoop {
       case "final":
         lifecycle.settle(job, {
           ok: false,
-          error: new UpstreamError(lane.id, failure.error, this.options.redact),
+          error: new UpstreamError(lane.id, failure.error, this.options.attempt.redact),
         });
         return;
       case "exhausted":

@@ -34,10 +34,14 @@ export function needsLocating(job: RequestJob, ownerKnown: boolean, affinity: Af
  */
 export function locateOwner(
   job: RequestJob,
-  ref: string,
   options: LocateOptions,
   resume: (job: RequestJob) => void,
 ): void {
+  const ref = job.ref;
+  if (ref === undefined) {
+    resume(job);
+    return;
+  }
   const { fleet, affinity, transport, scheduler } = options;
   job.state = "backoff";
   const candidates = fleet.lanes.filter((lane) => job.model === "" || lane.serves(job.model));

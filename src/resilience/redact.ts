@@ -138,11 +138,12 @@ export class Secrets {
     if (this.tokens.length > REMEMBERED_TOKENS) this.tokens.shift();
   }
 
-  readonly redact: Redact = (text) => {
-    let out = text;
-    for (const list of [this.keys, this.tokens])
-      for (const secret of list)
-        if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
-    return out;
-  };
+  readonly redact: Redact = (text) => redactAll(redactAll(text, this.keys), this.tokens);
+}
+
+function redactAll(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets)
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join("[redacted]");
+  return out;
 }
