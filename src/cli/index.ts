@@ -65,6 +65,9 @@ async function demo(argv: readonly string[]): Promise<void> {
     if (!controller.signal.aborted) {
       firstStopAt = Date.now();
       controller.abort();
+      // Said where it cannot break the live redraw (which ends with the summary anyway); it also
+      // tells a script or a test that the signal was handled.
+      if (!live) process.stderr.write("openai-router: stopping: draining the requests in flight\n");
       return;
     }
     // One Ctrl-C can arrive twice (the terminal's and a wrapper's relay): only a later one forces.

@@ -145,12 +145,14 @@ describe("openai-router demo stopped by a signal", () => {
     ]);
     await run.waitFor(/\[\d+\.\ds\] {3}openai state=/);
     run.child.kill("SIGINT");
-    // The second one arrives once the first was handled (two at once would merge into one).
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The second one is sent once the demo says it handled the first (two sent at once would merge
+    // into one): it then lands within the second after the first, as a wrapper's relay does.
+    await run.waitFor("openai-router: stopping: draining the requests in flight");
     run.child.kill("SIGINT");
     const { code, signal } = await run.exited;
     expect(signal).toBeNull();
     expect(code).toBe(0);
     expect(run.output()).toContain("summary");
+    expect(run.output()).not.toContain("stopped before the drain finished");
   }, 60_000);
 });
