@@ -15,13 +15,6 @@ const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({
   h: 3_600_000,
 });
 
-const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
-// "ms" before "m" so alternation does not stop at the shorter unit.
-const UNIT = "(?:ns|us|µs|μs|ms|s|m|h)";
-const WHOLE = new RegExp(`^(?:${NUMBER}${UNIT})+$`);
-const BARE_SECONDS = new RegExp(`^${NUMBER}$`);
-const PART = new RegExp(`(${NUMBER})(${UNIT})`, "g");
-
 /**
  * Parses a Go duration (`1h2m3s`, `1m30.5s`, `20ms`, `500us`, `500µs`, `10ns`, `0s`, `0`) into
  * milliseconds. A bare number is read as seconds, as some proxies send. Negative values (a reset
@@ -30,12 +23,45 @@ const PART = new RegExp(`(${NUMBER})(${UNIT})`, "g");
  * parseGoDuration("6m0s"); // 360000
  */
 export function parseGoDuration(text: string): number | undefined {
+  // Scanned by hand: it runs on every answer, and a regex with matchAll allocates per part.
   const s = text.trim();
-  if (s === "") return undefined;
-  if (BARE_SECONDS.test(s)) return Number(s) * 1_000;
-  if (!WHOLE.test(s)) return undefined;
+  const n = s.length;
+  if (n === 0) return undefined;
+  let i = 0;
   let ms = 0;
-  // matchAll works on a copy of the regex, so the shared global regex keeps no state between calls.
-  for (const [, value, unit] of s.matchAll(PART)) ms += Number(value) * (UNIT_MS[unit ?? ""] ?? Number.NaN);
+  while (i < n) {
+    const start = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    const whole = i - start;
+    let fraction = 0;
+    if (i < n && s.charCodeAt(i) === DOT) {
+      i++;
+      const at = i;
+      while (i < n && isDigit(s.charCodeAt(i))) i++;
+      fraction = i - at;
+    }
+    // A number is `1`, `1.`, `1.5` or `.5`, never a lone dot.
+    if (whole === 0 && fraction === 0) return undefined;
+    const value = Number(s.slice(start, i));
+    if (i === n) return start === 0 ? value * 1_000 : undefined;
+    const unit = unitAt(s, i);
+    if (unit === undefined) return undefined;
+    ms += value * (UNIT_MS[unit] ?? Number.NaN);
+    i += unit.length;
+  }
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+const DOT = 46;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The unit at `i`: two-letter units first, so `ms` is not read as `m` followed by `s`. */
+function unitAt(s: string, i: number): string | undefined {
+  const two = s.slice(i, i + 2);
+  if (two === "ms" || two === "ns" || two === "us" || two === "µs" || two === "μs") return two;
+  const one = s[i];
+  return one === "s" || one === "m" || one === "h" ? one : undefined;
 }

@@ -48,12 +48,15 @@ function parseCount(text: string | undefined): number | undefined {
   return COUNT.test(s) ? Number(s) : undefined;
 }
 
-function readWindow(get: (name: string) => string | undefined, kind: "requests" | "tokens"): RateLimitWindow {
+function readWindow(
+  limitText: string | undefined,
+  remainingText: string | undefined,
+  resetText: string | undefined,
+): RateLimitWindow {
   const window: RateLimitWindow = {};
-  const limit = parseCount(get(`x-ratelimit-limit-${kind}`));
-  const remaining = parseCount(get(`x-ratelimit-remaining-${kind}`));
-  const reset = get(`x-ratelimit-reset-${kind}`);
-  const resetMs = reset === undefined ? undefined : parseGoDuration(reset);
+  const limit = parseCount(limitText);
+  const remaining = parseCount(remainingText);
+  const resetMs = resetText === undefined ? undefined : parseGoDuration(resetText);
   if (limit !== undefined) window.limit = limit;
   if (remaining !== undefined) window.remaining = remaining;
   if (resetMs !== undefined) window.resetMs = resetMs;
@@ -68,15 +71,24 @@ function readWindow(get: (name: string) => string | undefined, kind: "requests" 
  * info.tokens.remaining; // e.g. 149_984
  */
 export function parseRateLimitHeaders(headers: HeaderSource): RateLimitInfo {
+  // Runs on every answer: constant names, each header read once (a Headers lookup is not free).
   const get = headerReader(headers);
-  // A service that sends no limits (a local model server, an unlimited key) costs two lookups.
+  const limitRequests = get("x-ratelimit-limit-requests");
+  const remainingRequests = get("x-ratelimit-remaining-requests");
+  const limitTokens = get("x-ratelimit-limit-tokens");
+  const remainingTokens = get("x-ratelimit-remaining-tokens");
+  // A service that sends no limits (a local model server, an unlimited key) costs four lookups.
   if (
-    get("x-ratelimit-remaining-requests") === undefined &&
-    get("x-ratelimit-remaining-tokens") === undefined
+    limitRequests === undefined &&
+    remainingRequests === undefined &&
+    limitTokens === undefined &&
+    remainingTokens === undefined
   )
-    if (get("x-ratelimit-limit-requests") === undefined && get("x-ratelimit-limit-tokens") === undefined)
-      return NO_LIMITS;
-  return { requests: readWindow(get, "requests"), tokens: readWindow(get, "tokens") };
+    return NO_LIMITS;
+  return {
+    requests: readWindow(limitRequests, remainingRequests, get("x-ratelimit-reset-requests")),
+    tokens: readWindow(limitTokens, remainingTokens, get("x-ratelimit-reset-tokens")),
+  };
 }
 
 /** What a response without any rate-limit header says (shared, frozen). */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseGoDuration } from "../../src/limits/go-duration.js";
 
@@ -34,4 +35,42 @@ describe("parseGoDuration", () => {
       expect(parseGoDuration(text)).toBeUndefined();
     },
   );
+
+  // The grammar as regular expressions (what the parser implemented before it scanned by hand): the
+  // scanner must agree with it on any string built from the characters a duration is made of.
+  const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
+  const UNIT = "(?:ns|us|µs|μs|ms|s|m|h)";
+  const MS: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    μs: 1e-3,
+    ms: 1,
+    s: 1e3,
+    m: 6e4,
+    h: 3.6e6,
+  };
+  const grammar = (text: string): number | undefined => {
+    const s = text.trim();
+    if (new RegExp(`^${NUMBER}$`).test(s)) return Number(s) * 1_000;
+    if (s === "" || !new RegExp(`^(?:${NUMBER}${UNIT})+$`).test(s)) return undefined;
+    let ms = 0;
+    for (const [, value, unit] of s.matchAll(new RegExp(`(${NUMBER})(${UNIT})`, "g")))
+      ms += Number(value) * (MS[unit ?? ""] ?? Number.NaN);
+    return Number.isFinite(ms) ? ms : undefined;
+  };
+
+  it("agrees with the grammar on any string of duration characters", () => {
+    const char = fc.constantFrom(..."0123456789.smhnuµμ -x");
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 12 }), (chars) => {
+        const text = chars.join("");
+        const expected = grammar(text);
+        const actual = parseGoDuration(text);
+        if (expected === undefined) expect(actual).toBeUndefined();
+        else expect(actual).toBeCloseTo(expected, 9);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
 });
