@@ -216,7 +216,8 @@ export class ExchangeRunner {
     const streamed =
       headers["content-type"]?.startsWith("text/event-stream") === true && response.body !== null;
     if (!streamed) {
-      let bytes: Buffer = Buffer.from(await response.arrayBuffer());
+      // text(): router.fetch's JSON answers (JsonResponse) give it without building a byte stream.
+      let bytes: Buffer = Buffer.from(await response.text(), "utf8");
       if (exchange.filterModels && response.status === 200)
         bytes = filterModels(bytes, exchange.filterModels);
       if (exchange.onResponseId && response.status === 200) {
