@@ -1,13 +1,16 @@
 /**
  * How many requests per second the simulated fleet serves to the official SDK, latency 0.
  *
- *   npx tsx bench/sim.ts [--seconds 5] [--concurrency 64] [--calls 2000]
+ *   npx tsx bench/sim.ts [--seconds 5] [--concurrency 64] [--calls 2000] [--sequential-only]
  *
  * Then, side by side, the cost of one sequential SDK call to a sim endpoint whose latency model is
  * `{ ttftMs: 0, tokensPerSecond: 1e6, jitter: 0 }` against a bare `node:http` server (same child
  * process) answering the same fixed completion, JSON and streamed; the ratio is the sim's overhead
- * per call (issue 9 asks for ≤ 1.3×). Blocks of calls alternate between the two so drift in the
- * machine's load hits both alike.
+ * per call (issue 9 asks for ≤ 1.3×). Blocks of 25 calls alternate between the two (in turn
+ * first) so drift in the machine's load hits both alike; the median of the paired block ratios is
+ * printed beside the ratio of the totals. `--sequential-only` skips the throughput table (the quickest run
+ * that prints the ratio). The server process's CPU per call is printed for each side too: it is
+ * what the sim adds, free of the client's share, and steadier than wall time on a busy machine.
  *
  * The fleet runs in a child process (its own core) and the SDK load in this one, so the figures
  * are the sim's throughput and CPU, not the two fighting over one event loop. "sim capacity" is
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "5" },
       concurrency: { type: "string", default: "64" },
       calls: { type: "string", default: "2000" },
+      "sequential-only": { type: "boolean", default: false },
     },
   });
   const calls = Number(values.calls);
@@ -184,11 +188,12 @@ async function main(): Promise<void> {
     };
   };
 
-  console.log(
-    `sim bench: ${concurrency} concurrent SDK calls, ${seconds}s per mode, latency 0, node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"})`,
-  );
-  const rows = [await run("chat (JSON)", false), await run("chat (stream)", true)];
-  console.table(rows);
+  if (!values["sequential-only"]) {
+    console.log(
+      `sim bench: ${concurrency} concurrent SDK calls, ${seconds}s per mode, latency 0, node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"})`,
+    );
+    console.table([await run("chat (JSON)", false), await run("chat (stream)", true)]);
+  }
 
   // Sequential: one call at a time, sim (near-zero latency model) vs bare node:http.
   const sim = new OpenAI({ apiKey: ready.fastKey, baseURL: ready.fastURL, maxRetries: 0 });
@@ -207,31 +212,45 @@ async function main(): Promise<void> {
     }
   };
   const sequential = async (stream: boolean) => {
-    const block = 100;
+    // Short blocks, in alternating order, so a burst of load from elsewhere on the machine lands on
+    // both sides alike; the median of the paired block ratios is the figure such a burst moves least.
+    const block = 25;
     const spent = { sim: 0, bare: 0 };
+    const serverCpu = { sim: 0, bare: 0 };
+    const pairs: number[] = [];
     for (const c of [sim, bare]) for (let i = 0; i < 200; i++) await call(c, stream); // warm-up
-    for (let done = 0; done < calls; done += block) {
-      for (const [label, c] of [
-        ["sim", sim],
-        ["bare", bare],
-      ] as const) {
-        const t0 = performance.now();
-        for (let i = 0; i < block; i++) await call(c, stream);
-        spent[label] += performance.now() - t0;
-      }
+    const timeBlock = async (label: "sim" | "bare") => {
+      const c = label === "sim" ? sim : bare;
+      const cpu0 = await simCpu();
+      const t0 = performance.now();
+      for (let i = 0; i < block; i++) await call(c, stream);
+      const ms = performance.now() - t0;
+      spent[label] += ms;
+      serverCpu[label] += (await simCpu()) - cpu0;
+      return ms;
+    };
+    for (let round = 0; round * block < calls; round++) {
+      const simFirst = round % 2 === 0;
+      const first = await timeBlock(simFirst ? "sim" : "bare");
+      const second = await timeBlock(simFirst ? "bare" : "sim");
+      pairs.push(simFirst ? first / second : second / first);
     }
-    const n = Math.ceil(calls / block) * block;
+    const n = pairs.length * block;
     const simMs = spent.sim / n;
     const bareMs = spent.bare / n;
+    pairs.sort((a, b) => a - b);
     return {
       mode: stream ? "chat (stream)" : "chat (JSON)",
       "sim ms/call": Number(simMs.toFixed(3)),
       "bare node:http ms/call": Number(bareMs.toFixed(3)),
       ratio: Number((simMs / bareMs).toFixed(2)),
+      "median block ratio": Number(percentile(pairs, 0.5).toFixed(2)),
+      "sim server CPU µs/call": Math.round(serverCpu.sim / n),
+      "bare server CPU µs/call": Math.round(serverCpu.bare / n),
     };
   };
   console.log(
-    `sequential SDK calls, ${calls} per side, sim latency { ttftMs: 0, tokensPerSecond: 1e6, jitter: 0 } vs a bare node:http server with the same reply`,
+    `sequential SDK calls, ${calls} per side, sim latency { ttftMs: 0, tokensPerSecond: 1e6, jitter: 0 } vs a bare node:http server with the same reply, node ${process.version}, ${cpus().length} cpus`,
   );
   console.table([await sequential(false), await sequential(true)]);
   child.send("stop");
