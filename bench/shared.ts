@@ -213,6 +213,7 @@ async function stockAboveCushion(stats: {
     const level = Math.min(rcap * share, r + (Math.max(0, now - last) * rpm * share) / 60_000);
     const lane = /\{(.*)\}/.exec(key)?.[1] ?? key;
     out[lane] = level - (rpm * share * CUSHION_MS) / 60_000;
+    if (rpm !== opts.rpm || share !== 1) out[`${lane} rpm×share`] = rpm * share;
   }
   return out;
 }
@@ -252,19 +253,23 @@ async function replicas(shared: boolean, warmupSeconds: number) {
       }
       return calls;
     };
+    // The window is timed from the services' reset to their counts' snapshot, with no await in
+    // between at either end: under load a round trip to Redis took long enough there to count a few
+    // tenths of a second of served requests against none of the window's seconds (+1–2 %). The
+    // commands' window brackets it (a little longer: a conservative count).
+    const commandsBefore = await commands(-1);
     c.reset();
     const before = c.replicas.map((r) => r.report);
-    const commandsBefore = await commands(-1);
     const started = Date.now();
     await sleep(opts.seconds * 1_000);
     const seconds = (Date.now() - started) / 1_000;
-    const commandsAfter = await commands(1);
-    const stockAtEnd = shared ? await stockAboveCushion(stats) : {};
-    await stats.close();
-    const after = c.replicas.map((r) => r.report);
     const served = c.served();
     const refused = c.refused();
     const received = c.received();
+    const after = c.replicas.map((r) => r.report);
+    const commandsAfter = await commands(1);
+    const stockAtEnd = shared ? await stockAboveCushion(stats) : {};
+    await stats.close();
     const servedTotal = Object.values(served).reduce((a, b) => a + b, 0);
     const receivedTotal = Object.values(received).reduce((a, b) => a + b, 0);
     const refusedTotal = Object.values(refused).reduce((a, b) => a + b, 0);
@@ -296,6 +301,7 @@ async function replicas(shared: boolean, warmupSeconds: number) {
         other: (commandsAfter - commandsBefore - (byCommand.evalsha ?? 0)) / Math.max(1, servedTotal),
       },
       waitedForSteadyS: waitedS,
+      storeDownInWindow: total(after, (r) => r.storeDown) - total(before, (r) => r.storeDown),
       stockAboveCushion: { start: stockAtStart, end: stockAtEnd },
     };
   } finally {
@@ -361,7 +367,7 @@ printTable(
       fmt(shared.perRequest.budgetScripts, 3),
       fmt(shared.perRequest.publish, 3),
       fmt(shared.perRequest.other, 3),
-      `+${fmt(shared.waitedForSteadyS, 1)} s`,
+      `+${fmt(shared.waitedForSteadyS, 1)} s, ${shared.storeDownInWindow} store-down`,
       Object.keys(shared.stockAboveCushion.start)
         .map(
           (k) =>
