@@ -1,5 +1,5 @@
 import { countTokens } from "gpt-tokenizer";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Fleet, startFleet } from "../../src/sim/index.js";
 import {
   CACHE_STEP_TOKENS,
@@ -7,6 +7,7 @@ import {
   EXTENDED_PROMPT_CACHE_TTL_MS,
   MIN_CACHED_TOKENS,
   OVERFLOW_PER_MINUTE,
+  PREFILL_SHARE_OF_TTFT,
   PromptCache,
   type PromptPiece,
   withCachedPrefix,
@@ -137,6 +138,8 @@ describe("PromptCache", () => {
   });
 });
 
+const PACED_TTFT_MS = 120;
+
 describe("prompt caching over the wire", () => {
   let fleet: Fleet;
   const clock = new FakeClock();
@@ -149,10 +152,15 @@ describe("prompt caching over the wire", () => {
         { name: "a", type: "openai", models: ["gpt-4o"] },
         { name: "b", type: "openai", models: ["gpt-4o"] },
         { name: "east", type: "azure", deployments: { "gpt-4o": "gpt4o-east" } },
+        // No tokensPerSecond: a JSON reply is due exactly ttft after the request, so the delay the
+        // sim sets is the ttft it computed.
+        { name: "paced", type: "openai", models: ["gpt-4o"], latency: { ttftMs: PACED_TTFT_MS } },
+        { name: "paced-other", type: "openai", models: ["gpt-4o"], latency: { ttftMs: PACED_TTFT_MS } },
       ],
     });
   });
   afterAll(() => fleet.close());
+  afterEach(() => vi.restoreAllMocks());
 
   const messages = (q: string) => [
     { role: "system" as const, content: LONG },
@@ -225,5 +233,37 @@ describe("prompt caching over the wire", () => {
     await azure.chat.completions.create({ model: "gpt4o-east", messages: messages("x") });
     const hit = await azure.chat.completions.create({ model: "gpt4o-east", messages: messages("y") });
     expect(hit.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(MIN_CACHED_TOKENS);
+  });
+
+  // Breaks if a chat request whose prefix this endpoint cached is not answered sooner (the prefill
+  // of the cached share skipped), or if another endpoint gives the same prompt the shorter delay.
+  // Reads the delays the sim hands to setTimeout, never the wall clock.
+  it("chat: a cached prefix shortens the reply's delay on its endpoint only", async () => {
+    const delays = async (name: string, q: string) => {
+      const spy = vi.spyOn(globalThis, "setTimeout");
+      const res = await openaiClient(fleet.endpoint(name)).chat.completions.create({
+        model: "gpt-4o",
+        messages: messages(q),
+      });
+      // The sim's delay is at most the ttft; the SDK's request timeout (minutes) and undici's
+      // 499 ms timer tick are longer.
+      const set = spy.mock.calls.map((c) => Number(c[1] ?? 0)).filter((ms) => ms <= PACED_TTFT_MS);
+      spy.mockRestore();
+      return { set, usage: res.usage! };
+    };
+    const cold = await delays("paced", "cold");
+    expect(cold.usage.prompt_tokens_details?.cached_tokens).toBe(0);
+    expect(cold.set).toEqual([PACED_TTFT_MS]);
+    const warm = await delays("paced", "warm");
+    const cached = warm.usage.prompt_tokens_details?.cached_tokens ?? 0;
+    expect(cached).toBeGreaterThanOrEqual(MIN_CACHED_TOKENS);
+    expect(warm.set).toHaveLength(1);
+    expect(warm.set[0]).toBeCloseTo(
+      PACED_TTFT_MS * (1 - PREFILL_SHARE_OF_TTFT * (cached / warm.usage.prompt_tokens)),
+      6,
+    );
+    const elsewhere = await delays("paced-other", "warm");
+    expect(elsewhere.usage.prompt_tokens_details?.cached_tokens).toBe(0);
+    expect(elsewhere.set).toEqual([PACED_TTFT_MS]);
   });
 });
