@@ -20,7 +20,7 @@ export const BENCHES: Readonly<
   // --quick: the sequential pass of the plain arms, which every plain verdict is on; the concurrent
   // and instrumented passes (no verdict, or their own verdicts) are left to the full run.
   overhead: {
-    quick: ["--quick", "--sequential", "200", "--rounds", "3", "--warmup", "100"],
+    quick: ["--quick", "--sequential", "150", "--rounds", "3", "--warmup", "50"],
     full: ["--sequential", "2000", "--concurrent", "4000", "--rounds", "6"],
   },
   // The heap check keeps its 100,000 requests (fewer would hide a leak of a few bytes per request);
@@ -28,7 +28,7 @@ export const BENCHES: Readonly<
   dispatch: {
     quick: [
       "--requests",
-      "20000",
+      "10000",
       "--rounds",
       "3",
       "--max-seconds",
@@ -36,9 +36,9 @@ export const BENCHES: Readonly<
       "--bottleneck-requests",
       "200",
       "--sequential",
-      "1000",
+      "500",
       "--concurrent",
-      "2000",
+      "1000",
       "--memory-requests",
       "100000",
     ],
