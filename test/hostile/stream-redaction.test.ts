@@ -32,7 +32,7 @@ const chunk = (delta: Record<string, unknown>) =>
   })}\n\n`;
 
 async function echoingUpstream(): Promise<string> {
-  server = createServer((req, res) => {
+  const listening = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
       const key = (req.headers.authorization ?? "").replace(/^Bearer /, "");
@@ -53,8 +53,9 @@ async function echoingUpstream(): Promise<string> {
       );
     });
   });
-  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server?.address() as AddressInfo).port}/v1`;
+  server = listening;
+  await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(listening.address() as AddressInfo).port}/v1`;
 }
 
 describe("a key echoed in an SSE error event after content", () => {
