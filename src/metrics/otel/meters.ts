@@ -63,6 +63,8 @@ export class MetricRecorder {
     private readonly endpoints: ReadonlyMap<string, EndpointInfo>,
     private readonly attributeSets: AttributeCache,
     snapshot: () => RouterMetrics,
+    /** Writes the requests whose records are still pending (run first in every collection). */
+    beforeCollect: () => void = () => undefined,
   ) {
     const names = METRIC_NAMES[semconv];
     const seconds = (description: string) => ({
@@ -177,6 +179,9 @@ export class MetricRecorder {
       return sets;
     };
     this.observe = (result) => {
+      // The SDK runs observable callbacks before it reads the synchronous instruments, so what is
+      // recorded here is in this collection.
+      beforeCollect();
       const s = snapshot();
       result.observe(queueDepth, s.queue.depth);
       for (const e of s.endpoints) {

@@ -4,6 +4,7 @@ import { ConfigError, type InstrumentOptions } from "../../../src/index.js";
 import { registeredProviders, resolveInstrument } from "../../../src/metrics/otel/load.js";
 import { semconvFromEnv } from "../../../src/metrics/otel/semconv.js";
 import { chat, type Rig, rig } from "../../helpers/setup.js";
+import { written } from "./rig.js";
 import { otelSdk } from "./sdk.js";
 
 /** When the router instruments itself: explicit tracer/meter, a registered global provider, or never. */
@@ -72,7 +73,7 @@ describe("router instrumentation", () => {
     metrics.setGlobalMeterProvider(s.meterProvider);
     const { router } = await start();
     await router.chat.completions.create(chat());
-    await new Promise((resolve) => setImmediate(resolve)); // the instrument writes right after
+    await written();
     expect(s.finished().map((span) => span.name)).toEqual(["chat gpt-4o via oai", "chat gpt-4o"]);
     expect(s.finished()[1]?.instrumentationScope.name).toBe("openai-router");
     expect((await s.collect()).has("gen_ai.client.operation.duration")).toBe(true);
@@ -84,7 +85,7 @@ describe("router instrumentation", () => {
     trace.setGlobalTracerProvider(s.tracerProvider);
     const { router } = await start(false);
     await router.chat.completions.create(chat());
-    await new Promise((resolve) => setImmediate(resolve)); // the instrument writes right after
+    await written();
     expect(s.finished()).toHaveLength(0);
   });
 
@@ -95,7 +96,7 @@ describe("router instrumentation", () => {
     const { router } = await start({ meter: s.meter });
     vi.stubEnv("OTEL_SEMCONV_STABILITY_OPT_IN", "");
     await router.chat.completions.create(chat());
-    await new Promise((resolve) => setImmediate(resolve)); // the instrument writes right after
+    await written();
     const names = [...(await s.collect()).keys()];
     expect(names).toContain("gen_ai.client.inference.duration");
     expect(names).not.toContain("gen_ai.client.operation.duration");

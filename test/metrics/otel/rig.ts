@@ -1,5 +1,6 @@
 import type { Sampler } from "@opentelemetry/sdk-trace-base";
 import type { Router } from "../../../src/index.js";
+import { WRITE_DELAY_MS } from "../../../src/metrics/otel/instrument.js";
 import type { OtelTracer } from "../../../src/metrics/otel/types.js";
 import { type Rig, rig } from "../../helpers/setup.js";
 import { otelSdk } from "./sdk.js";
@@ -87,5 +88,10 @@ export async function workload(router: Router, fleet: Rig["fleet"]) {
   await written();
 }
 
-/** Spans and metrics are written in a batch after the outcomes (see RouterInstrument): let it run. */
-export const written = () => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Spans and metrics are written in a batch at most WRITE_DELAY_MS after the outcomes (see
+ * RouterInstrument): wait that long. The batch's timer was set at the last outcome, before this one,
+ * and Node runs timers of equal delay in the order they were set, so the batch has run when this
+ * resolves (no margin guessed).
+ */
+export const written = () => new Promise((resolve) => setTimeout(resolve, WRITE_DELAY_MS));
