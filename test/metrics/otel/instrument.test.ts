@@ -24,6 +24,17 @@ async function oneCompletion() {
   return { completion, snapshot: () => router.snapshot() };
 }
 
+/**
+ * A real completion, and an instrument on a fresh SDK with the clock faked (timers and immediates)
+ * from here on: the batch's timing is then stepped, never waited for.
+ */
+async function onFakeClock() {
+  const { completion, snapshot } = await oneCompletion();
+  const { sdk, instrument } = instrumentOn(snapshot);
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate"] });
+  return { completion, sdk, instrument };
+}
+
 /** A fresh SDK and an instrument on it, over the endpoints of the rig's fleet. */
 function instrumentOn(snapshot: () => RouterMetrics) {
   const sdk = otelSdk();
@@ -50,9 +61,7 @@ describe("instrument", () => {
   // Breaks if requests were written one per event-loop turn (the SDK's work then evicts the router's
   // code between calls: bench/overhead.ts), or if a batch waited longer than WRITE_DELAY_MS.
   it("writes settled requests together, within WRITE_DELAY_MS", async () => {
-    const { completion, snapshot } = await oneCompletion();
-    const { sdk, instrument } = instrumentOn(snapshot);
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate"] });
+    const { completion, sdk, instrument } = await onFakeClock();
     const now = Date.now();
     for (let i = 0; i < 3; i++) instrument.end(completion, undefined, now);
     vi.advanceTimersByTime(0); // a turn later: nothing yet
@@ -69,9 +78,7 @@ describe("instrument", () => {
 
   // Breaks if a full batch waited for the timer (memory held under load), or left its timer behind.
   it("writes a full batch on the next turn", async () => {
-    const { completion, snapshot } = await oneCompletion();
-    const { sdk, instrument } = instrumentOn(snapshot);
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate"] });
+    const { completion, sdk, instrument } = await onFakeClock();
     const now = Date.now();
     for (let i = 0; i < WRITE_BATCH; i++) instrument.end(completion, undefined, now);
     // Still after the outcome: not on the caller's path.
@@ -91,9 +98,7 @@ describe("instrument", () => {
 
   // Breaks if a metric collection between outcome and batch missed requests that had settled.
   it("writes what is pending when metrics are collected", async () => {
-    const { completion, snapshot } = await oneCompletion();
-    const { sdk, instrument } = instrumentOn(snapshot);
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate"] });
+    const { completion, sdk, instrument } = await onFakeClock();
     const now = Date.now();
     for (let i = 0; i < 3; i++) instrument.end(completion, undefined, now);
     const metrics = await sdk.collect();
@@ -111,9 +116,7 @@ describe("instrument", () => {
 
   // Breaks if close() left requests unwritten or a timer running past the router.
   it("writes what is pending on close", async () => {
-    const { completion, snapshot } = await oneCompletion();
-    const { sdk, instrument } = instrumentOn(snapshot);
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate"] });
+    const { completion, sdk, instrument } = await onFakeClock();
     instrument.end(completion, undefined, Date.now());
     instrument.close();
     expect(sdk.finished()).toHaveLength(2);
