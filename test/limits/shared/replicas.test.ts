@@ -54,7 +54,10 @@ describe("replicas sharing one quota through Redis", () => {
     const after = c.replicas.map((r) => r.report);
     const seconds = (Date.now() - started) / 1_000;
     const busy = okIn(before, after, 1) + okIn(before, after, 2) + okIn(before, after, 3);
-    expect(okIn(before, after, 0)).toBeLessThanOrEqual(0.2 * seconds + 2);
+    // Its own rate, plus what it still had unsettled when the window opened (a backlog from the last
+    // phase that completes inside the window: seen once on Node 24 in CI, 4 against 3).
+    const backlog = before[0]?.inflight ?? 0;
+    expect(okIn(before, after, 0)).toBeLessThanOrEqual(0.2 * seconds + 2 + backlog);
     expect(busy / (c.capacity * seconds)).toBeGreaterThanOrEqual(0.9);
   }, 30_000);
 
