@@ -61,8 +61,8 @@ export function createRouterInstrument(
   // Spans and metrics are written after the outcome reached the caller, in batches: the SDK's work
   // (attribute hashing, span processors) stays off the request's latency, and a batch runs with the
   // SDK's code and data hot in the CPU's caches. Written one request per event-loop turn, the same
-  // work cost 20-30 µs of p50 over HTTP (it evicted the router's and the HTTP client's code between
-  // calls; docs/benchmarks.md). Times are taken at the outcome, so deferring changes no figure, and a
+  // work cost 19-34 µs of p50 over HTTP (it evicted the router's and the HTTP client's code between
+  // calls; docs/observability.md, "Batched writes"). Times are taken at the outcome, so deferring changes no figure, and a
   // metric collection writes what is pending first. The batch is one flat array (completion, context,
   // time, ...): no object per request.
   let pending: unknown[] = [];

@@ -64,7 +64,7 @@ export class MetricRecorder {
     private readonly attributeSets: AttributeCache,
     snapshot: () => RouterMetrics,
     /** Writes the requests whose records are still pending (run first in every collection). */
-    beforeCollect: () => void = () => undefined,
+    beforeCollect: () => void,
   ) {
     const names = METRIC_NAMES[semconv];
     const seconds = (description: string) => ({
