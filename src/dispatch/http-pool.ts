@@ -1,4 +1,5 @@
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent } from "undici";
+import { poolFetch } from "./pool-fetch.js";
 
 /** A connection pool the router owns, so `close()` can release every socket it opened. */
 export interface HttpPool {
@@ -11,7 +12,8 @@ export interface HttpPool {
 
 /**
  * One undici Agent per router: keep-alive connections are reused across calls (the SDK's own default
- * would put them in the process-global pool, which a router cannot close).
+ * would put them in the process-global pool, which a router cannot close). Its `fetch` goes through
+ * undici's dispatcher API rather than undici's `fetch` (see {@link poolFetch}).
  */
 export function createHttpPool(
   options: {
@@ -28,18 +30,8 @@ export function createHttpPool(
     ...(options.bodyTimeoutMs ? { bodyTimeout: options.bodyTimeoutMs } : {}),
     ...(options.connectionsPerOrigin ? { connections: options.connectionsPerOrigin } : {}),
   });
-  // The SDK builds a fresh init object per call and does not keep it: setting the dispatcher on it
-  // spares a copy of the whole request (~2 µs a call in profiles).
-  const pooledFetch = ((
-    input: Parameters<typeof undiciFetch>[0],
-    init?: Parameters<typeof undiciFetch>[1],
-  ) => {
-    const options = init ?? {};
-    options.dispatcher = agent;
-    return undiciFetch(input, options);
-  }) as unknown as typeof fetch;
   return {
-    fetch: pooledFetch,
+    fetch: poolFetch(agent),
     close: () => agent.close(),
     destroy: () => agent.destroy(),
   };

@@ -10,22 +10,45 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A server on 127.0.0.1 that sends the headers and half a body, then goes silent. */
-async function stallingServer(): Promise<string> {
+/** A server on 127.0.0.1 that sends the headers and the start of a body, then goes silent. */
+async function stallingServer(contentType: string, start: string): Promise<string> {
   server = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.write('{"id":"chatcmpl-1","object":"chat.com');
+    res.writeHead(200, { "content-type": contentType });
+    res.write(start);
   });
   const listening = server;
   await new Promise<void>((resolve) => listening.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(listening.address() as AddressInfo).port}/`;
 }
 
+/** The `code` of an error and of every cause under it (undici reports a body timeout as one). */
+function codesOf(error: unknown): unknown[] {
+  expect(error).toBeInstanceOf(Error);
+  const codes: unknown[] = [];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) codes.push((e as { code?: unknown }).code);
+  return codes;
+}
+
 describe("createHttpPool", () => {
   // Breaks if bodyTimeoutMs were not passed to the pool: the read would hang for undici's 300 s default
-  // (the test's own 5 s timeout fails first).
+  // (the test's own 5 s timeout fails first). A JSON body is read whole before the fetch resolves,
+  // so the fetch itself fails; a server-sent-events body streams, so its read fails.
   it("fails a body that stalls after its headers once bodyTimeoutMs of silence have passed", async () => {
-    const url = await stallingServer();
+    const url = await stallingServer("application/json", '{"id":"chatcmpl-1","object":"chat.com');
+    const pool = createHttpPool({ bodyTimeoutMs: 150 });
+    try {
+      const error = await pool.fetch(url).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(codesOf(error)).toContain("UND_ERR_BODY_TIMEOUT");
+    } finally {
+      await pool.close();
+    }
+  }, 5_000);
+
+  it("fails a server-sent-events stream that stalls once bodyTimeoutMs of silence have passed", async () => {
+    const url = await stallingServer("text/event-stream", 'data: {"id":"chatcmpl-1"}\n\n');
     const pool = createHttpPool({ bodyTimeoutMs: 150 });
     try {
       const response = await pool.fetch(url);
@@ -34,12 +57,7 @@ describe("createHttpPool", () => {
         () => undefined,
         (e: unknown) => e,
       );
-      expect(error).toBeInstanceOf(Error);
-      // undici reports it as a body timeout, which the router classifies as a connection failure.
-      const codes: unknown[] = [];
-      for (let e: unknown = error; e instanceof Error; e = e.cause)
-        codes.push((e as { code?: unknown }).code);
-      expect(codes).toContain("UND_ERR_BODY_TIMEOUT");
+      expect(codesOf(error)).toContain("UND_ERR_BODY_TIMEOUT");
     } finally {
       await pool.close();
     }
