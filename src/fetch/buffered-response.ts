@@ -8,20 +8,22 @@
  * first use, so every reader sees the bytes a plain Response would hold, and reading twice fails as
  * it does there.
  */
-export abstract class BufferedResponse extends Response {
+export abstract class BufferedResponse<T> extends Response {
+  /** The body as the subclass holds it (a string, a parsed value). */
+  protected readonly held: T;
   #real: Response | undefined;
   #used = false;
 
-  constructor(init: ResponseInit) {
+  // Every subclass takes (held, init), which is what clone() relies on.
+  constructor(held: T, init: ResponseInit) {
     super(null, init);
+    this.held = held;
   }
 
   /** What `json()` resolves to (called once, when the body is read). */
   protected abstract readJson(): unknown;
   /** The body as text. */
   protected abstract readText(): string;
-  /** A copy with the same body, unread. */
-  protected abstract copy(): Response;
 
   override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     return this.#materialised().body;
@@ -60,7 +62,12 @@ export abstract class BufferedResponse extends Response {
   override clone(): Response {
     if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
     if (this.#real !== undefined) return this.#real.clone();
-    return this.copy();
+    const Same = this.constructor as new (held: T, init: ResponseInit) => Response;
+    return new Same(this.held, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: new Headers(this.headers),
+    });
   }
 
   #consume<T>(read: () => T): Promise<T> {
@@ -94,27 +101,12 @@ export abstract class BufferedResponse extends Response {
  * const response = new TextResponse('{"ok":true}', { status: 200, headers });
  * await response.json(); // { ok: true }
  */
-export class TextResponse extends BufferedResponse {
-  readonly #text: string;
-
-  constructor(text: string, init: ResponseInit) {
-    super(init);
-    this.#text = text;
-  }
-
+export class TextResponse extends BufferedResponse<string> {
   protected readJson(): unknown {
-    return JSON.parse(this.#text);
+    return JSON.parse(this.held);
   }
 
   protected readText(): string {
-    return this.#text;
-  }
-
-  protected copy(): Response {
-    return new TextResponse(this.#text, {
-      status: this.status,
-      statusText: this.statusText,
-      headers: new Headers(this.headers),
-    });
+    return this.held;
   }
 }

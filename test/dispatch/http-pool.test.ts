@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createHttpPool } from "../../src/dispatch/http-pool.js";
+import { createHttpPool, type HttpPool } from "../../src/dispatch/http-pool.js";
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -21,12 +21,24 @@ async function stallingServer(contentType: string, start: string): Promise<strin
   return `http://127.0.0.1:${(listening.address() as AddressInfo).port}/`;
 }
 
-/** The `code` of an error and of every cause under it (undici reports a body timeout as one). */
-function codesOf(error: unknown): unknown[] {
-  expect(error).toBeInstanceOf(Error);
-  const codes: unknown[] = [];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) codes.push((e as { code?: unknown }).code);
-  return codes;
+/**
+ * Runs `use` on a pool with a 150 ms body timeout and returns the `code` of the error it fails with
+ * and of every cause under it (undici reports a body timeout as one of them).
+ */
+async function bodyTimeoutCodes(use: (pool: HttpPool) => Promise<unknown>): Promise<unknown[]> {
+  const pool = createHttpPool({ bodyTimeoutMs: 150 });
+  try {
+    const error = await use(pool).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const codes: unknown[] = [];
+    for (let e: unknown = error; e instanceof Error; e = e.cause) codes.push((e as { code?: unknown }).code);
+    return codes;
+  } finally {
+    await pool.close();
+  }
 }
 
 describe("createHttpPool", () => {
@@ -35,31 +47,16 @@ describe("createHttpPool", () => {
   // so the fetch itself fails; a server-sent-events body streams, so its read fails.
   it("fails a body that stalls after its headers once bodyTimeoutMs of silence have passed", async () => {
     const url = await stallingServer("application/json", '{"id":"chatcmpl-1","object":"chat.com');
-    const pool = createHttpPool({ bodyTimeoutMs: 150 });
-    try {
-      const error = await pool.fetch(url).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(codesOf(error)).toContain("UND_ERR_BODY_TIMEOUT");
-    } finally {
-      await pool.close();
-    }
+    expect(await bodyTimeoutCodes((pool) => pool.fetch(url))).toContain("UND_ERR_BODY_TIMEOUT");
   }, 5_000);
 
   it("fails a server-sent-events stream that stalls once bodyTimeoutMs of silence have passed", async () => {
     const url = await stallingServer("text/event-stream", 'data: {"id":"chatcmpl-1"}\n\n');
-    const pool = createHttpPool({ bodyTimeoutMs: 150 });
-    try {
+    const read = async (pool: HttpPool) => {
       const response = await pool.fetch(url);
       expect(response.status).toBe(200);
-      const error = await response.text().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(codesOf(error)).toContain("UND_ERR_BODY_TIMEOUT");
-    } finally {
-      await pool.close();
-    }
+      return response.text();
+    };
+    expect(await bodyTimeoutCodes(read)).toContain("UND_ERR_BODY_TIMEOUT");
   }, 5_000);
 });

@@ -15,7 +15,7 @@ const init = () => ({
 describe.each([
   ["JsonResponse", () => new JsonResponse(VALUE, init())],
   ["TextResponse", () => new TextResponse(TEXT, init())],
-] as const)("%s", (_name, make: () => BufferedResponse) => {
+] as const)("%s", (_name, make: () => BufferedResponse<unknown>) => {
   it("is a Response with the status and headers it was given", () => {
     const response = make();
     expect(response).toBeInstanceOf(Response);
