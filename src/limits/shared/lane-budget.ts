@@ -20,6 +20,8 @@ export interface SharedReservation extends Reservation {
 export interface LaneBudget {
   readonly id: string;
   readonly key: string;
+  /** The lane's replicas set (heartbeats and renewals keep this replica in it). */
+  readonly members: string;
   readonly window: number;
   readonly configured: { readonly rpm: number; readonly tpm: number };
   rpm: number;
@@ -105,6 +107,7 @@ export function newLaneBudget(
   return {
     id: lane,
     key: `${prefix}:{${tag}}:budget`,
+    members: `${prefix}:{${tag}}:replicas`,
     window,
     configured: { rpm, tpm },
     rpm,

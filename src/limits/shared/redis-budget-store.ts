@@ -163,7 +163,9 @@ export class RedisBudgetStore implements BudgetStore {
     const window = limits.requestWindowSeconds ?? DEFAULT_REQUEST_WINDOW_SECONDS;
     const rpm = limits.rpm ?? 0;
     const tpm = limits.tpm ?? 0;
-    this.lanes.set(lane, newLaneBudget(lane, this.prefix, window, rpm, tpm, now));
+    const b = newLaneBudget(lane, this.prefix, window, rpm, tpm, now);
+    this.lanes.set(lane, b);
+    this.link.join(b.members);
   }
 
   reserve(lane: string, tokens: number, now: number): Reservation | undefined {
@@ -394,7 +396,8 @@ export class RedisBudgetStore implements BudgetStore {
     b.timer?.unsubscribe();
     b.timer = undefined;
     const ttl = this.ttlOf(b);
-    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2), this.link.replicas, this.rttMs);
+    const replicas = this.link.count(b.members);
+    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2), replicas, this.rttMs);
     let want = size.want;
     const { wantT, minT } = size;
     if (handbackOnly) want = 0;
@@ -410,8 +413,8 @@ export class RedisBudgetStore implements BudgetStore {
     try {
       reply = (await this.port.script(
         "lease",
-        [b.key],
-        this.leaseArgs(b, want, wantT, minT, back.requests, back.tokens, debt),
+        [b.key, b.members],
+        [...this.leaseArgs(b, want, wantT, minT, back.requests, back.tokens, debt), ...this.link.presence()],
       )) as unknown[];
     } catch (error) {
       b.lease.restore(back);
@@ -423,7 +426,10 @@ export class RedisBudgetStore implements BudgetStore {
     if (b.debt === debt) b.debt = undefined;
     const t = this.scheduler.now();
     this.rttMs = this.rttMs === 0 ? t - sentAt : 0.8 * this.rttMs + 0.2 * (t - sentAt);
-    const [gr, gt, wait, cooling, rpm, tpm, rcap, tcap, lr, lt, sr, st] = reply.map(Number) as number[];
+    const [gr, gt, wait, cooling, rpm, tpm, rcap, tcap, lr, lt, sr, st, , live] = reply.map(
+      Number,
+    ) as number[];
+    this.link.heard(b.members, live as number);
     b.rpm = rpm as number;
     b.tpm = tpm as number;
     b.rcap = rcap as number;
@@ -442,7 +448,7 @@ export class RedisBudgetStore implements BudgetStore {
     if (granted) {
       b.lease.add(gr as number, gt as number, sentAt + ttl);
       // The ask counted on the flight's spending; what was not spent meanwhile stays within the cap.
-      if (b.rpm > 0) b.lease.trimRequests(heldCap(b, this.link.replicas));
+      if (b.rpm > 0) b.lease.trimRequests(heldCap(b, this.link.count(b.members)));
     }
     // Requests that starved while this renewal was on its way are served by its grant (the lane is
     // announced below): asking again for them would hold more than the lease's cap.
@@ -452,10 +458,10 @@ export class RedisBudgetStore implements BudgetStore {
       if (b.starved) this.maybeRenew(b, t);
       return;
     }
-    const replicas = this.link.replicas;
+    const counted = this.link.count(b.members);
     b.nextAt =
-      (gr as number) < want || !granted || contended(b, ttl + this.margin, replicas)
-        ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, replicas)
+      (gr as number) < want || !granted || contended(b, ttl + this.margin, counted)
+        ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, counted)
         : t;
     if (granted) this.signal({ type: "available", lane: b.id });
     if (b.starved || !granted) this.maybeRenew(b, t);
@@ -537,7 +543,7 @@ export class RedisBudgetStore implements BudgetStore {
           requestFill: fillR,
           tokenFill: fillT,
         },
-        this.link.replicas,
+        this.link.count(b.members),
         now,
       );
     }

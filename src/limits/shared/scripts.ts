@@ -10,6 +10,23 @@
  * to integers in replies.
  */
 
+/**
+ * A replica's presence in a replicas set (scored by the time it was last heard from): joins (or, with
+ * 'leave', leaves), drops the replicas silent for `stale` ms and answers how many are left.
+ */
+const MEMBER = `
+local function member(key, now, id, stale, leave)
+  if leave == 'leave' then
+    redis.call('ZREM', key, id)
+  else
+    redis.call('ZADD', key, now, id)
+  end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - stale)
+  redis.call('PEXPIRE', key, stale * 2)
+  return redis.call('ZCARD', key)
+end
+`;
+
 /** Helpers shared by the budget scripts (prepended to each). */
 const PRELUDE = `
 local F = {'rpm','tpm','rcap','tcap','r','t','last','rf','rat','tf','tat','rec','cool','rq','tq'}
@@ -71,7 +88,7 @@ local function save(key, b, ttl)
   redis.call('PEXPIRE', key, ttl)
 end
 local function fmt(n) return string.format('%.17g', n) end
-`;
+${MEMBER}`;
 
 /**
  * LEASE: hands back unused units, settles a debt (what a replica spent on its own while Redis was
@@ -86,11 +103,15 @@ local function fmt(n) return string.format('%.17g', n) end
  *
  * KEYS[1] the lane's hash. ARGV: now|'' · rpm · tpm · window s (used when the hash is new) · wanted
  * requests · wanted tokens · minTokens · returned requests · returned tokens · debt requests · debt
- * tokens · key ttl ms · cushion ms.
+ * tokens · key ttl ms · cushion ms · replica id · stale ms.
+ *
+ * KEYS[2], when given, is the lane's replicas set: the renewal doubles as this replica's heartbeat on
+ * the lane (see HEARTBEAT), so a busy replica sends no heartbeats of its own.
  *
  * Reply: granted requests, granted tokens, wait ms (0 = granted; -1 = minTokens never fits), cooling ms
  * left, then as strings rpm, tpm, requests capacity, tokens capacity, requests level, tokens level,
- * requests share, tokens share, and the server's now.
+ * requests share, tokens share, and the server's now; last the live replicas on the lane (0 without
+ * KEYS[2]).
  */
 export const LEASE_SCRIPT = `${PRELUDE}
 local now = clock(ARGV[1])
@@ -134,8 +155,10 @@ elseif wantR > 0 then
   end
 end
 save(KEYS[1], b, tonumber(ARGV[12]))
+local replicas = 0
+if KEYS[2] then replicas = member(KEYS[2], now, ARGV[14], tonumber(ARGV[15]), '') end
 return {gr, gt, wait, math.ceil(cooling), fmt(b.rpm), fmt(b.tpm), fmt(b.rcap), fmt(b.tcap), fmt(b.r), fmt(b.t),
-  fmt(sr), fmt(st), fmt(now)}
+  fmt(sr), fmt(st), fmt(now), replicas}
 `;
 
 /**
@@ -231,25 +254,18 @@ return changed
 `;
 
 /**
- * HEARTBEAT: a replica says it is alive (or, with 'leave', that it is going). Replicas not heard from
- * for `staleMs` are dropped. KEYS[1] the replicas' sorted set. ARGV: now|'' · replica id · staleMs ·
- * 'leave'|''. Reply: the number of live replicas.
+ * HEARTBEAT: a replica says it is alive on one lane (or, with 'leave', that it is going). Replicas not
+ * heard from for `staleMs` are dropped. Each lane keeps its own set, beside its budget (one hash slot),
+ * so a lease renewal can refresh it in the same call. KEYS[1] the replicas' sorted set. ARGV: now|'' ·
+ * replica id · staleMs · 'leave'|''. Reply: the number of live replicas.
  */
-export const HEARTBEAT_SCRIPT = `
+export const HEARTBEAT_SCRIPT = `${MEMBER}
 local n = tonumber(ARGV[1])
 if not n then
   local t = redis.call('TIME')
   n = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local stale = tonumber(ARGV[3])
-if ARGV[4] == 'leave' then
-  redis.call('ZREM', KEYS[1], ARGV[2])
-else
-  redis.call('ZADD', KEYS[1], n, ARGV[2])
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', n - stale)
-redis.call('PEXPIRE', KEYS[1], stale * 2)
-return redis.call('ZCARD', KEYS[1])
+return member(KEYS[1], n, ARGV[2], tonumber(ARGV[3]), ARGV[4])
 `;
 
 /** Every script the shared store runs, by name (loaded once per connection, then called by SHA). */

@@ -327,3 +327,54 @@ describe("RedisBudgetStore: Redis unreachable", () => {
     }
   });
 });
+
+describe("RedisBudgetStore: heartbeats", () => {
+  // Breaks if a busy replica still heartbeats beside its renewals (round trips the renewals already
+  // make), or if skipping them drops it from the other replicas' count.
+  it("a replica whose renewals refresh it sends no heartbeats; an idle one does, and both count 2", async () => {
+    const clock = new FastForward();
+    const prefix = `p${prefixSeq++}`;
+    const beats = { busy: 0, idle: 0 };
+    const mk = (name: keyof typeof beats) => {
+      const client = createClient({ url: server.url, disableOfflineQueue: true });
+      const port = createRedisPort({
+        client: client as unknown as RedisClientLike,
+        owned: true,
+        commandTimeoutMs: 1_000,
+      });
+      const script = port.script.bind(port);
+      port.script = (script_, keys, args) => {
+        if (script_ === "heartbeat" && args[3] !== "leave") beats[name] += 1;
+        return script(script_, keys, args);
+      };
+      const store = new RedisBudgetStore({
+        port,
+        keyPrefix: prefix,
+        scheduler: clock.scheduler,
+        callerTime: true,
+      });
+      open.push(store);
+      store.register("east", { rpm: 6_000, requestWindowSeconds: 10 }, clock.now());
+      return store;
+    };
+    const busy = mk("busy");
+    const idle = mk("idle");
+    await until(clock, () => busy.status === "up" && idle.status === "up");
+    const start = { ...beats };
+    // 5 s of virtual time at 100 ms a step; the busy replica takes 8 requests a step (80/s, under the
+    // 100/s limit), so its lease runs low and is renewed several times a second.
+    for (let step = 0; step < 50; step++) {
+      clock.advanceBy(100);
+      for (let i = 0; i < 8; i++) {
+        const r = busy.reserve("east", 0, clock.now());
+        if (!r) break;
+        busy.commit(r);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(beats.busy - start.busy).toBe(0);
+    expect(beats.idle - start.idle).toBeGreaterThanOrEqual(4);
+    expect(busy.replicas).toBe(2);
+    expect(idle.replicas).toBe(2);
+  });
+});

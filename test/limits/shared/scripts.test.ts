@@ -259,3 +259,31 @@ describe("HEARTBEAT script", () => {
     expect(await beat(3_600, "c", "leave")).toBe(1);
   });
 });
+
+describe("LEASE as a heartbeat", () => {
+  const SET = "t:{east}:replicas";
+  const renew = async (now: number, id: string, withSet = true) => {
+    const args = [String(now), "600", "60000", "10", "1", "100", "100", "0", "0", "0", "0", "600000", "0"];
+    const reply = (await port.script(
+      "lease",
+      withSet ? [KEY, SET] : [KEY],
+      withSet ? [...args, id, "3000"] : args,
+    )) as unknown[];
+    return Number(reply[13]);
+  };
+  const beat = (now: number, id: string) => port.script("heartbeat", [SET], [String(now), id, "3000", ""]);
+
+  // Breaks if a renewal does not keep its replica counted (a busy replica that skips its heartbeats
+  // would drop out of the count), or if it counts replicas that went silent.
+  it("a renewal with the lane's replicas set keeps its replica there and counts the live ones", async () => {
+    expect(await beat(0, "idle")).toBe(1);
+    expect(await renew(500, "busy")).toBe(2);
+    expect(await renew(2_900, "busy")).toBe(2);
+    // "idle" was last heard at 0: at 3,100 it is stale; "busy" renewed at 2,900 and still counts.
+    expect(await renew(3_100, "busy")).toBe(1);
+    expect(await beat(5_000, "idle")).toBe(2);
+    // Without the set (hand-backs on close), the renewal leaves presence alone and answers 0.
+    expect(await renew(5_100, "gone", false)).toBe(0);
+    expect(await beat(5_200, "idle")).toBe(2);
+  });
+});
