@@ -1,4 +1,3 @@
-import { createClient } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   contended,
@@ -10,9 +9,9 @@ import {
 } from "../../../src/limits/shared/lane-budget.js";
 import { Lease } from "../../../src/limits/shared/lease.js";
 import { RedisBudgetStore } from "../../../src/limits/shared/redis-budget-store.js";
-import { createRedisPort, type RedisClientLike } from "../../../src/limits/shared/redis-port.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 import { FastForward } from "../../helpers/virtual-time.js";
+import { redisPortTo } from "./port.js";
 
 // What a lease may hold. A unit is counted in Redis when granted and reaches the service when spent,
 // so whatever the leases hold at the start of a minute and spend inside it is served on top of that
@@ -132,14 +131,8 @@ afterAll(async () => {
 });
 
 function makeStore(clock: FastForward, prefix: string): RedisBudgetStore {
-  const client = createClient({ url: server.url, disableOfflineQueue: true });
-  const port = createRedisPort({
-    client: client as unknown as RedisClientLike,
-    owned: true,
-    commandTimeoutMs: 1_000,
-  });
   const store = new RedisBudgetStore({
-    port,
+    port: redisPortTo(server.url),
     keyPrefix: prefix,
     scheduler: clock.scheduler,
     callerTime: true,

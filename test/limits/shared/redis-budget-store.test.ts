@@ -5,9 +5,9 @@ import {
   RedisBudgetStore,
   type RedisBudgetStoreOptions,
 } from "../../../src/limits/shared/redis-budget-store.js";
-import { createRedisPort, type RedisClientLike } from "../../../src/limits/shared/redis-port.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 import { FastForward } from "../../helpers/virtual-time.js";
+import { redisPortTo } from "./port.js";
 
 // The lease-based store against a real redis-server. The stores' clock is virtual (the scripts are
 // given it instead of Redis's TIME), so refills and expiries are exact; replies arrive in real time.
@@ -26,18 +26,8 @@ afterAll(async () => {
 });
 
 function makeStore(clock: FastForward, prefix: string, extra: Partial<RedisBudgetStoreOptions> = {}) {
-  const client = createClient({
-    url: server.url,
-    disableOfflineQueue: true,
-    socket: { reconnectStrategy: () => 50 },
-  });
-  const port = createRedisPort({
-    client: client as unknown as RedisClientLike,
-    owned: true,
-    commandTimeoutMs: 1_000,
-  });
   const store = new RedisBudgetStore({
-    port,
+    port: redisPortTo(server.url),
     keyPrefix: prefix,
     scheduler: clock.scheduler,
     callerTime: true,
@@ -216,18 +206,8 @@ describe("RedisBudgetStore: Redis unreachable", () => {
     const own = await startRedisServer();
     const clock = new FastForward();
     const mk = () => {
-      const client = createClient({
-        url: own.url,
-        disableOfflineQueue: true,
-        socket: { reconnectStrategy: () => 50 },
-      });
-      const port = createRedisPort({
-        client: client as unknown as RedisClientLike,
-        owned: true,
-        commandTimeoutMs: 300,
-      });
       const store = new RedisBudgetStore({
-        port,
+        port: redisPortTo(own.url, 300),
         keyPrefix: "o",
         scheduler: clock.scheduler,
         callerTime: true,
@@ -281,18 +261,8 @@ describe("RedisBudgetStore: Redis unreachable", () => {
   it("pause: admits nothing new while Redis is down, resumes when it is back", async () => {
     const own = await startRedisServer();
     const clock = new FastForward();
-    const client = createClient({
-      url: own.url,
-      disableOfflineQueue: true,
-      socket: { reconnectStrategy: () => 50 },
-    });
-    const port = createRedisPort({
-      client: client as unknown as RedisClientLike,
-      owned: true,
-      commandTimeoutMs: 300,
-    });
     const store = new RedisBudgetStore({
-      port,
+      port: redisPortTo(own.url, 300),
       keyPrefix: "q",
       scheduler: clock.scheduler,
       callerTime: true,
@@ -336,12 +306,7 @@ describe("RedisBudgetStore: heartbeats", () => {
     const prefix = `p${prefixSeq++}`;
     const beats = { busy: 0, idle: 0 };
     const mk = (name: keyof typeof beats) => {
-      const client = createClient({ url: server.url, disableOfflineQueue: true });
-      const port = createRedisPort({
-        client: client as unknown as RedisClientLike,
-        owned: true,
-        commandTimeoutMs: 1_000,
-      });
+      const port = redisPortTo(server.url);
       const script = port.script.bind(port);
       port.script = (script_, keys, args) => {
         if (script_ === "heartbeat" && args[3] !== "leave") beats[name] += 1;
