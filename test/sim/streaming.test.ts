@@ -125,9 +125,11 @@ describe("streaming (openai.com)", () => {
     const arrivals: number[] = [];
     for await (const c of stream) if (c.choices[0]?.delta.content) arrivals.push(performance.now() - started);
     expect(arrivals).toHaveLength(11);
-    // Lower bounds only (timers never fire early): first token after ttft, last 10 tokens × 5 ms later.
+    // Lower bounds from the start only (timers never fire early): the first token after ttft (60 ms),
+    // the last after ttft + 10 × 5 ms. Not the gap between them: the sim keeps an absolute schedule, so
+    // a late first timer (a loaded machine) sends the tokens then due in one write, as it should.
     expect(arrivals[0]).toBeGreaterThanOrEqual(55);
-    expect(arrivals[10]! - arrivals[0]!).toBeGreaterThanOrEqual(45);
+    expect(arrivals[10]).toBeGreaterThanOrEqual(105);
   });
 });
 
