@@ -430,6 +430,7 @@ export class RedisBudgetStore implements BudgetStore {
       Number,
     ) as number[];
     this.link.heard(b.members, live as number);
+    const counted = this.link.count(b.members);
     b.rpm = rpm as number;
     b.tpm = tpm as number;
     b.rcap = rcap as number;
@@ -448,7 +449,7 @@ export class RedisBudgetStore implements BudgetStore {
     if (granted) {
       b.lease.add(gr as number, gt as number, sentAt + ttl);
       // The ask counted on the flight's spending; what was not spent meanwhile stays within the cap.
-      if (b.rpm > 0) b.lease.trimRequests(heldCap(b, this.link.count(b.members)));
+      if (b.rpm > 0) b.lease.trimRequests(heldCap(b, counted));
     }
     // Requests that starved while this renewal was on its way are served by its grant (the lane is
     // announced below): asking again for them would hold more than the lease's cap.
@@ -458,7 +459,6 @@ export class RedisBudgetStore implements BudgetStore {
       if (b.starved) this.maybeRenew(b, t);
       return;
     }
-    const counted = this.link.count(b.members);
     b.nextAt =
       (gr as number) < want || !granted || contended(b, ttl + this.margin, counted)
         ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, counted)

@@ -54,10 +54,10 @@ export interface SharedLinkOptions {
  */
 export class SharedLink {
   status: LinkStatus = "connecting";
-  /** Live replicas as last counted on the lane counting most (this one included); 1 before the first heartbeat. */
-  replicas = 1;
   /** Per replicas set: when this replica was last refreshed in it, and how many it counted. */
   private readonly sets = new Map<string, { at: number; count: number }>();
+  /** What the store's own set counted (used only before any lane joined). */
+  private ownCount = 1;
   private timer: Subscription | undefined;
   private subscribed = false;
   private downSince = 0;
@@ -85,18 +85,22 @@ export class SharedLink {
     if (!this.sets.has(key)) this.sets.set(key, { at: Number.NEGATIVE_INFINITY, count: 1 });
   }
 
-  /** A renewal refreshed this replica in `key` and counted `count` replicas there. */
+  /** A renewal refreshed this replica in `key` and counted `count` replicas there (0: it did not). */
   heard(key: string, count: number): void {
-    const set = this.sets.get(key);
-    if (!set || !(count > 0)) return;
-    set.at = this.scheduler.now();
-    set.count = count;
-    this.recount();
+    if (count > 0) this.record(key, count);
   }
 
   /** Live replicas on one set (this one included); 1 before it was first heard. */
   count(key: string): number {
     return this.sets.get(key)?.count ?? this.replicas;
+  }
+
+  /** Live replicas as last counted on the lane counting most (this one included); 1 before the first heartbeat. */
+  get replicas(): number {
+    if (this.sets.size === 0) return this.ownCount;
+    let most = 1;
+    for (const set of this.sets.values()) if (set.count > most) most = set.count;
+    return most;
   }
 
   /** The arguments a renewal passes to refresh this replica's presence: id and stale ms. */
@@ -141,8 +145,8 @@ export class SharedLink {
     this.timer?.unsubscribe();
     this.timer = undefined;
     if (!wasUp) return;
-    const keys = this.sets.size > 0 ? [...this.sets.keys()] : [this.key];
-    if (this.sets.size > 0 && this.usedOwnSet) keys.push(this.key);
+    const keys = [...this.sets.keys()];
+    if (this.usedOwnSet) keys.push(this.key);
     await Promise.all(
       keys.map((key) =>
         this.options.port
@@ -178,16 +182,7 @@ export class SharedLink {
         due.map((key) => port.script("heartbeat", [key], [this.time(), replicaId, this.staleMs(), ""])),
       );
       if ((this.status as LinkStatus) === "closed") return;
-      const now = this.scheduler.now();
-      due.forEach((key, i) => {
-        const count = Math.max(1, Number(counts[i]) || 1);
-        const set = this.sets.get(key);
-        if (set) {
-          set.at = now;
-          set.count = count;
-        } else this.replicas = count;
-      });
-      this.recount();
+      for (const [i, key] of due.entries()) this.record(key, Math.max(1, Number(counts[i]) || 1));
       this.suspect = false;
       if (this.status !== "up") {
         const downMs = this.status === "down" ? this.scheduler.now() - this.downSince : 0;
@@ -225,11 +220,15 @@ export class SharedLink {
     return due;
   }
 
-  private recount(): void {
-    if (this.sets.size === 0) return;
-    let most = 1;
-    for (const set of this.sets.values()) if (set.count > most) most = set.count;
-    this.replicas = most;
+  /** This replica was just refreshed in `key`, which counted `count` replicas. */
+  private record(key: string, count: number): void {
+    const set = this.sets.get(key);
+    if (!set) {
+      if (key === this.key) this.ownCount = count;
+      return;
+    }
+    set.at = this.scheduler.now();
+    set.count = count;
   }
 
   private redact(text: string): string {
