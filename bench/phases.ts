@@ -21,8 +21,7 @@
  *
  * `--pad <µs>` busy-waits that long after each sdk call, outside its timed window: the endpoint then
  * sees the sdk's calls at the router's cadence. It is the control for "to headers": in blocks, that
- * phase grows with the time between calls (the endpoint's process idles longer and wakes later),
- * whoever makes them.
+ * phase grows with the time between calls, whoever makes them (docs/benchmarks.md, "phases.ts").
  */
 import { OpenAI } from "openai";
 import type { Dispatcher } from "undici";
