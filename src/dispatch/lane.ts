@@ -1,6 +1,6 @@
-import { AzureOpenAI, OpenAI } from "openai";
+import type { OpenAI } from "openai";
 import type { CompletionUsage } from "openai/resources/completions";
-import { Observable, type Subscriber } from "rxjs";
+import type { Observable } from "rxjs";
 import type { ResolvedConfig, ResolvedEndpoint } from "../config.js";
 import type { RouterEvent } from "../events.js";
 import type { BudgetStore, Reservation } from "../limits/budget-store.js";
@@ -17,7 +17,9 @@ import {
 import type { Failure } from "../resilience/classify.js";
 import { clampRetryAfter, DEFAULT_COOLDOWN_MS } from "../resilience/retry-after.js";
 import type { LaneSnapshot, LaneState, RequestKind } from "../strategies/types.js";
+import { createEndpointClients } from "./endpoint-client.js";
 import type { GateTicket, LaneGate } from "./lane-gate.js";
+import { Signal } from "./signal.js";
 
 /** A granted admission: a concurrency slot and a budget charge, released exactly once by `Lane.finish`. */
 export interface Admission {
@@ -141,11 +143,9 @@ export class Lane {
     this.deployments = new Map(
       endpoint.type === "azure" ? Object.entries(endpoint.deployments) : endpoint.models.map((m) => [m, m]),
     );
-    this.client = createClient(endpoint, deps.config, deps.fetch, deps.onToken);
-    this.responsesClient =
-      endpoint.type === "azure"
-        ? createAzureV1Client(endpoint, deps.config, deps.fetch, deps.onToken)
-        : this.client;
+    const clients = createEndpointClients(endpoint, deps.config, deps.fetch, deps.onToken);
+    this.client = clients.client;
+    this.responsesClient = clients.responsesClient;
     this.breaker = new CircuitBreaker(deps.config.breaker);
     this.streamBreaker = new CircuitBreaker(deps.config.breaker);
     this.figures = freshFigures(deps.config);
@@ -557,54 +557,6 @@ export class Lane {
   }
 }
 
-/**
- * What `changed$` is made of: every finished attempt emits, so emitting must cost little. A Subject's
- * `next` (in the CommonJS build of RxJS, the one Node loads) allocates a closure and an iterator each
- * time; this calls its subscribers directly. As with a Subject, an emission reaches the subscribers
- * there were when it started (the list is replaced, never changed in place), and a subscriber after
- * `complete` is completed at once.
- */
-class Signal {
-  private subscribers: readonly Subscriber<void>[] = [];
-  private completed = false;
-  readonly observable = new Observable<void>((subscriber) => {
-    if (this.completed) {
-      subscriber.complete();
-      return;
-    }
-    this.subscribers = [...this.subscribers, subscriber];
-    return () => {
-      this.subscribers = this.subscribers.filter((s) => s !== subscriber);
-    };
-  });
-
-  emit(): void {
-    const subscribers = this.subscribers;
-    for (let i = 0; i < subscribers.length; i++) (subscribers[i] as Subscriber<void>).next();
-  }
-
-  complete(): void {
-    if (this.completed) return;
-    this.completed = true;
-    const subscribers = this.subscribers;
-    this.subscribers = [];
-    for (const subscriber of subscribers) subscriber.complete();
-  }
-}
-
-/** The same provider, telling `onToken` each token it returns. */
-function watchTokens(
-  provider: () => Promise<string>,
-  onToken: ((token: string) => void) | undefined,
-): () => Promise<string> {
-  if (!onToken) return provider;
-  return async () => {
-    const token = await provider();
-    onToken(token);
-    return token;
-  };
-}
-
 /** 0 when a call may pass now, the time to the probe when open, Infinity while a probe is out. */
 function msUntilPass(breaker: CircuitBreaker, now: number): number {
   if (breaker.state(now) === "open") return breaker.reopensAt - now;
@@ -621,63 +573,4 @@ interface LatencyFigures {
 function freshFigures(config: ResolvedConfig): LatencyFigures {
   const options = { halfLifeMs: config.latency.halfLifeMs, minAlpha: config.latency.minAlpha };
   return { msPerToken: new Ewma(options), ttft: new Ewma(options), latency: new Ewma(options) };
-}
-
-/**
- * An OpenAI client on Azure's v1 API (`/openai/v1/…`, no api-version): a key goes in `api-key`, an Entra
- * ID token as a bearer token.
- */
-function createAzureV1Client(
-  endpoint: Extract<ResolvedEndpoint, { type: "azure" }>,
-  config: ResolvedConfig,
-  fetchImpl: typeof fetch,
-  onToken: ((token: string) => void) | undefined,
-): OpenAI {
-  const base = endpoint.endpoint.replace(/\/+$/, "");
-  const provider = endpoint.azureADTokenProvider;
-  return new OpenAI({
-    maxRetries: 0,
-    timeout: config.attemptTimeoutMs,
-    // The SDK logs what it cannot parse (a hostile body, which may echo a key) to the console; the
-    // router reports every failure as a typed error instead.
-    logLevel: "off" as const,
-    fetch: fetchImpl,
-    baseURL: `${base}/openai/v1`,
-    apiKey: provider ? watchTokens(provider, onToken) : (endpoint.apiKey ?? ""),
-    defaultHeaders: { ...endpoint.headers, ...(provider ? {} : { "api-key": endpoint.apiKey ?? "" }) },
-  });
-}
-
-function createClient(
-  endpoint: ResolvedEndpoint,
-  config: ResolvedConfig,
-  fetchImpl: typeof fetch,
-  onToken: ((token: string) => void) | undefined,
-): OpenAI {
-  const shared = {
-    maxRetries: 0,
-    timeout: config.attemptTimeoutMs,
-    // The SDK logs what it cannot parse (a hostile body, which may echo a key) to the console; the
-    // router reports every failure as a typed error instead.
-    logLevel: "off" as const,
-    fetch: fetchImpl,
-    ...(endpoint.headers ? { defaultHeaders: endpoint.headers } : {}),
-  };
-  if (endpoint.type === "azure") {
-    return new AzureOpenAI({
-      ...shared,
-      endpoint: endpoint.endpoint,
-      apiVersion: endpoint.apiVersion,
-      ...(endpoint.azureADTokenProvider
-        ? { azureADTokenProvider: watchTokens(endpoint.azureADTokenProvider, onToken) }
-        : { apiKey: endpoint.apiKey ?? "" }),
-    });
-  }
-  return new OpenAI({
-    ...shared,
-    apiKey: endpoint.apiKey,
-    ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
-    ...(endpoint.organization ? { organization: endpoint.organization } : {}),
-    ...(endpoint.project ? { project: endpoint.project } : {}),
-  });
 }
