@@ -27,6 +27,10 @@
  * the OpenTelemetry SDK's own work for the spans and records router+otel emits, bench/lib/otel.ts
  * `sdkEmitter`) splits router+otel's cost into the SDK's share and ours.
  *
+ * `--gap <ms>` leaves the process idle that long before every call of the instrumented pass, outside
+ * the timed window: each call then starts cold, whatever its arm's cadence (docs/benchmarks.md,
+ * "phases.ts"). Off by default: the verdicts are measured back to back.
+ *
  * The fleet runs in a child process (its own core), so the sim's CPU is not charged to the client's
  * event loop; `--in-process` puts it in this process instead.
  *
@@ -52,7 +56,7 @@ import {
 import type { SimEndpoint, StartFleetOptions } from "../src/sim/index.js";
 import { startFleet } from "../src/sim/index.js";
 import { flags } from "./lib/args.js";
-import { CHAT_BODY, collectGarbage, drive, inMemoryFetch, MODEL, tick } from "./lib/fixtures.js";
+import { CHAT_BODY, collectGarbage, drive, idle, inMemoryFetch, MODEL, tick } from "./lib/fixtures.js";
 import { otelProviders, otelRouter, sdkEmitter, spanProcessorKind } from "./lib/otel.js";
 import { fmt, printTable, printVerdicts, type Verdict, writeResult } from "./lib/report.js";
 import { startSimChild } from "./lib/sim-child.js";
@@ -68,6 +72,7 @@ const opts = flags(USAGE, {
   "in-process": false,
   "otel-processor": "batch",
   quick: false,
+  gap: 0,
   out: "overhead",
 });
 const otelProcessor = spanProcessorKind(opts["otel-processor"]);
@@ -319,6 +324,7 @@ async function measureInstrumented(call: Calls, round: number): Promise<Instrume
       const f = callOf(call, arm);
       const cpu0 = cpuMicros();
       for (let i = start; i < end; i++) {
+        if (opts.gap > 0) await idle(opts.gap);
         const t0 = process.hrtime.bigint();
         await f();
         latencies[arm][i] = Number(process.hrtime.bigint() - t0) / 1_000;

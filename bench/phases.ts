@@ -22,6 +22,9 @@
  * `--pad <µs>` busy-waits that long after each sdk call, outside its timed window: the endpoint then
  * sees the sdk's calls at the router's cadence. It is the control for "to headers": in blocks, that
  * phase grows with the time between calls, whoever makes them (docs/benchmarks.md, "phases.ts").
+ *
+ * `--gap <ms>` leaves the process idle that long (a timer) before each call of either arm, outside
+ * the timed window: every call then starts from the same idle, whatever the arm's cadence.
  */
 import { OpenAI } from "openai";
 import type { Dispatcher } from "undici";
@@ -29,13 +32,13 @@ import { Agent } from "undici";
 import { poolFetch } from "../src/dispatch/pool-fetch.js";
 import { createRouter } from "../src/index.js";
 import { flags } from "./lib/args.js";
-import { CHAT_BODY, collectGarbage, MODEL, tick } from "./lib/fixtures.js";
+import { CHAT_BODY, collectGarbage, idle, MODEL, tick } from "./lib/fixtures.js";
 import { fmt, printTable } from "./lib/report.js";
 import { startSimChild } from "./lib/sim-child.js";
 import { median, nowMicros, percentiles } from "./lib/stats.js";
 
 const USAGE = "npx tsx bench/phases.ts [flags]: the router's added latency split at its fetch";
-const opts = flags(USAGE, { rounds: 6, blocks: 8, block: 50, warmup: 1000, pad: 0 });
+const opts = flags(USAGE, { rounds: 6, blocks: 8, block: 50, warmup: 1000, pad: 0, gap: 0 });
 
 const PHASES = ["before fetch", "to headers", "body", "after fetch", "total"] as const;
 type Phase = (typeof PHASES)[number];
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
     router: () => router.chat.completions.create(CHAT_BODY),
   };
   console.log(
-    `phases: ${opts.rounds} rounds × ${opts.blocks} blocks of ${opts.block} calls per arm; sim in a child process`,
+    `phases: ${opts.rounds} rounds × ${opts.blocks} blocks of ${opts.block} calls per arm${opts.gap > 0 ? `, ${opts.gap} ms idle before each call` : ""}; sim in a child process`,
   );
   try {
     for (let i = 0; i < opts.warmup; i++) for (const arm of ARMS) await calls[arm]();
@@ -108,6 +111,7 @@ async function measureRound(
       const arm = ARMS[(b + k + round) % ARMS.length] as Arm;
       const s = samples[arm];
       for (let i = 0; i < opts.block; i++) {
+        if (opts.gap > 0) await idle(opts.gap);
         const t0 = nowMicros();
         await calls[arm]();
         const t1 = nowMicros();

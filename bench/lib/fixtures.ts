@@ -69,6 +69,11 @@ export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Leaves the process idle for `ms` (a timer), as an application is between its calls. */
+export function idle(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Runs `gc()` twice when node runs with --expose-gc (no-op otherwise). */
 export function collectGarbage(): void {
   const gc = globalThis.gc;
