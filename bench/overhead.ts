@@ -469,7 +469,7 @@ async function benchEndpoint(e: SimEndpoint): Promise<Summary[]> {
 /** The instrumented pass's table, and its verdicts appended to `verdicts`. */
 function printInstrumented(summaries: readonly Summary[], verdicts: Verdict[]): void {
   printTable(
-    `Instrumentation on (own pass; sequential in blocks of 50 calls; medians of per-round figures): router+otel = OpenTelemetry SDK (${otelProcessor === "batch" ? "BatchSpanProcessor" : "SimpleSpanProcessor"}), router+prom = prom-client registry`,
+    `Instrumentation on (own pass; sequential in blocks of ${BLOCK} calls${opts.gap > 0 ? `, ${opts.gap} ms idle before each call` : ""}; medians of per-round figures): router+otel = OpenTelemetry SDK (${otelProcessor === "batch" ? "BatchSpanProcessor" : "SimpleSpanProcessor"}), router+prom = prom-client registry`,
     [
       "endpoint / mode",
       "router: added p50 vs sdk+pool",
