@@ -56,19 +56,19 @@ export { GatewayError, type GatewayErrorCode } from "./gateway/errors.js";
 export { createGateway, type Gateway, type GatewayOptions, type GatewayTarget } from "./gateway/gateway.js";
 export type { ClientFigures } from "./gateway/prometheus-text.js";
 export type { Readiness } from "./gateway/readiness.js";
-export {
-  type BudgetReport,
-  type BudgetSignal,
-  type BudgetState,
-  type BudgetStore,
-  InMemoryBudgetStore,
-  type LaneBudgetLimits,
-  type LearnedLimits,
-  type RateLimitReport,
-  type Reservation,
-  type ThrottleOptions,
+export type {
+  BudgetReport,
+  BudgetSignal,
+  BudgetState,
+  BudgetStore,
+  LaneBudgetLimits,
+  LearnedLimits,
+  RateLimitReport,
+  Reservation,
+  ThrottleOptions,
 } from "./limits/budget-store.js";
 export { parseGoDuration } from "./limits/go-duration.js";
+export { InMemoryBudgetStore } from "./limits/in-memory-budget-store.js";
 export { parseRateLimitHeaders, parseRetryAfterMs, toBudgetReport } from "./limits/rate-limit-headers.js";
 export type { RedisConfig } from "./limits/shared/config.js";
 export {

@@ -6,33 +6,25 @@ import type { RouterEvent } from "../events.js";
 import type { BudgetStore, Reservation } from "../limits/budget-store.js";
 import { NO_LIMITS, parseRateLimitHeaders, toBudgetReport } from "../limits/rate-limit-headers.js";
 import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../limits/token-bucket.js";
-import { Ewma } from "../metrics/ewma.js";
 import { RateMeter } from "../metrics/rate-meter.js";
-import {
-  type BreakerPass,
-  type BreakerState,
-  type BreakerTransition,
-  CircuitBreaker,
-} from "../resilience/circuit-breaker.js";
+import type { BreakerState } from "../resilience/circuit-breaker.js";
 import type { Failure } from "../resilience/classify.js";
 import { clampRetryAfter, DEFAULT_COOLDOWN_MS } from "../resilience/retry-after.js";
 import type { LaneSnapshot, LaneState, RequestKind } from "../strategies/types.js";
 import { createEndpointClients } from "./endpoint-client.js";
 import type { GateTicket, LaneGate } from "./lane-gate.js";
+import { type HealthPasses, LaneHealth } from "./lane-health.js";
+import { LatencyFigures } from "./latency-figures.js";
 import { Signal } from "./signal.js";
 
 /** A granted admission: a concurrency slot and a budget charge, released exactly once by `Lane.finish`. */
-export interface Admission {
+export interface Admission extends HealthPasses {
   readonly lane: Lane;
   readonly model: string;
   readonly kind: RequestKind;
   readonly ticket: GateTicket;
   readonly reservation: Reservation;
   readonly startedAt: number;
-  /** What the endpoint's circuit said at the start (probe or not, which epoch). */
-  readonly endpointPass: BreakerPass;
-  /** The same for the stream circuit; undefined for anything but a stream. */
-  readonly streamPass: BreakerPass | undefined;
   finished: boolean;
 }
 
@@ -115,17 +107,9 @@ export class Lane {
   readonly requestRate = new RateMeter();
   readonly tokenRate = new RateMeter();
   private readonly deployments: ReadonlyMap<string, string>;
-  /** Models whose deployment answered 404, with the time they may be tried again. */
-  private readonly disabledModels = new Map<string, number>();
-  private disabledReason: Failure["kind"] | undefined;
-  /** Health of the endpoint as a whole (every kind of call). */
-  private readonly breaker: CircuitBreaker;
-  /**
-   * Health of its streams: an endpoint (or a proxy in front of it) may cut streams while answering
-   * plain calls, and those calls' successes must not hide it.
-   */
-  private readonly streamBreaker: CircuitBreaker;
-  private figures: LatencyFigures;
+  private readonly health: LaneHealth;
+  private readonly figures: LatencyFigures;
+  private readonly restartFigures = (): void => this.figures.restart();
   /** The window over which the service enforces this lane's RPM. */
   private readonly requestWindowSeconds: number;
 
@@ -146,9 +130,8 @@ export class Lane {
     const clients = createEndpointClients(endpoint, deps.config, deps.fetch, deps.onToken);
     this.client = clients.client;
     this.responsesClient = clients.responsesClient;
-    this.breaker = new CircuitBreaker(deps.config.breaker);
-    this.streamBreaker = new CircuitBreaker(deps.config.breaker);
-    this.figures = freshFigures(deps.config);
+    this.health = new LaneHealth(this.id, deps.config.breaker, deps.emit);
+    this.figures = new LatencyFigures(deps.config.latency);
     this.requestWindowSeconds = endpoint.limits?.requestWindowSeconds ?? DEFAULT_REQUEST_WINDOW_SECONDS;
     deps.store.register(
       this.id,
@@ -185,13 +168,7 @@ export class Lane {
    * missing (a 404 takes the model out for `breaker.disabledProbeMs`, then it is tried again).
    */
   serves(model: string): boolean {
-    if (!this.deployments.has(model)) return false;
-    if (this.disabledModels.size === 0) return true;
-    const until = this.disabledModels.get(model);
-    if (until === undefined) return true;
-    if (this.deps.now() < until) return false;
-    this.disabledModels.delete(model);
-    return true;
+    return this.deployments.has(model) && this.health.serves(model, this.deps.now());
   }
 
   /** The name to send as `model`: the deployment on Azure, the model itself on openai. */
@@ -203,7 +180,7 @@ export class Lane {
   canAdmit(kind: RequestKind, tokens: number, now: number): boolean {
     return (
       this.hasFreeSlot &&
-      this.circuitsPass(kind, now) &&
+      this.health.passes(kind, now) &&
       this.deps.store.msUntilAvailable(this.id, tokens, now) === 0
     );
   }
@@ -215,7 +192,7 @@ export class Lane {
    */
   couldAdmit(kind: RequestKind, tokens: number, now: number): boolean {
     if (this.state(now) === "disabled") return false;
-    if (kind === "stream" && !this.streamBreaker.canPass(now)) return false;
+    if (kind === "stream" && !this.health.streamsPass(now)) return false;
     return Number.isFinite(this.deps.store.msUntilAvailable(this.id, tokens, now));
   }
 
@@ -224,14 +201,15 @@ export class Lane {
    * `changed$`): 0 = now; Infinity = not on its own (e.g. a probe in flight).
    */
   msUntilAdmissible(kind: RequestKind, tokens: number, now: number): number {
-    const wait = this.deps.store.msUntilAvailable(this.id, tokens, now);
-    const endpoint = msUntilPass(this.breaker, now);
-    return Math.max(wait, endpoint, kind === "stream" ? msUntilPass(this.streamBreaker, now) : 0);
+    return Math.max(
+      this.deps.store.msUntilAvailable(this.id, tokens, now),
+      this.health.msUntilPass(kind, now),
+    );
   }
 
   /** Takes a slot and charges the budget, atomically; undefined (nothing taken) when it cannot. */
   admit(model: string, kind: RequestKind, tokens: number, now: number): Admission | undefined {
-    if (!this.circuitsPass(kind, now)) return undefined;
+    if (!this.health.passes(kind, now)) return undefined;
     const ticket = this.deps.gate.tryAcquire();
     if (!ticket) return undefined;
     const reservation = this.deps.store.reserve(this.id, tokens, now);
@@ -239,13 +217,7 @@ export class Lane {
       ticket.release();
       return undefined;
     }
-    const endpointPass = this.breaker.start(now);
-    if (endpointPass.transition) this.report(endpointPass.transition, this.breaker, now);
-    let streamPass: BreakerPass | undefined;
-    if (kind === "stream") {
-      streamPass = this.streamBreaker.start(now);
-      if (streamPass.transition) this.report(streamPass.transition, this.streamBreaker, now);
-    }
+    const { endpointPass, streamPass } = this.health.start(kind, now);
     const c = this.counters;
     c.attempts += 1;
     if (this.deps.gate.inflight > c.peakInflight) c.peakInflight = this.deps.gate.inflight;
@@ -303,28 +275,22 @@ export class Lane {
 
   /** Health as the selection and metrics see it. */
   state(now: number): LaneState {
-    const breaker: BreakerState = this.breaker.state(now);
-    if (this.disabledReason && breaker === "open") return "disabled";
-    if (breaker === "open") return "open";
-    if (breaker === "half-open") return "half-open";
-    if (this.deps.store.coolingUntil(this.id) > now) return "cooling";
-    return "healthy";
+    return this.health.state(now, this.deps.store.coolingUntil(this.id));
   }
 
   /** State of the lane's stream circuit (see `streamBreaker`). */
   streamCircuit(now: number): BreakerState {
-    return this.streamBreaker.state(now);
+    return this.health.streamCircuit(now);
   }
 
   /** Epoch ms when an open breaker lets a probe through (0 when not open). */
   get reopensAt(): number {
-    return this.breaker.reopensAt;
+    return this.health.reopensAt;
   }
 
   /** Models taken out of this lane by a 404 and not yet due to be tried again. */
   get disabledFor(): readonly string[] {
-    const now = this.deps.now();
-    return [...this.disabledModels].filter(([, until]) => until > now).map(([model]) => model);
+    return this.health.disabledFor(this.deps.now());
   }
 
   snapshot(now: number): LaneSnapshot {
@@ -337,9 +303,9 @@ export class Lane {
       concurrency: this.deps.gate.limit,
       weight: this.weight,
       priority: this.priority,
-      msPerToken: this.figures.msPerToken.value,
-      ttftMs: this.figures.ttft.value,
-      latencyMs: this.figures.latency.value,
+      msPerToken: this.figures.msPerToken,
+      ttftMs: this.figures.ttftMs,
+      latencyMs: this.figures.latencyMs,
       rpm: view.rpm,
       tpm: view.tpm,
     };
@@ -364,121 +330,47 @@ export class Lane {
         c.reasoningTokens += usage.completion_tokens_details?.reasoning_tokens ?? 0;
       this.tokenRate.add(usage.total_tokens, now);
     }
-    this.onSuccessSample(admission, report, now);
-    const closed = this.breaker.success(admission.endpointPass);
-    if (closed) {
-      this.disabledReason = undefined;
-      // The figures describe the outage, not the endpoint that just came back: start afresh, so
-      // least-latency explores it at once instead of waiting for the penalties to decay.
-      this.figures = freshFigures(this.deps.config);
-      this.onSuccessSample(admission, report, now);
-      this.report(closed, this.breaker, now);
-    }
-    if (admission.streamPass) {
-      const streamClosed = this.streamBreaker.success(admission.streamPass);
-      if (streamClosed) this.report(streamClosed, this.streamBreaker, now);
-    }
-  }
-
-  /** Latency figures from a successful attempt. */
-  private onSuccessSample(admission: Admission, report: AttemptReport, now: number): void {
-    const elapsed = now - admission.startedAt;
-    const usage = report.usage;
-    if (admission.kind === "chat" && usage && "completion_tokens" in usage) {
-      this.figures.msPerToken.update(elapsed / Math.max(1, usage.completion_tokens), now);
-    }
-    if (admission.kind === "stream" && report.ttftMs !== undefined)
-      this.figures.ttft.update(report.ttftMs, now);
-    else this.figures.latency.update(elapsed, now);
+    this.figures.sample(
+      admission.kind,
+      now - admission.startedAt,
+      usage && "completion_tokens" in usage ? usage.completion_tokens : undefined,
+      report.ttftMs,
+      now,
+    );
+    this.health.succeeded(admission, now, this.restartFigures);
   }
 
   private onFailure(admission: Admission, failure: Failure, afterHeaders: boolean, now: number): void {
     const c = this.counters;
     const statusKey = failure.status === undefined ? failure.kind : String(failure.status);
     c.byStatus[statusKey] = (c.byStatus[statusKey] ?? 0) + 1;
-    const neutral = () => {
-      this.breaker.neutral(admission.endpointPass);
-      if (admission.streamPass) this.streamBreaker.neutral(admission.streamPass);
-    };
     if (failure.kind === "aborted") {
-      neutral();
+      this.health.neutral(admission);
       return;
     }
     c.failed += 1;
     switch (failure.laneEffect) {
-      case "cool": {
+      case "cool":
         c.rateLimited += 1;
-        this.penalize(now);
+        this.figures.penalize(now);
         this.coolFor(failure.retryAfterMs, failure.exhausted, now, admission.reservation);
-        neutral();
+        this.health.neutral(admission);
         return;
-      }
-      case "disable": {
-        const ms = this.deps.config.breaker.disabledProbeMs;
-        this.disabledReason = failure.kind;
-        this.breaker.trip(now, ms);
-        this.deps.emit({
-          type: "endpoint-disabled",
-          at: now,
-          endpoint: this.id,
-          reason: failure.kind,
-          status: failure.status,
-          until: now + ms,
-        });
+      case "disable":
+        this.health.disable(failure, now);
         return;
-      }
-      case "disable-model": {
-        const until = now + this.deps.config.breaker.disabledProbeMs;
-        this.disabledModels.set(admission.model, until);
-        neutral();
-        this.deps.emit({
-          type: "model-disabled",
-          at: now,
-          endpoint: this.id,
-          model: admission.model,
-          status: failure.status,
-          until,
-        });
+      case "disable-model":
+        this.health.disableModel(admission, admission.model, failure.status, now);
         return;
-      }
-      case "failure": {
-        this.penalize(now);
+      case "failure":
+        this.figures.penalize(now);
         // A 503 (or any retryable failure) that names a retry-after is the endpoint asking for a pause.
         if (failure.retryAfterMs !== undefined) this.coolFor(failure.retryAfterMs, "none", now);
-        const blame = (breaker: CircuitBreaker, pass: BreakerPass) => {
-          const transition = breaker.failure(pass, now);
-          if (transition) this.report(transition, breaker, now, failure.kind);
-        };
-        const streamPass = admission.streamPass;
-        if (afterHeaders && streamPass) {
-          // After a stream's headers the endpoint did answer: only its stream circuit takes the blame.
-          this.breaker.neutral(admission.endpointPass);
-          blame(this.streamBreaker, streamPass);
-        } else {
-          if (streamPass) this.streamBreaker.neutral(streamPass);
-          blame(this.breaker, admission.endpointPass);
-        }
+        this.health.failed(admission, afterHeaders, failure.kind, now);
         return;
-      }
       case "none":
-        neutral();
+        this.health.neutral(admission);
         return;
-    }
-  }
-
-  /**
-   * A failure counts as a slow sample, never a fast one: twice the current figure, at least the
-   * configured floor and at most four floors, so a run of failures cannot push the figure so high that
-   * a recovered endpoint needs hundreds of samples to win its traffic back.
-   */
-  private penalize(now: number): void {
-    const floor = this.deps.config.latency.failurePenaltyMs;
-    for (const [ewma, min] of [
-      [this.figures.latency, floor],
-      [this.figures.ttft, floor],
-      [this.figures.msPerToken, floor / 100],
-    ] as const) {
-      ewma.update(Math.min(4 * min, Math.max(2 * (ewma.value ?? 0), min)), now);
     }
   }
 
@@ -527,50 +419,4 @@ export class Lane {
       capped: asked !== undefined && asked > cap,
     });
   }
-
-  /** Both circuits must pass for a stream; the endpoint's circuit for anything else. */
-  private circuitsPass(kind: RequestKind, now: number): boolean {
-    return this.breaker.canPass(now) && (kind !== "stream" || this.streamBreaker.canPass(now));
-  }
-
-  private report(
-    transition: NonNullable<BreakerTransition>,
-    breaker: CircuitBreaker,
-    now: number,
-    reason?: Failure["kind"],
-  ): void {
-    const scope = breaker === this.streamBreaker ? ("streams" as const) : ("endpoint" as const);
-    if (transition === "opened") {
-      this.deps.emit({
-        type: "circuit-opened",
-        at: now,
-        endpoint: this.id,
-        scope,
-        until: breaker.reopensAt,
-        reason: reason ?? "unknown",
-      });
-    } else if (transition === "half-opened") {
-      this.deps.emit({ type: "circuit-half-opened", at: now, endpoint: this.id, scope });
-    } else {
-      this.deps.emit({ type: "recovered", at: now, endpoint: this.id, scope });
-    }
-  }
-}
-
-/** 0 when a call may pass now, the time to the probe when open, Infinity while a probe is out. */
-function msUntilPass(breaker: CircuitBreaker, now: number): number {
-  if (breaker.state(now) === "open") return breaker.reopensAt - now;
-  return breaker.canPass(now) ? 0 : Number.POSITIVE_INFINITY;
-}
-
-/** Time-decayed latency figures of a lane. */
-interface LatencyFigures {
-  readonly msPerToken: Ewma;
-  readonly ttft: Ewma;
-  readonly latency: Ewma;
-}
-
-function freshFigures(config: ResolvedConfig): LatencyFigures {
-  const options = { halfLifeMs: config.latency.halfLifeMs, minAlpha: config.latency.minAlpha };
-  return { msPerToken: new Ewma(options), ttft: new Ewma(options), latency: new Ewma(options) };
 }

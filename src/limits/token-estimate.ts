@@ -9,27 +9,9 @@
  */
 
 import { countTokens } from "gpt-tokenizer";
-import type {
-  ChatCompletionContentPart,
-  ChatCompletionContentPartRefusal,
-  ChatCompletionContentPartText,
-  ChatCompletionCreateParams,
-  ChatCompletionMessageParam,
-  ChatCompletionMessageToolCall,
-  ChatCompletionTool,
-} from "openai/resources/chat/completions";
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import type { EmbeddingCreateParams } from "openai/resources/embeddings";
-
-/** Tokens of the chat framing around each message (`<|im_start|>role … <|im_end|>`), as the services count it. */
-export const TOKENS_PER_MESSAGE = 3;
-/** Extra token for a message that carries a `name` (on top of the name's own tokens). */
-export const TOKENS_PER_NAME = 1;
-/** Tokens that prime the assistant's reply (`<|im_start|>assistant`). */
-export const REPLY_PRIMING_TOKENS = 3;
-/** A low-detail image, and the base cost of a high-detail one. */
-export const IMAGE_BASE_TOKENS = 85;
-/** Each 512 px tile of a high-detail image. */
-export const IMAGE_TILE_TOKENS = 170;
+import { createPromptCounter } from "./prompt-tokens.js";
 
 /** Options of {@link createTokenEstimator}. */
 export interface TokenEstimatorOptions {
@@ -130,72 +112,11 @@ export function outputCap(body: ChatCompletionCreateParams, defaultOutputTokens:
   return (body.max_completion_tokens ?? body.max_tokens ?? defaultOutputTokens) * (body.n ?? 1);
 }
 
-/**
- * Tokens of a high-detail image of `width × height` px, by OpenAI's published rule for gpt-4o:
- * fit within 2048 × 2048, then scale down so the shorter side is at most 768 px, then
- * 85 + 170 per 512 px tile. (gpt-4o-mini and o-series price image tokens differently.)
- */
-export function highDetailImageTokens(width: number, height: number): number {
-  let w = width;
-  let h = height;
-  if (w > 2048 || h > 2048) {
-    const scale = 2048 / Math.max(w, h);
-    w = Math.floor(w * scale);
-    h = Math.floor(h * scale);
-  }
-  if (Math.min(w, h) > 768) {
-    const scale = 768 / Math.min(w, h);
-    w = Math.floor(w * scale);
-    h = Math.floor(h * scale);
-  }
-  return IMAGE_BASE_TOKENS + IMAGE_TILE_TOKENS * Math.ceil(w / 512) * Math.ceil(h / 512);
-}
-
-/** An image of unknown size is assumed to be 1024 × 1024 at high detail: 85 + 170 × 4 = 765. */
-export const UNKNOWN_IMAGE_TOKENS = highDetailImageTokens(1024, 1024);
-
-/**
- * Width and height of a PNG or GIF `data:` URL, read from the first 24 decoded bytes (the PNG IHDR
- * chunk, the GIF logical screen); `undefined` for other formats or remote URLs, whose size would
- * cost a download or a real image parser.
- */
-export function dataUrlImageSize(url: string): { width: number; height: number } | undefined {
-  if (!url.startsWith("data:")) return undefined;
-  // Only the head is searched: a 10 MB data URL without the marker is not scanned to its end.
-  const comma = url.slice(0, 128).indexOf("base64,");
-  if (comma < 0 || comma > 100) return undefined;
-  const head = Buffer.from(url.slice(comma + 7, comma + 7 + 32), "base64");
-  if (
-    head.length >= 24 &&
-    head.readUInt32BE(0) === 0x89504e47 &&
-    head.toString("latin1", 12, 16) === "IHDR"
-  ) {
-    return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
-  }
-  if (head.length >= 10 && head.toString("latin1", 0, 4) === "GIF8") {
-    return { width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
-  }
-  return undefined;
-}
-
-/**
- * Tokens of an image part: `detail: "low"` → 85; `high` or `auto` → the tile rule on the size read
- * from a PNG/GIF data URL, or 765 (1024 × 1024 high detail) when the size is unknown. `auto`
- * counts as high, the dearer case, since the service decides.
- */
-export function imageTokens(imageUrl: { url: string; detail?: "auto" | "low" | "high" }): number {
-  if (imageUrl.detail === "low") return IMAGE_BASE_TOKENS;
-  const size = dataUrlImageSize(imageUrl.url);
-  return size === undefined ? UNKNOWN_IMAGE_TOKENS : highDetailImageTokens(size.width, size.height);
-}
-
 function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) {
     throw new RangeError(`Expected \`${name}\` to be an integer ≥ 0, got ${String(value)}.`);
   }
 }
-
-type TextPart = ChatCompletionContentPartText | ChatCompletionContentPartRefusal;
 
 /** A cached count, in the estimator's least-recently-used list (the list's head is a sentinel). */
 interface CacheEntry {
@@ -204,14 +125,13 @@ interface CacheEntry {
   older: CacheEntry | undefined;
   newer: CacheEntry | undefined;
 }
-type AnyPart = ChatCompletionContentPart | TextPart;
 
 /**
  * Creates a token estimator with its own bounded cache.
  *
  * Message rule (plain-text messages give exactly what the simulated fleet counts): 3 per message + role +
  * content tokens (+ the name's tokens + 1 when `name` is set), + 3 to prime the reply. Content
- * arrays add their text and refusal parts, images by {@link imageTokens}; audio and file parts are
+ * arrays add their text and refusal parts, images by `imageTokens` (image-tokens.ts); audio and file parts are
  * not estimated (0), their cost shows up in `usage`. Assistant tool calls add name + arguments +
  * `toolCallOverhead`; `tools` add name + description + JSON of parameters +
  * `toolDefinitionOverhead` each; a `json_schema` response format adds its name and schema JSON.
@@ -365,89 +285,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     }
   };
 
-  // Roles are a handful of fixed words: counted once each, outside the LRU (no refresh per message).
-  const roles = new Map<string, number>();
-  const roleTokens = (role: string): number => {
-    let tokens = roles.get(role);
-    if (tokens === undefined) {
-      tokens = count(role);
-      if (roles.size < 16 && role.length <= 32) roles.set(role, tokens);
-    }
-    return tokens;
-  };
-
-  const contentTokens = (content: string | readonly AnyPart[] | null | undefined): number => {
-    if (content == null) return 0;
-    if (typeof content === "string") return countText(content);
-    let tokens = 0;
-    for (const part of content) {
-      switch (part.type) {
-        case "text":
-          tokens += countText(part.text);
-          break;
-        case "refusal":
-          tokens += countText(part.refusal);
-          break;
-        case "image_url":
-          tokens += imageTokens(part.image_url);
-          break;
-        default:
-          // input_audio, file: not estimated (see the rule above).
-          break;
-      }
-    }
-    return tokens;
-  };
-
-  const toolCallTokens = (call: ChatCompletionMessageToolCall): number =>
-    call.type === "function"
-      ? countText(call.function.name) + countText(call.function.arguments) + toolCallOverhead
-      : countText(call.custom.name) + countText(call.custom.input) + toolCallOverhead;
-
-  const messageTokens = (message: ChatCompletionMessageParam): number => {
-    // The role is encoded too (OpenAI's cookbook and gpt-tokenizer's encodeChat count it).
-    let tokens = TOKENS_PER_MESSAGE + roleTokens(message.role) + contentTokens(message.content);
-    if ("name" in message && typeof message.name === "string") {
-      tokens += countText(message.name) + TOKENS_PER_NAME;
-    }
-    if (message.role === "assistant") {
-      if (typeof message.refusal === "string") tokens += countText(message.refusal);
-      if (message.tool_calls) for (const call of message.tool_calls) tokens += toolCallTokens(call);
-      if (message.function_call) {
-        tokens +=
-          countText(message.function_call.name) +
-          countText(message.function_call.arguments) +
-          toolCallOverhead;
-      }
-    }
-    return tokens;
-  };
-
-  const definitionTokens = (name: string, description: string | undefined, schema: unknown): number =>
-    countText(name) +
-    (description ? countText(description) : 0) +
-    (schema === undefined ? 0 : countText(JSON.stringify(schema))) +
-    toolDefinitionOverhead;
-
-  const toolTokens = (tool: ChatCompletionTool): number =>
-    tool.type === "function"
-      ? definitionTokens(tool.function.name, tool.function.description, tool.function.parameters)
-      : definitionTokens(tool.custom.name, tool.custom.description, tool.custom.format);
-
-  const promptTokens = (body: ChatCompletionCreateParams): number => {
-    let tokens = REPLY_PRIMING_TOKENS;
-    for (const message of body.messages) tokens += messageTokens(message);
-    if (body.tools) for (const tool of body.tools) tokens += toolTokens(tool);
-    if (body.functions) {
-      for (const fn of body.functions) tokens += definitionTokens(fn.name, fn.description, fn.parameters);
-    }
-    const format = body.response_format;
-    if (format?.type === "json_schema") {
-      tokens += countText(format.json_schema.name);
-      if (format.json_schema.schema) tokens += countText(JSON.stringify(format.json_schema.schema));
-    }
-    return tokens;
-  };
+  const promptTokens = createPromptCounter({ countText, count, toolCallOverhead, toolDefinitionOverhead });
 
   // No closure per estimate (`within` takes one): these run on every request.
   const estimatePromptTokens = (body: ChatCompletionCreateParams): number => {

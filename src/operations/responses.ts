@@ -7,7 +7,8 @@ import type {
 } from "openai/resources/responses/responses";
 import { ResponseEventStream } from "../dispatch/response-stream.js";
 import type { RoutedStream, StreamReader } from "../dispatch/routed-stream.js";
-import { imageTokens, type TokenEstimator } from "../limits/token-estimate.js";
+import { imageTokens } from "../limits/image-tokens.js";
+import type { TokenEstimator } from "../limits/token-estimate.js";
 import { describe } from "./chat-answer.js";
 import { isRecord } from "./shape.js";
 import type { Surface } from "./surface.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InMemoryBudgetStore, type RateLimitReport } from "../../src/limits/budget-store.js";
+import type { RateLimitReport } from "../../src/limits/budget-store.js";
+import { InMemoryBudgetStore } from "../../src/limits/in-memory-budget-store.js";
 
 /**
  * A store with one lane registered at t=0, pacing at exactly the limits (no cushion: the bucket

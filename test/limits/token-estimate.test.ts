@@ -4,36 +4,11 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
-import {
-  createTokenEstimator,
-  dataUrlImageSize,
-  highDetailImageTokens,
-  imageTokens,
-  outputCap,
-  UNKNOWN_IMAGE_TOKENS,
-} from "../../src/limits/token-estimate.js";
+import { createTokenEstimator, outputCap } from "../../src/limits/token-estimate.js";
+import { pngDataUrl } from "../helpers/image-data-urls.js";
 
 const chat = (messages: ChatCompletionMessageParam[], extra: Partial<ChatCompletionCreateParams> = {}) =>
   ({ model: "gpt-4o", messages, ...extra }) as ChatCompletionCreateParams;
-
-/** A data URL of a PNG header claiming `width × height` (the pixels are never read). */
-function pngDataUrl(width: number, height: number): string {
-  const head = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(head, 0);
-  head.writeUInt32BE(13, 8);
-  head.write("IHDR", 12, "latin1");
-  head.writeUInt32BE(width, 16);
-  head.writeUInt32BE(height, 20);
-  return `data:image/png;base64,${head.toString("base64")}AAAA`;
-}
-
-function gifDataUrl(width: number, height: number): string {
-  const head = Buffer.alloc(13);
-  head.write("GIF89a", 0, "latin1");
-  head.writeUInt16LE(width, 6);
-  head.writeUInt16LE(height, 8);
-  return `data:image/gif;base64,${head.toString("base64")}`;
-}
 
 describe("estimatePromptTokens", () => {
   const system = "You are a helpful assistant. Answer briefly and cite your sources.";
@@ -213,28 +188,6 @@ describe("estimatePromptTokens", () => {
   it("treats special-token text as ordinary text instead of throwing", () => {
     const e = createTokenEstimator();
     expect(e.countText("<|endoftext|>")).toBeGreaterThan(1);
-  });
-});
-
-describe("image rules", () => {
-  it("follows OpenAI's published examples", () => {
-    expect(highDetailImageTokens(1024, 1024)).toBe(765);
-    expect(highDetailImageTokens(2048, 4096)).toBe(1105); // → 1024×2048 → 768×1536: 6 tiles
-    expect(highDetailImageTokens(512, 512)).toBe(255); // never scaled up
-    expect(highDetailImageTokens(100, 100)).toBe(255);
-    expect(UNKNOWN_IMAGE_TOKENS).toBe(765);
-  });
-
-  it("reads PNG and GIF sizes from data URLs and nothing else", () => {
-    expect(dataUrlImageSize(pngDataUrl(1920, 1080))).toEqual({ width: 1920, height: 1080 });
-    expect(dataUrlImageSize(gifDataUrl(300, 200))).toEqual({ width: 300, height: 200 });
-    expect(dataUrlImageSize("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ")).toBeUndefined();
-    expect(dataUrlImageSize("https://example.com/a.png")).toBeUndefined();
-    expect(dataUrlImageSize("data:text/plain,hello")).toBeUndefined();
-    expect(imageTokens({ url: gifDataUrl(300, 200) })).toBe(255);
-    expect(imageTokens({ url: pngDataUrl(1920, 1080), detail: "auto" })).toBe(
-      highDetailImageTokens(1920, 1080),
-    );
   });
 });
 

@@ -4,7 +4,7 @@ import { parseConfig } from "../../src/config.js";
 import { Fleet } from "../../src/dispatch/fleet.js";
 import { Lane } from "../../src/dispatch/lane.js";
 import { createNativeGate } from "../../src/dispatch/lane-gate.js";
-import { InMemoryBudgetStore } from "../../src/limits/budget-store.js";
+import { InMemoryBudgetStore } from "../../src/limits/in-memory-budget-store.js";
 import { createTokenEstimator } from "../../src/limits/token-estimate.js";
 import { Intake, Refusal, type Submission } from "../../src/request/intake.js";
 import type { RequestJob } from "../../src/request/job.js";
