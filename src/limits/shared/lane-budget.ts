@@ -3,7 +3,7 @@ import type { BudgetView } from "../../strategies/types.js";
 import type { LearnedLimits, Reservation } from "../budget-store.js";
 import { requestBucketCapacity } from "../token-bucket.js";
 import { Lease } from "./lease.js";
-import type { LocalShare, Spent } from "./local-share.js";
+import { LocalShare, type Spent } from "./local-share.js";
 
 /**
  * One lane as the shared store keeps it in this process: its mirror of the shared buckets (as the
@@ -300,4 +300,52 @@ export function sharedLevel(
   now: number,
 ): number {
   return Math.min(cap * share, level + (Math.max(0, now - at) * perMinute * share) / 60_000);
+}
+
+/** The arguments every script starts with: the clock, then the lane's configured limits and window. */
+export function bucketArgs(b: LaneBudget, time: string): string[] {
+  return [time, String(b.configured.rpm), String(b.configured.tpm), String(b.window)];
+}
+
+/**
+ * This replica's budget for an outage: its share among `replicas` of what the shared bucket held
+ * beyond its cushion. The cushion is what the services' buckets still hold for units already on their
+ * way, not spare quota.
+ */
+export function outageShare(b: LaneBudget, cushionMs: number, replicas: number, now: number): LocalShare {
+  const spare = (level: number, cap: number, perMinute: number, share: number) =>
+    Math.max(
+      0,
+      sharedLevel(level, cap, perMinute, share, b.at, now) - (perMinute * share * cushionMs) / 60_000,
+    );
+  return new LocalShare(
+    {
+      rpm: b.rpm * b.shareR,
+      tpm: b.tpm * b.shareT,
+      requestCapacity: b.rcap * b.shareR,
+      tokenCapacity: b.tcap * b.shareT,
+      requestFill: b.rcap > 0 ? spare(b.levelR, b.rcap, b.rpm, b.shareR) / b.rcap : 1,
+      tokenFill: b.tcap > 0 ? spare(b.levelT, b.tcap, b.tpm, b.shareT) / b.tcap : 1,
+    },
+    replicas,
+    now,
+  );
+}
+
+/** Which of a lane's budgets a 429's `drain` empties. */
+export function drained(drain: string): { readonly requests: boolean; readonly tokens: boolean } {
+  return {
+    requests: drain === "requests" || drain === "both",
+    tokens: drain === "tokens" || drain === "both",
+  };
+}
+
+/** Redis is back: what this replica spent alone in the outage becomes its debt (at most a bucket's worth). */
+export function endOutage(b: LaneBudget): void {
+  if (!b.local) return;
+  b.debt = {
+    requests: Math.min(Math.max(0, b.local.spent.requests), b.rcap),
+    tokens: Math.min(Math.max(0, b.local.spent.tokens), b.tcap),
+  };
+  b.local = undefined;
 }

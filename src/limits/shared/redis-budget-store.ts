@@ -12,24 +12,26 @@ import type {
 } from "../budget-store.js";
 import { DEFAULT_REQUEST_WINDOW_SECONDS } from "../token-bucket.js";
 import {
+  bucketArgs,
   bucketView,
-  contended,
-  heldCap,
+  drained,
+  endOutage,
   type LaneBudget,
   learnLimits,
-  lowWater,
   newLaneBudget,
+  outageShare,
   type SharedReservation,
-  sharedLevel,
-  sizeRenewal,
-  spacingAfterPartial,
   UNLIMITED,
   WAIT_HINT_MS,
 } from "./lane-budget.js";
-import { LocalShare, type Spent } from "./local-share.js";
+import { LeaseRenewal } from "./lease-renewal.js";
 import { type OwnershipStore, RedisOwnershipStore } from "./ownership.js";
+import { readPeerMessage } from "./peer-message.js";
 import type { RedisPort } from "./redis-port.js";
 import { channelOf, SharedLink } from "./shared-link.js";
+
+/** Wake-up hint while Redis is unreachable: about when the next probe may have brought it back. */
+const PROBE_HINT_MS = 100;
 
 /** What a shared store does while Redis is unreachable. */
 export type WhenUnavailable = "local-share" | "pause";
@@ -81,36 +83,25 @@ export class RedisBudgetStore implements BudgetStore {
   private readonly port: RedisPort;
   private readonly prefix: string;
   private readonly policy: WhenUnavailable;
-  private readonly ttl: number;
-  private readonly target: number;
   private readonly throttle: Pick<ThrottleOptions, "factor" | "minShare" | "recoveryMs">;
   private readonly scheduler: SchedulerLike;
   private readonly replicaId: string;
   private readonly channel: string;
   private readonly keyTtl: string;
-  /** Transit and scheduling time of a call, on top of its unit's wait in a lease (see the cushion). */
-  private readonly margin: number;
-  /** Smoothed round trip of a renewal (ms): the low-water mark keeps enough for one flight. */
-  private rttMs = 0;
+  private readonly renewal: LeaseRenewal;
   /** A 429 within this long of the previous one on a budget (not the same episode) shrinks it. */
   private readonly windowMs: number;
   private closing: Promise<void> | undefined;
-  private closingStarted = false;
-  /** Renewals under way (close() waits for them). */
-  private readonly renewals = new Set<Promise<void>>();
 
   constructor(options: RedisBudgetStoreOptions) {
     this.port = options.port;
     this.prefix = options.keyPrefix ?? "openai-router";
     this.policy = options.whenUnavailable ?? "local-share";
-    this.ttl = options.leaseTtlMs ?? 3_000;
-    this.target = options.leaseTargetMs ?? 2_000;
     const { factor = 0.5, minShare = 0.1, recoveryMs = 120_000 } = options.throttle ?? {};
     this.throttle = { factor, minShare, recoveryMs };
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.replicaId = options.replicaId ?? randomBytes(6).toString("hex");
     this.channel = channelOf(this.prefix);
-    this.margin = options.throttle?.marginMs ?? 250;
     this.windowMs = options.throttle?.windowMs ?? 10_000;
     this.keyTtl = String(Math.max(600_000, this.throttle.recoveryMs * 2));
     const scheduler = this.scheduler;
@@ -130,9 +121,20 @@ export class RedisBudgetStore implements BudgetStore {
         up: (downMs) => this.onUp(downMs),
         down: (reason) => this.onDown(reason),
         message: (message) => this.onMessage(message),
-        beat: () => this.housekeeping(),
+        // Expired units go back on each heartbeat, so an idle replica holds nothing for long.
+        beat: () => this.renewal.expire(this.lanes.values(), scheduler.now()),
       },
     );
+    this.renewal = new LeaseRenewal({
+      port: this.port,
+      link: this.link,
+      scheduler,
+      leaseTtlMs: options.leaseTtlMs ?? 3_000,
+      leaseTargetMs: options.leaseTargetMs ?? 2_000,
+      marginMs: options.throttle?.marginMs ?? 250,
+      keyTtl: this.keyTtl,
+      granted: (lane) => this.signal({ type: "available", lane }),
+    });
     this.link.start();
   }
 
@@ -180,7 +182,7 @@ export class RedisBudgetStore implements BudgetStore {
       source = "lease";
     } else if (b.local?.reserve(tokens, now)) source = "local";
     else {
-      this.starve(b, tokens, now);
+      this.renewal.starve(b, tokens, now);
       return undefined;
     }
     b.admitted += 1;
@@ -188,7 +190,7 @@ export class RedisBudgetStore implements BudgetStore {
     b.outstanding += 1;
     b.requestsCharged += 1;
     b.tokensCharged += tokens;
-    if (source === "lease") this.maybeRenew(b, now);
+    if (source === "lease") this.renewal.maybe(b, now);
     const reservation: SharedReservation = {
       lane,
       tokens,
@@ -212,10 +214,10 @@ export class RedisBudgetStore implements BudgetStore {
     if (b.local) {
       const ms = b.local.msUntil(tokens, now);
       // Too large for this replica's share: it waits for Redis to come back.
-      return Number.isFinite(ms) ? ms : this.probeHint();
+      return Number.isFinite(ms) ? ms : PROBE_HINT_MS;
     }
-    if (this.link.status !== "up") return this.probeHint();
-    this.starve(b, tokens, now);
+    if (this.link.status !== "up") return PROBE_HINT_MS;
+    this.renewal.starve(b, tokens, now);
     return Math.max(WAIT_HINT_MS, b.nextAt - now, b.readyAt - now);
   }
 
@@ -247,8 +249,7 @@ export class RedisBudgetStore implements BudgetStore {
   cool(lane: string, until: number, drain: "requests" | "tokens" | "both" | "none", now: number): void {
     const b = this.get(lane);
     b.coolingUntil = Math.max(b.coolingUntil, until);
-    const dr = drain === "requests" || drain === "both";
-    const dt = drain === "tokens" || drain === "both";
+    const { requests: dr, tokens: dt } = drained(drain);
     b.lease.destroy(dr, dt);
     if (dr) b.levelR = Math.min(b.levelR, 0);
     if (dt) b.levelT = Math.min(b.levelT, 0);
@@ -256,7 +257,7 @@ export class RedisBudgetStore implements BudgetStore {
     b.local?.throttle(dr, dt, factor, minShare, recoveryMs, now);
     if (this.link.status !== "up") return;
     const args = [
-      ...this.bucketArgs(b),
+      ...bucketArgs(b, this.link.time()),
       String(Math.max(1, Math.ceil(until - now))),
       drain,
       String(factor),
@@ -297,7 +298,7 @@ export class RedisBudgetStore implements BudgetStore {
     const learned = learnLimits(b, report.requests.limit, report.tokens.limit);
     if (learned && this.link.status === "up") {
       const args = [
-        ...this.bucketArgs(b),
+        ...bucketArgs(b, this.link.time()),
         learned.rpm === undefined ? "" : String(learned.rpm),
         learned.tpm === undefined ? "" : String(learned.tpm),
         this.keyTtl,
@@ -323,18 +324,16 @@ export class RedisBudgetStore implements BudgetStore {
   /** Hands every lease back, says goodbye in the heartbeats, closes the connections it opened. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      // Grants on their way are handed back with the rest (renew() keeps them once closing).
-      this.closingStarted = true;
-      await Promise.all(this.renewals);
+      // Grants on their way are handed back with the rest (a renewal keeps them once stopped).
+      await this.renewal.stop();
       const up = this.link.status === "up";
       const handbacks: Promise<unknown>[] = [];
       for (const b of this.lanes.values()) {
         b.timer?.unsubscribe();
         b.timer = undefined;
         const back = b.lease.surrender();
-        if (!up || (back.requests <= 0 && back.tokens <= 0)) continue;
-        const args = this.leaseArgs(b, 0, 0, 0, back.requests, back.tokens, { requests: 0, tokens: 0 });
-        handbacks.push(this.port.script("lease", [b.key], args).catch(() => undefined));
+        if (up && (back.requests > 0 || back.tokens > 0))
+          handbacks.push(this.renewal.handBack(b, back).catch(() => undefined));
       }
       await Promise.all(handbacks);
       await this.link.close();
@@ -342,11 +341,6 @@ export class RedisBudgetStore implements BudgetStore {
       this.listeners.clear();
     })();
     return this.closing;
-  }
-
-  private track(renewal: Promise<void>): void {
-    this.renewals.add(renewal);
-    void renewal.finally(() => this.renewals.delete(renewal));
   }
 
   private get(lane: string): LaneBudget {
@@ -359,160 +353,11 @@ export class RedisBudgetStore implements BudgetStore {
     for (const listener of this.listeners) listener(signal);
   }
 
-  private probeHint(): number {
-    return 100;
-  }
-
-  /** A request found too little in the lease: renew as soon as allowed. */
-  private starve(b: LaneBudget, tokens: number, now: number): void {
-    b.starved = true;
-    if (tokens > b.neededTokens) b.neededTokens = tokens;
-    this.maybeRenew(b, now);
-  }
-
-  private maybeRenew(b: LaneBudget, now: number): void {
-    if (b.inflight || this.closingStarted || this.link.status !== "up") return;
-    const lease = b.lease;
-    const mark = lowWater(b, 2 * this.rttMs);
-    const low =
-      b.starved ||
-      (b.rpm > 0 && lease.requests < mark) ||
-      (b.tpm > 0 && lease.tokens < Math.max(1, mark * b.tokensPerRequest));
-    if (!low) return;
-    if (now < b.nextAt) {
-      if (!b.timer)
-        b.timer = this.scheduler.schedule(() => {
-          b.timer = undefined;
-          this.maybeRenew(b, this.scheduler.now());
-        }, b.nextAt - now);
-      return;
-    }
-    this.track(this.renew(b, now, false));
-  }
-
-  /** Asks Redis for a grant sized to the recent demand (or, with `handbackOnly`, only hands units back). */
-  private async renew(b: LaneBudget, now: number, handbackOnly: boolean): Promise<void> {
-    b.inflight = true;
-    b.timer?.unsubscribe();
-    b.timer = undefined;
-    const ttl = this.ttlOf(b);
-    const replicas = this.link.count(b.members);
-    const size = sizeRenewal(b, now, Math.min(this.target, ttl / 2), replicas, this.rttMs);
-    let want = size.want;
-    const { wantT, minT } = size;
-    if (handbackOnly) want = 0;
-    else b.want = size.target;
-    const back = b.lease.takeHandback();
-    const debt = b.debt ?? { requests: 0, tokens: 0 };
-    if (!handbackOnly) {
-      b.starved = false;
-      b.neededTokens = 0;
-    }
-    const sentAt = now;
-    let reply: unknown[];
-    try {
-      reply = (await this.port.script(
-        "lease",
-        [b.key, b.members],
-        [...this.leaseArgs(b, want, wantT, minT, back.requests, back.tokens, debt), ...this.link.presence()],
-      )) as unknown[];
-    } catch (error) {
-      b.lease.restore(back);
-      b.inflight = false;
-      this.link.fail(error);
-      return;
-    }
-    b.inflight = false;
-    if (b.debt === debt) b.debt = undefined;
-    const t = this.scheduler.now();
-    this.rttMs = this.rttMs === 0 ? t - sentAt : 0.8 * this.rttMs + 0.2 * (t - sentAt);
-    const [gr, gt, wait, cooling, rpm, tpm, rcap, tcap, lr, lt, sr, st, , live] = reply.map(
-      Number,
-    ) as number[];
-    this.link.heard(b.members, live as number);
-    const counted = this.link.count(b.members);
-    b.rpm = rpm as number;
-    b.tpm = tpm as number;
-    b.rcap = rcap as number;
-    b.tcap = tcap as number;
-    b.levelR = lr as number;
-    b.levelT = lt as number;
-    b.shareR = sr as number;
-    b.shareT = st as number;
-    b.at = t;
-    if ((cooling as number) > 0) b.coolingUntil = Math.max(b.coolingUntil, t + (cooling as number));
-    if (this.link.status === "closed") {
-      b.lease.restore({ requests: gr as number, tokens: gt as number });
-      return;
-    }
-    const granted = (gr as number) > 0 || (gt as number) > 0;
-    if (granted) {
-      b.lease.add(gr as number, gt as number, sentAt + ttl);
-      // The ask counted on the flight's spending; what was not spent meanwhile stays within the cap.
-      if (b.rpm > 0) b.lease.trimRequests(heldCap(b, counted));
-    }
-    // Requests that starved while this renewal was on its way are served by its grant (the lane is
-    // announced below): asking again for them would hold more than the lease's cap.
-    if (b.starved && b.lease.covers(b.neededTokens, b.rpm > 0, b.tpm > 0, t)) b.starved = false;
-    b.readyAt = (wait as number) > 0 ? t + (wait as number) : 0;
-    if (handbackOnly) {
-      if (b.starved) this.maybeRenew(b, t);
-      return;
-    }
-    b.nextAt =
-      (gr as number) < want || !granted || contended(b, ttl + this.margin, counted)
-        ? t + spacingAfterPartial(b, wait as number, ttl, this.margin, counted)
-        : t;
-    if (granted) this.signal({ type: "available", lane: b.id });
-    if (b.starved || !granted) this.maybeRenew(b, t);
-  }
-
-  private bucketArgs(b: LaneBudget): string[] {
-    return [this.link.time(), String(b.configured.rpm), String(b.configured.tpm), String(b.window)];
-  }
-
-  private leaseArgs(
-    b: LaneBudget,
-    want: number,
-    wantT: number,
-    minT: number,
-    backR: number,
-    backT: number,
-    debt: Spent,
-  ): string[] {
-    return [
-      ...this.bucketArgs(b),
-      String(want),
-      String(wantT),
-      String(minT),
-      String(Math.max(0, backR)),
-      String(Math.max(0, backT)),
-      String(Math.max(0, debt.requests)),
-      String(Math.max(0, debt.tokens)),
-      this.keyTtl,
-      String(this.ttlOf(b) + this.margin),
-    ];
-  }
-
-  /**
-   * A grant's lifetime on this lane: at most 40% of the service's window, so that the cushion (which
-   * covers a unit's wait in a lease) leaves room for bursts and for the renewals' spacing.
-   */
-  private ttlOf(b: LaneBudget): number {
-    return Math.min(this.ttl, b.window * 400);
-  }
-
   private onUp(downMs: number): void {
     for (const b of this.lanes.values()) {
-      if (b.local) {
-        b.debt = {
-          requests: Math.min(Math.max(0, b.local.spent.requests), b.rcap),
-          tokens: Math.min(Math.max(0, b.local.spent.tokens), b.tcap),
-        };
-        b.local = undefined;
-      }
+      endOutage(b);
       b.nextAt = 0;
-      if (b.rpm > 0 || b.tpm > 0) this.track(this.renew(b, this.scheduler.now(), false));
+      if (b.rpm > 0 || b.tpm > 0) this.renewal.now(b, this.scheduler.now(), false);
     }
     if (downMs > 0)
       this.signal({ type: "event", event: { type: "shared-store-up", at: this.scheduler.now(), downMs } });
@@ -524,28 +369,7 @@ export class RedisBudgetStore implements BudgetStore {
       b.timer?.unsubscribe();
       b.timer = undefined;
       if (this.policy !== "local-share" || (b.rpm <= 0 && b.tpm <= 0)) continue;
-      // The share starts from what the shared bucket held beyond its cushion: the cushion is what the
-      // services' buckets still hold for units already on their way, not spare quota.
-      const cushionMs = this.ttlOf(b) + this.margin;
-      const spare = (level: number, cap: number, perMinute: number, share: number) =>
-        Math.max(
-          0,
-          sharedLevel(level, cap, perMinute, share, b.at, now) - (perMinute * share * cushionMs) / 60_000,
-        );
-      const fillR = b.rcap > 0 ? spare(b.levelR, b.rcap, b.rpm, b.shareR) / b.rcap : 1;
-      const fillT = b.tcap > 0 ? spare(b.levelT, b.tcap, b.tpm, b.shareT) / b.tcap : 1;
-      b.local = new LocalShare(
-        {
-          rpm: b.rpm * b.shareR,
-          tpm: b.tpm * b.shareT,
-          requestCapacity: b.rcap * b.shareR,
-          tokenCapacity: b.tcap * b.shareT,
-          requestFill: fillR,
-          tokenFill: fillT,
-        },
-        this.link.count(b.members),
-        now,
-      );
+      b.local = outageShare(b, this.renewal.cushionOf(b), this.link.count(b.members), now);
     }
     this.signal({
       type: "event",
@@ -562,49 +386,23 @@ export class RedisBudgetStore implements BudgetStore {
 
   /** A 429 or a learned limit from another replica. */
   private onMessage(message: string): void {
-    let m: {
-      t?: string;
-      lane?: string;
-      from?: string;
-      ms?: number;
-      drain?: string;
-      sr?: number;
-      st?: number;
-      rpm?: number;
-      tpm?: number;
-    };
-    try {
-      m = JSON.parse(message) as typeof m;
-    } catch {
+    const m = readPeerMessage(message, this.replicaId);
+    const b = m && this.lanes.get(m.lane);
+    if (!m || !b) return;
+    const now = this.scheduler.now();
+    if (m.t === "cool") {
+      b.coolingUntil = Math.max(b.coolingUntil, now + m.ms);
+      const { requests, tokens } = drained(m.drain);
+      b.lease.destroy(requests, tokens);
+      if (m.sr !== undefined) b.shareR = m.sr;
+      if (m.st !== undefined) b.shareT = m.st;
       return;
     }
-    if (m.from === this.replicaId || typeof m.lane !== "string") return;
-    const b = this.lanes.get(m.lane);
-    if (!b) return;
-    const now = this.scheduler.now();
-    if (m.t === "cool" && typeof m.ms === "number") {
-      b.coolingUntil = Math.max(b.coolingUntil, now + m.ms);
-      const dr = m.drain === "requests" || m.drain === "both";
-      const dt = m.drain === "tokens" || m.drain === "both";
-      b.lease.destroy(dr, dt);
-      if (typeof m.sr === "number") b.shareR = m.sr;
-      if (typeof m.st === "number") b.shareT = m.st;
-    } else if (m.t === "limits") {
-      const learned = learnLimits(b, m.rpm, m.tpm);
-      if (learned)
-        this.signal({
-          type: "event",
-          event: { type: "limits-learned", at: now, endpoint: b.id, rpm: learned.rpm, tpm: learned.tpm },
-        });
-    }
-  }
-
-  /** On each heartbeat: expired units go back, so an idle replica holds nothing for long. */
-  private housekeeping(): void {
-    const now = this.scheduler.now();
-    for (const b of this.lanes.values()) {
-      b.lease.expire(now);
-      if (!b.inflight && b.lease.owesHandback) this.track(this.renew(b, now, !b.starved));
-    }
+    const learned = learnLimits(b, m.rpm, m.tpm);
+    if (learned)
+      this.signal({
+        type: "event",
+        event: { type: "limits-learned", at: now, endpoint: b.id, rpm: learned.rpm, tpm: learned.tpm },
+      });
   }
 }
