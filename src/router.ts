@@ -6,12 +6,11 @@ import type {
   ChatCompletionCreateParamsStreaming,
 } from "openai/resources/chat/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
-import type { ResponseCreateParamsStreaming } from "openai/resources/responses/responses";
 import {
   asyncScheduler,
   defer,
   map,
-  Observable,
+  type Observable,
   type OperatorFunction,
   ReplaySubject,
   type SchedulerLike,
@@ -23,14 +22,13 @@ import {
 } from "rxjs";
 import { Affinity } from "./affinity/affinity.js";
 import { modelsOf, parseConfig, type ResolvedConfig, type RouterConfig } from "./config.js";
-import { createBottleneckGate, loadBottleneck } from "./dispatch/bottleneck-gate.js";
 import type { ChatStream } from "./dispatch/chat-stream.js";
+import { createLanes } from "./dispatch/create-lanes.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
 import { Fleet } from "./dispatch/fleet.js";
 import { createHttpPool, type HttpPool } from "./dispatch/http-pool.js";
-import type { JobBody, JobOp } from "./dispatch/job.js";
-import { Lane } from "./dispatch/lane.js";
-import { createNativeGate } from "./dispatch/lane-gate.js";
+import type { JobBody } from "./dispatch/job.js";
+import type { Lane } from "./dispatch/lane.js";
 import { sdkTransport, type Transport } from "./dispatch/transport.js";
 import type { RouterEvent } from "./events.js";
 import { createRouterFetch, type RouterFetch } from "./fetch/router-fetch.js";
@@ -44,19 +42,18 @@ import { createTokenEstimator } from "./limits/token-estimate.js";
 import { collectMetrics } from "./metrics/collect.js";
 import { createRouterInstrument, type RouterInstrument } from "./metrics/otel/instrument.js";
 import { createResponsesApi, type RouterResponses } from "./operations/responses-api.js";
-import { isRecord } from "./operations/shape.js";
-import type { StoredTarget } from "./operations/stored.js";
 import { AttemptLoop } from "./request/attempt-loop.js";
-import { Intake, Refusal, type Submission } from "./request/intake.js";
-import type { Deliver, RequestJob, StreamStarted } from "./request/job.js";
+import { Entry } from "./request/entry.js";
+import { Intake } from "./request/intake.js";
+import type { RequestJob } from "./request/job.js";
 import { Lifecycle } from "./request/lifecycle.js";
-import { type LocateOptions, locateOwner, needsLocating } from "./request/locate.js";
-import { isAbortSignal, isStreamed, readPushed } from "./request/read.js";
+import { routeEach, streamChunks } from "./request/observe.js";
+import { isStreamed } from "./request/read.js";
 import { fullJitterBackoff } from "./resilience/backoff.js";
 import { Secrets } from "./resilience/redact.js";
-import { RouterPromise } from "./router-promise.js";
+import type { RouterPromise } from "./router-promise.js";
 import { createStrategy } from "./strategies/index.js";
-import type { RequestKind, Strategy } from "./strategies/types.js";
+import type { Strategy } from "./strategies/types.js";
 import type { Completion, RouterCallOptions, RouterMetrics, RouterRequest } from "./types.js";
 
 /** Extra collaborators that are not plain config (kept out of the zod schema on purpose). */
@@ -79,7 +76,6 @@ export interface RouterDependencies {
 }
 
 const inspectSymbol = Symbol.for("nodejs.util.inspect.custom");
-const noop = (): void => undefined;
 
 /**
  * Creates a router over the configured endpoints.
@@ -167,12 +163,10 @@ export class Router {
   private readonly fleet: Fleet;
   private readonly affinity: Affinity;
   private readonly secrets: Secrets;
-  private readonly intake: Intake;
+  private readonly entry: Entry;
   private readonly lifecycle: Lifecycle;
   private readonly dispatcher: Dispatcher<RequestJob>;
   private readonly transport: Transport;
-  private readonly locate: LocateOptions;
-  private readonly resume = (job: RequestJob): void => this.dispatcher.submit(job);
   private readonly eventsSubject = new Subject<RouterEvent>();
   private readonly completionsSubject = new Subject<Completion>();
   private readonly closed$ = new ReplaySubject<void>(1);
@@ -211,23 +205,13 @@ export class Router {
       this.eventsSubject.next(event);
     };
     this.pool = config.fetch ? undefined : createHttpPool({ bodyTimeoutMs: config.attemptTimeoutMs });
-    const fetchImpl = config.fetch ?? (this.pool as HttpPool).fetch;
-    const Bottleneck = config.lanes.engine === "bottleneck" ? loadBottleneck() : undefined;
-    const now = () => scheduler.now();
-    this.lanes = config.endpoints.map((endpoint, index) => {
-      const limit = endpoint.limits?.concurrency ?? Number.POSITIVE_INFINITY;
-      const gate = Bottleneck ? createBottleneckGate(limit, Bottleneck) : createNativeGate(limit);
+    this.lanes = createLanes(config, {
+      store: this.store,
+      now: () => scheduler.now(),
+      emit,
+      fetch: config.fetch ?? (this.pool as HttpPool).fetch,
       // Entra ID tokens are secrets too: the latest few are redacted like keys.
-      const onToken = (token: string) => this.secrets.remember(token);
-      return new Lane(endpoint, index, {
-        config,
-        store: this.store,
-        gate,
-        now,
-        emit,
-        fetch: fetchImpl,
-        onToken,
-      });
+      onToken: (token) => this.secrets.remember(token),
     });
     this.fleet = new Fleet(this.lanes, this.store, config.endpoints.flatMap(modelsOf));
     const sharedOwners =
@@ -285,14 +269,7 @@ export class Router {
       onAssigned: loop.run,
       onStuck: loop.stuck,
     });
-    this.locate = {
-      fleet: this.fleet,
-      affinity: this.affinity,
-      transport: this.transport,
-      scheduler,
-      attemptTimeoutMs: config.attemptTimeoutMs,
-    };
-    this.intake = new Intake({
+    const intake = new Intake({
       config,
       fleet: this.fleet,
       affinity: this.affinity,
@@ -302,6 +279,21 @@ export class Router {
       idPrefix: `req_${Math.floor(rng() * 36 ** 6).toString(36)}_`,
       closing: () => this.closing !== undefined,
     });
+    this.entry = new Entry({
+      intake,
+      lifecycle: this.lifecycle,
+      dispatcher: this.dispatcher,
+      affinity: this.affinity,
+      locate: {
+        fleet: this.fleet,
+        affinity: this.affinity,
+        transport: this.transport,
+        scheduler,
+        attemptTimeoutMs: config.attemptTimeoutMs,
+      },
+      redact,
+    });
+    const entry = this.entry;
 
     this.events$ = this.eventsSubject.asObservable();
     this.completions$ = this.completionsSubject.asObservable();
@@ -310,24 +302,24 @@ export class Router {
       takeUntil(this.closed$),
       shareReplay({ bufferSize: 1, refCount: true }),
     );
-    this.intakeSubscription = this.requests.subscribe((request) => this.push(request, undefined));
+    this.intakeSubscription = this.requests.subscribe((request) => entry.push(request, undefined));
 
     const create = (body: ChatCompletionCreateParamsBase, options?: RouterCallOptions) =>
       isStreamed(body)
-        ? this.createStream(body as ChatCompletionCreateParamsStreaming, options)
-        : this.call("chat", body as ChatCompletionCreateParamsNonStreaming, options);
+        ? entry.stream(body as ChatCompletionCreateParamsStreaming, options)
+        : entry.call("chat", body as ChatCompletionCreateParamsNonStreaming, options);
     this.chat = { completions: { create: create as Router["chat"]["completions"]["create"] } };
     this.embeddings = {
       create: (body, options) =>
-        this.call("embeddings", body, options) as RouterPromise<CreateEmbeddingResponse>,
+        entry.call("embeddings", body, options) as RouterPromise<CreateEmbeddingResponse>,
     };
     this.responses = createResponsesApi({
-      call: (op, body, options, target) => this.call(op, body as JobBody, options, target),
-      stream: (body, options) => this.createStream(body, options, "responses"),
+      call: (op, body, options, target) => entry.call(op, body as JobBody, options, target),
+      stream: (body, options) => entry.stream(body, options, "responses"),
     });
     this.fetch = createRouterFetch({
       submit: (kind, body, options, deliver, started, op, target) =>
-        this.submit({ kind, op, body: body as JobBody, options, deliver, started, target }),
+        entry.submit({ kind, op, body: body as JobBody, options, deliver, started, target }),
       models: [...this.fleet.models],
       redact,
     });
@@ -340,27 +332,7 @@ export class Router {
    * from(batch).pipe(router.route()).subscribe((c) => console.log(c.id, c.ok));
    */
   route(): OperatorFunction<RouterRequest, Completion> {
-    return (source) =>
-      new Observable<Completion>((subscriber) => {
-        let pending = 0;
-        let sourceDone = false;
-        const sub = source.subscribe({
-          next: (request) => {
-            pending += 1;
-            this.push(request, (completion) => {
-              subscriber.next(completion);
-              pending -= 1;
-              if (sourceDone && pending === 0) subscriber.complete();
-            });
-          },
-          error: (error) => subscriber.error(error),
-          complete: () => {
-            sourceDone = true;
-            if (pending === 0) subscriber.complete();
-          },
-        });
-        return () => sub.unsubscribe();
-      });
+    return routeEach((request, deliver) => this.entry.push(request, deliver));
   }
 
   /**
@@ -372,40 +344,7 @@ export class Router {
     body: Omit<ChatCompletionCreateParamsStreaming, "stream"> & { stream?: true },
     options: RouterCallOptions = {},
   ): Observable<ChatCompletionChunk> {
-    return new Observable<ChatCompletionChunk>((subscriber) => {
-      const controller = new AbortController();
-      // Whatever the caller passed, nothing throws here: what cannot be read or is of the wrong type
-      // goes on as it is, and the intake answers REQUEST_INVALID (one outcome, like any request).
-      let outer: AbortSignal | undefined;
-      let forwarded: RouterCallOptions = options;
-      let streamed: unknown = body;
-      try {
-        const signal = isRecord(options) ? options.signal : undefined;
-        if (signal === undefined || isAbortSignal(signal)) {
-          outer = signal;
-          forwarded = { ...options, signal: controller.signal };
-        }
-        if (isRecord(body)) streamed = { ...body, stream: true };
-      } catch {
-        // reported by the intake, which reads the same fields
-      }
-      const forward = () => controller.abort(outer?.reason);
-      outer?.addEventListener("abort", forward, { once: true });
-      if (outer?.aborted) controller.abort(outer.reason);
-      this.createStream(streamed as ChatCompletionCreateParamsStreaming, forwarded)
-        .then(async (stream) => {
-          for await (const chunk of stream) {
-            if (subscriber.closed) break;
-            subscriber.next(chunk);
-          }
-          subscriber.complete();
-        })
-        .catch((error: unknown) => subscriber.error(error));
-      return () => {
-        outer?.removeEventListener("abort", forward);
-        controller.abort();
-      };
-    });
+    return streamChunks((b, o) => this.entry.stream(b, o), body, options);
   }
 
   /** The current state of every endpoint and the queue (what `metrics$` emits). */
@@ -457,67 +396,5 @@ export class Router {
 
   [inspectSymbol](): string {
     return this.toString();
-  }
-
-  // ——— the APIs' way in ———
-
-  private call(
-    op: JobOp,
-    body: JobBody,
-    options?: RouterCallOptions,
-    target?: StoredTarget,
-  ): RouterPromise<unknown> {
-    const kind: RequestKind = op === "embeddings" ? "embeddings" : "chat";
-    return RouterPromise.start(({ resolve, reject }) => {
-      const deliver: Deliver = (c, headers) => (c.ok ? resolve(c.response, headers) : reject(c.error));
-      this.submit({ kind, op, body, options, deliver, started: undefined, target });
-    }, this.secrets.redact);
-  }
-
-  private createStream(
-    body: ChatCompletionCreateParamsStreaming | ResponseCreateParamsStreaming,
-    options?: RouterCallOptions,
-    // Named by the caller, never guessed from the body (which may be malformed, or not an object).
-    op: JobOp = "chat",
-  ): RouterPromise<ChatStream> {
-    return RouterPromise.start(({ resolve, reject }) => {
-      const deliver: Deliver = (c) => {
-        if (!c.ok) reject(c.error);
-      };
-      const started: StreamStarted = (stream, _endpoint, headers) =>
-        resolve(stream as unknown as ChatStream, headers);
-      this.submit({ kind: "stream", op, body, options, deliver, started, target: undefined });
-    }, this.secrets.redact);
-  }
-
-  /** A request pushed into `requests` or piped through `route()`: exactly one outcome, whatever it is. */
-  private push(request: RouterRequest, deliver: ((c: Completion) => void) | undefined): void {
-    const read = readPushed(request);
-    if (!read.ok) {
-      this.lifecycle.reject(read.id ?? this.intake.nextId(), read.kind, read.model, read.error, deliver);
-      return;
-    }
-    const kind: RequestKind = read.op === "embeddings" ? "embeddings" : "chat";
-    this.submit({
-      kind,
-      op: read.op,
-      body: read.body,
-      options: read.options,
-      deliver: deliver ?? noop,
-      started: undefined,
-      target: undefined,
-    });
-  }
-
-  /** Every API's request enters here: admitted (or refused with its one outcome), then queued. */
-  private submit(submission: Submission): void {
-    const job = this.intake.admit(submission);
-    if (job instanceof Refusal) {
-      this.lifecycle.reject(job.id, job.kind, job.model, job.error, submission.deliver);
-      return;
-    }
-    this.lifecycle.admit(job);
-    if (needsLocating(job, job.pin !== undefined, this.affinity)) locateOwner(job, this.locate, this.resume);
-    else this.dispatcher.submit(job);
   }
 }
