@@ -7,25 +7,24 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
-import type { EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { Observable, Subscription } from "rxjs";
 import { ConfigError, RequestInvalidError } from "../errors.js";
 import type { RouterEvent } from "../events.js";
 import { errorReply } from "../fetch/error-response.js";
 import type { RouterFetch } from "../fetch/router-fetch.js";
-import { createTokenEstimator, type TokenEstimator } from "../limits/token-estimate.js";
 import type { Completion, RouterMetrics } from "../types.js";
 import { AccessLog, type LogSink } from "./access-log.js";
 import { Admission } from "./admission.js";
+import { ClientPolicy } from "./client-policy.js";
 import { ClientRegistry, type ClientState } from "./clients.js";
 import { type GatewayConfig, parseGatewayConfig, type ResolvedGatewayConfig } from "./config.js";
 import { GatewayError } from "./errors.js";
 import { type Exchange, ExchangeRunner } from "./exchange.js";
 import { readBody, sendError, sendJson } from "./http-io.js";
+import { LiveExchanges } from "./live-exchanges.js";
 import { type ClientFigures, clientPrometheusText, routerPrometheusText } from "./prometheus-text.js";
 import { type Readiness, readiness } from "./readiness.js";
-import { approximateCost, modelPath, modelsOf, responseNotFound } from "./request-facts.js";
+import { approximateCost, modelPath, modelsOf } from "./request-facts.js";
 import { ResponseOwners, storedResponseId } from "./response-owners.js";
 
 /** What the gateway needs of a router: `createRouter(...)` gives all of it. */
@@ -126,10 +125,9 @@ class GatewayImpl implements Gateway {
   readonly handler: RequestListener;
   url: string | undefined;
   private readonly registry: ClientRegistry;
-  private readonly estimator: TokenEstimator;
+  private readonly policy: ClientPolicy;
   private readonly admission: Admission;
-  private readonly statuses = new Map<string, Map<number, number>>();
-  private readonly live = new Set<Exchange>();
+  private readonly live = new LiveExchanges();
   private readonly subscriptions: Subscription[] = [];
   private readonly runner: ExchangeRunner;
   private readonly owners = new ResponseOwners();
@@ -138,7 +136,6 @@ class GatewayImpl implements Gateway {
   private server: Server | undefined;
   private draining = false;
   private closing: Promise<void> | undefined;
-  private idle: (() => void) | undefined;
 
   constructor(
     private readonly router: GatewayTarget,
@@ -147,7 +144,7 @@ class GatewayImpl implements Gateway {
     private readonly extras: Extras,
   ) {
     this.registry = new ClientRegistry(config.clients, extras.now);
-    this.estimator = createTokenEstimator({ defaultOutputTokens: config.defaultOutputTokens });
+    this.policy = new ClientPolicy(this.registry, this.owners, config.defaultOutputTokens);
     this.admission = new Admission({
       fairness: config.fairness,
       agingMs: config.agingMs,
@@ -209,28 +206,18 @@ class GatewayImpl implements Gateway {
     const server = this.server;
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeIdleConnections();
-    if (this.live.size > 0) await this.idleOrAfter(drainMs);
+    if (this.live.size > 0) await this.live.idleOrAfter(drainMs);
     const cut = new GatewayError(
       "GATEWAY_DRAINING",
       "The gateway is shutting down and ended this request after its drain time; retry on another replica.",
     );
-    for (const exchange of [...this.live]) this.cancel(exchange, cut);
+    for (const exchange of this.live.all()) this.cancel(exchange, cut);
     // Ended requests settle within a turn or two; a grace bound keeps a stuck one from holding the exit.
-    if (this.live.size > 0) await this.idleOrAfter(CUT_GRACE_MS);
+    if (this.live.size > 0) await this.live.idleOrAfter(CUT_GRACE_MS);
     server?.closeAllConnections();
     await closed;
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.extras.log?.flush();
-  }
-
-  /** Resolves when no request is in flight, or after `ms`. */
-  private async idleOrAfter(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => (this.idle = resolve)),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-    ]);
-    clearTimeout(timer);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -302,18 +289,16 @@ class GatewayImpl implements Gateway {
       exchange.model = typeof fields?.model === "string" ? fields.model : undefined;
       exchange.stream = fields?.stream === true;
       exchange.settles = SETTLING.some((s) => path.endsWith(s));
-      if (!this.allowed(client, exchange.model))
-        return this.refuse(exchange, this.notAllowed(client, exchange.model));
       const previous = (parsed as { previous_response_id?: unknown } | null)?.previous_response_id;
-      if (typeof previous === "string" && !this.ownsResponse(client, previous))
-        return this.refuse(exchange, responseNotFound(previous));
-      const stored = storedResponseId(path);
-      if (stored !== undefined && !this.ownsResponse(client, stored))
-        return this.refuse(exchange, responseNotFound(stored));
+      const refusal =
+        this.policy.model(client, exchange.model) ??
+        this.policy.response(client, typeof previous === "string" ? previous : undefined) ??
+        this.policy.response(client, storedResponseId(path));
+      if (refusal) return this.refuse(exchange, refusal);
       if (!this.registry.open && path.endsWith("/responses"))
         exchange.onResponseId = (id) => this.owners.record(id, client.name);
       try {
-        this.registry.charge(client, () => this.tokensOf(path, parsed, body.text));
+        this.policy.charge(client, path, parsed, body.text);
       } catch (error) {
         return this.refuse(exchange, error);
       }
@@ -321,11 +306,9 @@ class GatewayImpl implements Gateway {
       return this.enqueue(exchange);
     }
     const modelId = modelPath(path);
-    if (modelId !== undefined && !this.allowed(client, modelId))
-      return this.refuse(exchange, this.notAllowed(client, modelId));
-    const stored = storedResponseId(path);
-    if (stored !== undefined && !this.ownsResponse(client, stored))
-      return this.refuse(exchange, responseNotFound(stored));
+    const refusal =
+      this.policy.model(client, modelId) ?? this.policy.response(client, storedResponseId(path));
+    if (refusal) return this.refuse(exchange, refusal);
     exchange.model = modelId;
     exchange.filterModels = client.models && path.endsWith("/models") ? client.models : undefined;
     this.runner.start(exchange, client.priority);
@@ -340,17 +323,9 @@ class GatewayImpl implements Gateway {
   }
 
   private ended(exchange: Exchange): void {
-    this.live.delete(exchange);
-    const name = exchange.client?.name ?? "-";
-    let byStatus = this.statuses.get(name);
-    if (!byStatus) {
-      byStatus = new Map();
-      this.statuses.set(name, byStatus);
-    }
-    byStatus.set(exchange.status, (byStatus.get(exchange.status) ?? 0) + 1);
     // A freed client slot may let that client's waiting requests go, in any model's line.
     this.admission.ended(exchange.client);
-    if (this.live.size === 0) this.idle?.();
+    this.live.ended(exchange);
   }
 
   /** The response closed: finished, or the caller went away (then its request is cancelled). */
@@ -373,33 +348,6 @@ class GatewayImpl implements Gateway {
       error instanceof GatewayError ? error.reply() : errorReply(error, (t) => t),
       error,
     );
-  }
-
-  private ownsResponse(client: ClientState, id: string): boolean {
-    return this.registry.open || this.owners.allows(id, client.name);
-  }
-
-  private allowed(client: ClientState, model: string | undefined): boolean {
-    return client.models === undefined || model === undefined || client.models.has(model);
-  }
-
-  private notAllowed(client: ClientState, model: string | undefined): GatewayError {
-    return new GatewayError(
-      "MODEL_NOT_ALLOWED",
-      `Client "${client.name}" may not use the model \`${model}\`.`,
-    );
-  }
-
-  private tokensOf(path: string, body: unknown, text: string): number {
-    try {
-      if (path.endsWith("/chat/completions"))
-        return this.estimator.estimateChatTokens(body as ChatCompletionCreateParams);
-      if (path.endsWith("/embeddings"))
-        return this.estimator.estimateEmbeddingTokens(body as EmbeddingCreateParams);
-    } catch {
-      // A malformed body: the router refuses it with its own message; charge by size meanwhile.
-    }
-    return approximateCost(body, text.length, this.config.defaultOutputTokens, path);
   }
 
   private nextId(req: IncomingMessage): string {
@@ -426,7 +374,7 @@ class GatewayImpl implements Gateway {
   }
 
   clients(): ClientFigures[] {
-    const names = new Set<string>([...this.registry.all.map((c) => c.name), ...this.statuses.keys()]);
+    const names = new Set<string>([...this.registry.all.map((c) => c.name), ...this.live.answered()]);
     const byName = new Map(this.registry.all.map((c) => [c.name, c]));
     return [...names].map((name) => {
       const client = byName.get(name);
@@ -434,7 +382,7 @@ class GatewayImpl implements Gateway {
         name,
         inflight: client?.inflight ?? 0,
         queued: client ? this.admission.queuedOf(client) : 0,
-        byStatus: this.statuses.get(name) ?? new Map(),
+        byStatus: this.live.byStatus(name),
       };
     });
   }
