@@ -78,13 +78,13 @@ export function callOf(call: Calls, arm: Arm): () => Promise<unknown> {
   return f;
 }
 
-/** The SDK clients and the router for one endpoint, each with its call. */
 /** What {@link armsFor} builds: the plain arms only (`quick`), and the span processor of `router+otel`. */
 export interface ArmOptions {
   readonly quick: boolean;
   readonly otelProcessor: SpanProcessorKind;
 }
 
+/** The SDK clients and the router for one endpoint, each with its call. */
 export function armsFor(
   e: SimEndpoint,
   { quick, otelProcessor }: ArmOptions,
